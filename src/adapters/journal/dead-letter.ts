@@ -1,0 +1,46 @@
+import { mkdirSync, statSync, renameSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DeadLetterSink } from '../../ports/index.ts';
+
+/** createJournalDeadLetterSink: the embedded dead-letter sink, an NDJSON file rotated at `maxBytes`. */
+export function createJournalDeadLetterSink(deps: { dataDir: string; maxBytes?: number }): DeadLetterSink & { path: string } {
+  mkdirSync(deps.dataDir, { recursive: true });
+  const path = join(deps.dataDir, 'dead-letter.ndjson');
+  const maxBytes = deps.maxBytes ?? 64 * 1024 * 1024;
+  let fh: FileHandle | undefined;
+  let size = 0;
+  try {
+    size = statSync(path).size;
+  } catch {
+    size = 0;
+  }
+  let chain: Promise<unknown> = Promise.resolve();
+  return {
+    path,
+    write(items) {
+      if (items.length === 0) return Promise.resolve();
+      const p = chain.then(async () => {
+        if (size > maxBytes) {
+          if (fh) await fh.close();
+          fh = undefined;
+          renameSync(path, `${path}.1`);
+          size = 0;
+        }
+        fh ??= await open(path, 'a');
+        let text = '';
+        for (const d of items) text += JSON.stringify({ ...d, failedAt: new Date(d.failedAt).toISOString() }) + '\n';
+        await fh.appendFile(text, 'utf8');
+        await fh.datasync();
+        size += Buffer.byteLength(text);
+      });
+      chain = p.catch(() => undefined);
+      return p;
+    },
+    async close() {
+      await chain;
+      if (fh) await fh.close();
+      fh = undefined;
+    },
+  };
+}

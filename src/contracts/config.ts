@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { Duration } from './common.ts';
+
+const HostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
+
+/** Config: the configuration file (CONTRACT.md §7); unknown keys are errors. */
+export const Config = z.strictObject({
+  mode: z.enum(['embedded', 'kafka']).default('embedded'),
+  http: z
+    .strictObject({
+      host: z.string().default('0.0.0.0'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      allowedOrigins: z.array(z.string()).default([]),
+      bodyLimitBytes: z.number().int().positive().default(4 * 1024 * 1024),
+    })
+    .prefault({}),
+  dataDir: z.string().default('./data'),
+  secret: z.string().min(16, 'secret must be at least 16 characters').optional(),
+  reference: z
+    .strictObject({ sites: z.string().optional(), roster: z.string().optional(), calendar: z.string().optional() })
+    .prefault({}),
+  rules: z.strictObject({ dir: z.string().optional(), lateness: Duration.default(120_000) }).prefault({}),
+  kafka: z
+    .strictObject({
+      brokers: z.array(HostPort).default(['127.0.0.1:9092']),
+      clientId: z.string().default('riskstream'),
+      groupId: z.string().default('riskstream'),
+      topicPrefix: z.string().default(''),
+    })
+    .prefault({}),
+  influx: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(1).max(65535).default(8086),
+      database: z.string().default('riskstream'),
+    })
+    .optional(),
+  sms: z
+    .strictObject({
+      provider: z.enum(['log', 'http', 'smpp']).default('log'),
+      url: z.url().optional(),
+      smpp: z
+        .strictObject({
+          host: z.string(),
+          port: z.number().int().min(1).max(65535),
+          systemId: z.string(),
+          password: z.string(),
+          sourceAddr: z.string(),
+        })
+        .optional(),
+      ratePerMinute: z.number().int().positive().default(30),
+    })
+    .prefault({}),
+  escalation: z.strictObject({ red: Duration.default(300_000), orange: Duration.default(900_000) }).prefault({}),
+  ws: z
+    .strictObject({
+      heartbeat: Duration.default(15_000),
+      maxBufferedBytes: z.number().int().positive().default(8 * 1024 * 1024),
+      replayBuffer: z.number().int().positive().default(10_000),
+    })
+    .prefault({}),
+  snapshotEvery: Duration.default(60_000),
+});
+export type Config = z.infer<typeof Config>;
+/** ConfigInput: the file's shape before defaults are applied. */
+export type ConfigInput = z.input<typeof Config>;

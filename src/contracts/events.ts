@@ -1,0 +1,197 @@
+import { z } from 'zod';
+import { Id, Timestamp } from './common.ts';
+
+// Producers may add fields; they are kept (looseObject) but not relied on.
+
+const LatLon = z.tuple([z.number().min(-90).max(90), z.number().min(-180).max(180)]);
+
+/** WeatherWarning: a CMA/CAP weather warning (topic risk.weather.warnings). */
+export const WeatherWarning = z.looseObject({
+  type: z.literal('weather.warning'),
+  id: Id,
+  sender: z.string().min(1),
+  sent: Timestamp,
+  status: z.enum(['Actual', 'Exercise', 'Test', 'System', 'Draft']),
+  msgType: z.enum(['Alert', 'Update', 'Cancel']),
+  event: z.string().min(1),
+  level: z.enum(['blue', 'yellow', 'orange', 'red']),
+  onset: Timestamp,
+  expires: Timestamp,
+  area: z.strictObject({
+    polygons: z.array(z.array(LatLon).min(3)).optional(),
+    towns: z.array(Id).optional(),
+  }),
+  references: z.array(Id).optional(),
+  headline: z.string().optional(),
+  description: z.string().optional(),
+  instruction: z.string().optional(),
+});
+
+/** WeatherNowcast: a radar nowcast cell (topic risk.weather.nowcast). */
+export const WeatherNowcast = z.looseObject({
+  type: z.literal('weather.nowcast'),
+  cellId: Id,
+  ts: Timestamp,
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+  radiusKm: z.number().nonnegative(),
+  reflectivityDbz: z.number(),
+  lightningPer10Min: z.number().nonnegative().optional(),
+  hail: z.boolean().optional(),
+});
+
+/** MINE_SENSOR_TYPES: gas and environment sensors of a coal-mine monitoring system. */
+export const MineSensorType = z.enum(['CH4', 'CO', 'O2', 'CO2', 'H2S', 'TEMP', 'WIND', 'DUST', 'SMOKE']);
+
+/** MineReading: one coal-mine safety-monitoring sensor value (topic risk.mine.telemetry). */
+export const MineReading = z.looseObject({
+  type: z.literal('mine.reading'),
+  siteId: Id,
+  sensorId: Id,
+  sensorType: MineSensorType,
+  location: z.string().min(1),
+  value: z.number(),
+  unit: z.string().min(1),
+  ts: Timestamp,
+  status: z.enum(['ok', 'calibrating', 'fault', 'maintenance']).optional(),
+  areaId: Id.optional(),
+});
+
+/** MinePower: power state of a mine area, the power-off feedback (断电/馈电). */
+export const MinePower = z.looseObject({
+  type: z.literal('mine.power'),
+  siteId: Id,
+  areaId: Id,
+  state: z.enum(['on', 'off']),
+  ts: Timestamp,
+  sensorId: Id.optional(),
+});
+
+/** GridReading: a power-grid measurement (topic risk.grid.telemetry). */
+export const GridReading = z.looseObject({
+  type: z.literal('grid.reading'),
+  siteId: Id,
+  equipmentId: Id,
+  quantity: z.enum(['frequency', 'voltage', 'load', 'oil_temp']),
+  value: z.number(),
+  unit: z.string().min(1),
+  ts: Timestamp,
+  nominal: z.number().positive().optional(),
+});
+
+/** GridEvent: a switching event on the grid. */
+export const GridEvent = z.looseObject({
+  type: z.literal('grid.event'),
+  siteId: Id,
+  equipmentId: Id,
+  event: z.enum(['breaker_trip', 'reclose', 'outage', 'restore']),
+  ts: Timestamp,
+});
+
+/** EnforcementHazard: a hidden hazard (隐患) and its rectification deadline. */
+export const EnforcementHazard = z.looseObject({
+  type: z.literal('enforcement.hazard'),
+  hazardId: Id,
+  siteId: Id,
+  level: z.enum(['general', 'major']),
+  status: z.enum(['open', 'rectified', 'closed']),
+  foundAt: Timestamp,
+  deadline: Timestamp,
+  ts: Timestamp,
+  description: z.string().optional(),
+});
+
+/** EnforcementPermit: a high-risk work permit (hot work etc.). */
+export const EnforcementPermit = z.looseObject({
+  type: z.literal('enforcement.permit'),
+  permitId: Id,
+  siteId: Id,
+  work: z.enum(['hot_work', 'confined_space', 'work_at_height', 'maintenance']),
+  grade: z.enum(['special', '1', '2']),
+  validFrom: Timestamp,
+  validTo: Timestamp,
+  escalatedApproval: z.boolean(),
+  ts: Timestamp,
+});
+
+/** EnforcementAccident: an accident and when it was reported. */
+export const EnforcementAccident = z.looseObject({
+  type: z.literal('enforcement.accident'),
+  accidentId: Id,
+  siteId: Id,
+  occurredAt: Timestamp,
+  ts: Timestamp,
+  reportedAt: Timestamp.optional(),
+  deaths: z.number().int().nonnegative().optional(),
+  injuries: z.number().int().nonnegative().optional(),
+});
+
+/** EnforcementInspection: the result of an inspection. */
+export const EnforcementInspection = z.looseObject({
+  type: z.literal('enforcement.inspection'),
+  inspectionId: Id,
+  siteId: Id,
+  result: z.enum(['pass', 'violations']),
+  violations: z.number().int().nonnegative(),
+  ts: Timestamp,
+  caseFiled: z.boolean().optional(),
+});
+
+/** SiteReading: telemetry of other domains (tanks, dust, water level, crowds). */
+export const SiteReading = z.looseObject({
+  type: z.literal('site.reading'),
+  siteId: Id,
+  metric: z.string().min(1),
+  value: z.number(),
+  unit: z.string().min(1),
+  ts: Timestamp,
+});
+
+/** EVENT_SCHEMAS: every input event type and its schema. */
+export const EVENT_SCHEMAS = {
+  'weather.warning': WeatherWarning,
+  'weather.nowcast': WeatherNowcast,
+  'mine.reading': MineReading,
+  'mine.power': MinePower,
+  'grid.reading': GridReading,
+  'grid.event': GridEvent,
+  'enforcement.hazard': EnforcementHazard,
+  'enforcement.permit': EnforcementPermit,
+  'enforcement.accident': EnforcementAccident,
+  'enforcement.inspection': EnforcementInspection,
+  'site.reading': SiteReading,
+} as const;
+export type EventType = keyof typeof EVENT_SCHEMAS;
+
+/** Event: any input event, discriminated by `type`. */
+export const Event = z.discriminatedUnion('type', [
+  WeatherWarning,
+  WeatherNowcast,
+  MineReading,
+  MinePower,
+  GridReading,
+  GridEvent,
+  EnforcementHazard,
+  EnforcementPermit,
+  EnforcementAccident,
+  EnforcementInspection,
+  SiteReading,
+]);
+export type Event = z.infer<typeof Event>;
+export type EventOf<T extends EventType> = Extract<Event, { type: T }>;
+
+/** TOPICS: input topics (without prefix) and the event types each carries. */
+export const TOPIC_TYPES: Record<string, readonly EventType[]> = {
+  'risk.weather.warnings': ['weather.warning'],
+  'risk.weather.nowcast': ['weather.nowcast'],
+  'risk.mine.telemetry': ['mine.reading', 'mine.power'],
+  'risk.grid.telemetry': ['grid.reading', 'grid.event'],
+  'risk.enforcement.events': ['enforcement.hazard', 'enforcement.permit', 'enforcement.accident', 'enforcement.inspection'],
+  'risk.site.telemetry': ['site.reading'],
+};
+export type Topic = keyof typeof TOPIC_TYPES;
+
+/** eventTime returns the event-time instant of an event (ms). */
+export function eventTime(e: Event): number {
+  return e.type === 'weather.warning' ? e.sent : e.ts;
+}

@@ -1,0 +1,25 @@
+/** Template: a message with {name} placeholders, compiled once. */
+export type Template = (vars: Record<string, unknown>) => string;
+
+const PLACEHOLDER = /\{([a-zA-Z][a-zA-Z0-9_]*)\}/g;
+
+/** compileTemplate splits a template into literal and placeholder parts once, so rendering is a loop. */
+export function compileTemplate(text: string): Template {
+  const parts: string[] = [];
+  const names: string[] = [];
+  let last = 0;
+  for (const m of text.matchAll(PLACEHOLDER)) {
+    parts.push(text.slice(last, m.index));
+    names.push(m[1] as string);
+    last = (m.index as number) + m[0].length;
+  }
+  parts.push(text.slice(last));
+  return (vars) => {
+    let out = parts[0] as string;
+    for (let i = 0; i < names.length; i++) {
+      const v = vars[names[i] as string];
+      out += (v === undefined || v === null ? '—' : String(v)) + (parts[i + 1] as string);
+    }
+    return out;
+  };
+}

@@ -1,0 +1,52 @@
+/** ERROR_CODES: every stable error code; usable as a metric label. */
+export const ERROR_CODES = [
+  // decode / ingest
+  'INVALID_JSON',
+  'INVALID_XML',
+  'XML_DOCTYPE_FORBIDDEN',
+  'PAYLOAD_TOO_LARGE',
+  'PROTOTYPE_KEY',
+  'NOT_AN_OBJECT',
+  'UNKNOWN_TYPE',
+  'TYPE_TOPIC_MISMATCH',
+  'VALIDATION_FAILED',
+  'UNKNOWN_TOPIC',
+  'UNSUPPORTED_MEDIA_TYPE',
+  // api
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'BAD_REQUEST',
+  'INTERNAL',
+  // config / rules
+  'CONFIG_INVALID',
+  'RULES_INVALID',
+  'REFERENCE_INVALID',
+  // storage
+  'JOURNAL_CORRUPT',
+  'IO_FAILED',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** ErrorDetail: one problem, named by its path. */
+export interface ErrorDetail {
+  path: string;
+  message: string;
+  code?: string;
+  file?: string;
+}
+
+/** AppError is the only error type the application throws. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly details: ErrorDetail[];
+  constructor(code: ErrorCode, message: string, opts: { retryable?: boolean; cause?: unknown; details?: ErrorDetail[] } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.retryable = opts.retryable ?? false;
+    this.details = opts.details ?? [];
+  }
+}

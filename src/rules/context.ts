@@ -1,0 +1,15 @@
+import type { Event } from '../contracts/events.ts';
+import type { Site } from '../contracts/reference.ts';
+
+/** EvalContext: one enriched event as the evaluators see it; `time` is its event time. */
+export interface EvalContext {
+  topic: string;
+  key?: string;
+  event: Event;
+  time: number;
+  site?: Site;
+  town?: string;
+  townName?: string;
+  /** name of an active special period with the `escalate` effect, if any */
+  specialPeriod?: string;
+}

@@ -1,0 +1,64 @@
+import { basename } from 'node:path';
+import { Rule, RuleFile } from '../contracts/rules.ts';
+import { issuesToDetails, listYamlFiles, readYaml } from '../config/yaml.ts';
+import { AppError, type ErrorDetail } from '../errors.ts';
+
+/** RulePackResult: the valid rules, or every problem found, each naming file and path. */
+export type RulePackResult = { ok: true; rules: Rule[]; files: string[] } | { ok: false; errors: ErrorDetail[] };
+
+/** checkRulePack validates every YAML file of a rule directory without throwing. */
+export function checkRulePack(dir: string): RulePackResult {
+  const errors: ErrorDetail[] = [];
+  const rules: Rule[] = [];
+  let files: string[];
+  try {
+    files = listYamlFiles(dir);
+  } catch (err) {
+    return { ok: false, errors: [{ file: dir, path: '(dir)', message: (err as Error).message }] };
+  }
+  if (files.length === 0) errors.push({ file: dir, path: '(dir)', message: 'no .yaml rule files found' });
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    let raw: unknown;
+    try {
+      raw = readYaml(file, 'RULES_INVALID');
+    } catch (err) {
+      errors.push(...(err instanceof AppError ? err.details : [{ file, path: '(file)', message: String(err) }]));
+      continue;
+    }
+    const top = RuleFile.safeParse(raw);
+    if (!top.success) {
+      errors.push(...issuesToDetails(top.error.issues, file));
+      continue;
+    }
+    top.data.rules.forEach((r, i) => {
+      const parsed = Rule.safeParse(r);
+      if (!parsed.success) {
+        errors.push(...issuesToDetails(parsed.error.issues, file, ['rules', i]));
+        return;
+      }
+      const prev = seen.get(parsed.data.id);
+      if (prev) {
+        errors.push({ file, path: `rules.${i}.id`, message: `duplicate rule id "${parsed.data.id}" (also in ${basename(prev)})` });
+        return;
+      }
+      seen.set(parsed.data.id, file);
+      rules.push(parsed.data);
+    });
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, rules, files };
+}
+
+/** loadRulePack validates a rule directory, throwing RULES_INVALID with every problem. */
+export function loadRulePack(dir: string): Rule[] {
+  const r = checkRulePack(dir);
+  if (!r.ok) {
+    throw new AppError('RULES_INVALID', `invalid rule pack: ${r.errors.map(formatRuleError).join('; ')}`, { details: r.errors });
+  }
+  return r.rules;
+}
+
+/** formatRuleError renders one problem as `file: path: message`. */
+export function formatRuleError(e: ErrorDetail): string {
+  return `${e.file ?? '?'}: ${e.path}: ${e.message}`;
+}
