@@ -43,6 +43,11 @@ export class RuleEngine {
     this.evaluators.find((e) => e.rule.id === ruleId)?.seed(subjectKey, severity);
   }
 
+  /** forget drops a subject's state (after a manual resolve, so a persisting condition fires again). */
+  forget(ruleId: string, subjectKey: string): void {
+    this.evaluators.find((e) => e.rule.id === ruleId)?.states.delete(subjectKey);
+  }
+
   /** stateSize counts subjects held in rule state (for /metrics). */
   stateSize(): number {
     let n = 0;

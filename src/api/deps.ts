@@ -1,0 +1,34 @@
+import type { FastifyRequest } from 'fastify';
+import type { Alert } from '../contracts/alerts.ts';
+import type { AlertBook } from '../alerts/book.ts';
+import type { ReferenceData } from '../enrich/reference.ts';
+import type { RuleEngine } from '../rules/engine.ts';
+import type { Pipeline } from '../pipeline.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Clock } from '../ports/index.ts';
+import type { ErrorDetail } from '../errors.ts';
+import { bearerOf, requireRole, type Auth, type Principal, type Role } from './auth.ts';
+
+/** ApiDeps: what the HTTP routes need. */
+export interface ApiDeps {
+  auth: Auth;
+  book: AlertBook;
+  reference: () => ReferenceData;
+  engine: () => RuleEngine;
+  pipeline: Pipeline;
+  metrics: Metrics;
+  clock: Clock;
+  maxBodyBytes: number;
+  info: { version: string; mode: string; demo: boolean };
+  isReady: () => boolean;
+  ackAlert(id: string, p: Principal, note: string | undefined): Promise<Alert>;
+  resolveAlert(id: string, p: Principal, note: string | undefined): Promise<Alert>;
+  reloadRules(): { ok: true; rules: number } | { ok: false; errors: ErrorDetail[] };
+}
+
+/** authenticate verifies the request's token (header, or ?token=) and checks its role. */
+export async function authenticate(deps: ApiDeps, req: FastifyRequest, role: Role): Promise<Principal> {
+  const p = await deps.auth.verify(bearerOf(req.headers.authorization, (req.query as Record<string, unknown> | undefined)?.token));
+  requireRole(p, role);
+  return p;
+}

@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+import { TOPIC_TYPES } from '../contracts/events.ts';
+import { decodeBody } from '../ingest/decode.ts';
+import { AppError } from '../errors.ts';
+import { authenticate, type ApiDeps } from './deps.ts';
+
+/**
+ * registerIngest: POST /api/v1/events/{topic}. The body is read raw (any media type) so the decode
+ * stage owns parsing, error codes and dead-lettering. 202 when something was accepted, else 400.
+ */
+export function registerIngest(app: FastifyInstance, deps: ApiDeps): void {
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.maxBodyBytes }, (_req, body, done) => done(null, body));
+    scope.post<{ Params: { topic: string } }>('/api/v1/events/:topic', async (req, reply) => {
+      await authenticate(deps, req, 'ingest');
+      const topic = req.params.topic;
+      if (!(topic in TOPIC_TYPES)) throw new AppError('NOT_FOUND', `unknown topic "${topic}"; topics: ${Object.keys(TOPIC_TYPES).join(', ')}`);
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const { events, rejections } = decodeBody(topic, body, req.headers['content-type'], { maxBytes: deps.maxBodyBytes });
+      if (events.length === 0 && rejections.length === 0) {
+        rejections.push({ index: 0, code: 'INVALID_JSON', path: '', message: 'empty body: expected an event, an array of events or NDJSON', details: [], original: '' });
+      }
+      await deps.pipeline.process(topic, events, rejections, 'http');
+      const errors = rejections.map((r) => ({ index: r.index, code: r.code, path: r.path, message: r.message }));
+      return reply.status(events.length > 0 ? 202 : 400).send({ accepted: events.length, rejected: rejections.length, errors });
+    });
+  });
+}

@@ -1,0 +1,96 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Alert } from '../contracts/alerts.ts';
+import { Domain, Severity } from '../contracts/common.ts';
+import { severityRank } from '../domain/severity.ts';
+import { AppError } from '../errors.ts';
+import { bearerOf, canSeeTown, type Principal } from './auth.ts';
+import { authenticate, type ApiDeps } from './deps.ts';
+
+const AlertQuery = z.object({
+  state: z.string().optional(),
+  minSeverity: Severity.optional(),
+  town: z.string().optional(),
+  domain: Domain.optional(),
+  siteId: z.string().optional(),
+  token: z.string().optional(),
+});
+const NoteBody = z.object({ note: z.string().max(2000).optional() }).nullish();
+
+function parseOr400<S extends z.ZodType>(schema: S, v: unknown): z.infer<S> {
+  const r = schema.safeParse(v);
+  if (!r.success) {
+    const details = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    throw new AppError('BAD_REQUEST', details.map((d) => `${d.path || '(body)'}: ${d.message}`).join('; '), { details });
+  }
+  return r.data;
+}
+
+function visibleAlert(deps: ApiDeps, p: Principal, id: string): Alert {
+  const rec = deps.book.get(id);
+  if (!rec) throw new AppError('NOT_FOUND', `alert ${id} not found`);
+  if (!canSeeTown(p, rec.alert.town)) throw new AppError('FORBIDDEN', `alert ${id} belongs to a town this token may not see`);
+  return rec.alert;
+}
+
+/** registerRoutes: alerts, sites, rules and info endpoints (CONTRACT.md §2). */
+export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.get('/api/v1/info', async (req) => {
+    // any valid token may read what it is allowed to do
+    const p = await deps.auth.verify(bearerOf(req.headers.authorization, (req.query as { token?: unknown }).token));
+    return { ...deps.info, role: p.role, towns: p.towns, townNames: deps.reference().townNames };
+  });
+
+  app.get('/api/v1/alerts', async (req) => {
+    const p = await authenticate(deps, req, 'viewer');
+    const q = parseOr400(AlertQuery, req.query);
+    if (q.town && !canSeeTown(p, q.town)) throw new AppError('FORBIDDEN', `this token may not see town ${q.town}`);
+    const states = q.state ? q.state.split(',') : ['firing', 'acknowledged'];
+    const floor = q.minSeverity ? severityRank(q.minSeverity) : 0;
+    const alerts = deps.book
+      .all()
+      .filter((a) => canSeeTown(p, a.town) && states.includes(a.state) && severityRank(a.severity) >= floor)
+      .filter((a) => (!q.town || a.town === q.town) && (!q.domain || a.domain === q.domain) && (!q.siteId || a.siteId === q.siteId))
+      .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || b.startsAt.localeCompare(a.startsAt));
+    return { alerts };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v1/alerts/:id', async (req) => {
+    const p = await authenticate(deps, req, 'viewer');
+    const alert = visibleAlert(deps, p, req.params.id);
+    return { ...alert, history: deps.book.get(alert.id)?.history ?? [] };
+  });
+
+  app.post<{ Params: { id: string } }>('/api/v1/alerts/:id/ack', async (req) => {
+    const p = await authenticate(deps, req, 'operator');
+    visibleAlert(deps, p, req.params.id);
+    const body = parseOr400(NoteBody, req.body);
+    return deps.ackAlert(req.params.id, p, body?.note);
+  });
+
+  app.post<{ Params: { id: string } }>('/api/v1/alerts/:id/resolve', async (req) => {
+    const p = await authenticate(deps, req, 'operator');
+    visibleAlert(deps, p, req.params.id);
+    const body = parseOr400(NoteBody, req.body);
+    return deps.resolveAlert(req.params.id, p, body?.note);
+  });
+
+  app.get('/api/v1/sites', async (req) => {
+    const p = await authenticate(deps, req, 'viewer');
+    return { sites: [...deps.reference().sites.values()].filter((s) => canSeeTown(p, s.town)) };
+  });
+
+  app.get('/api/v1/rules', async (req) => {
+    await authenticate(deps, req, 'viewer');
+    return { rules: deps.engine().rules() };
+  });
+
+  app.post('/api/v1/rules/reload', async (req, reply) => {
+    await authenticate(deps, req, 'admin');
+    const r = deps.reloadRules();
+    if (!r.ok) {
+      return reply.status(400).send({ error: { code: 'RULES_INVALID', message: `rule pack invalid; the previous rules stay active`, details: r.errors } });
+    }
+    return { reloaded: true, rules: r.rules };
+  });
+}

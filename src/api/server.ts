@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import type { Logger } from 'pino';
+import { BUNDLED } from '../config/paths.ts';
+import type { WsHub } from '../notify/ws-hub.ts';
+import { installErrorHandlers } from './http-errors.ts';
+import { authenticate, type ApiDeps } from './deps.ts';
+import { registerIngest } from './ingest.ts';
+import { registerRoutes } from './routes.ts';
+
+/** buildServer assembles the HTTP API, the dashboard and the WebSocket upgrade on one Fastify instance. */
+export function buildServer(deps: ApiDeps, hub: WsHub, logger: Logger): FastifyInstance {
+  const app = Fastify({ loggerInstance: logger as unknown as FastifyBaseLogger, bodyLimit: 1024 * 1024, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true });
+  installErrorHandlers(app);
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => (deps.isReady() ? { status: 'ready' } : reply.status(503).send({ status: 'starting' })));
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+
+  registerIngest(app, deps);
+  registerRoutes(app, deps);
+
+  // The dashboard: static assets are public (no data in them); the page itself needs a token.
+  app.register(fastifyStatic, { root: BUNDLED.web, prefix: '/assets/', index: false, cacheControl: false });
+  const indexHtml = readFileSync(join(BUNDLED.web, 'index.html'), 'utf8');
+  app.get('/', async (req, reply) => {
+    await authenticate(deps, req, 'viewer');
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(indexHtml);
+  });
+
+  app.server.on('upgrade', (req, socket, head) => {
+    hub.handleUpgrade(req, socket, head).catch((err: unknown) => {
+      logger.warn({ err: (err as Error).message }, 'websocket upgrade failed');
+      socket.destroy();
+    });
+  });
+  return app;
+}

@@ -1,0 +1,171 @@
+import type { Logger } from 'pino';
+import type { Config } from './contracts/config.ts';
+import type { Alert } from './contracts/alerts.ts';
+import type { Rule } from './contracts/rules.ts';
+import { AlertBook } from './alerts/book.ts';
+import { createAuth, type Principal } from './api/auth.ts';
+import { buildServer } from './api/server.ts';
+import type { ReferenceData } from './enrich/reference.ts';
+import { createMetrics } from './metrics.ts';
+import { WsHub } from './notify/ws-hub.ts';
+import { createPipeline, type Pipeline } from './pipeline.ts';
+import { RuleEngine } from './rules/engine.ts';
+import { checkRulePack } from './rules/pack.ts';
+import { systemClock, type AlertStore, type Clock, type DeadLetterSink } from './ports/index.ts';
+import { severityRank, SEVERITIES } from './domain/severity.ts';
+
+/** AppPorts: the adapters an app runs on (embedded: journal files; distributed: Kafka). */
+export interface AppPorts {
+  store: AlertStore;
+  deadLetters: DeadLetterSink;
+  clock?: Clock;
+}
+
+/** AppOptions: everything createApp needs, already loaded and validated. */
+export interface AppOptions {
+  config: Config;
+  secret: string;
+  reference: ReferenceData;
+  rules: Rule[];
+  rulesDir: string;
+  logger: Logger;
+  ports: AppPorts;
+  demo?: boolean;
+  version?: string;
+}
+
+/** App: a running riskstream instance. */
+export interface App {
+  start(): Promise<{ url: string; port: number }>;
+  stop(): Promise<void>;
+  pipeline: Pipeline;
+  book: AlertBook;
+  engine: RuleEngine;
+  hub: WsHub;
+}
+
+/** createApp wires the stages and adapters: decode → enrich → evaluate → alerts → notify. */
+export function createApp(o: AppOptions): App {
+  const { config, logger, ports } = o;
+  const clock = ports.clock ?? systemClock;
+  const metrics = createMetrics();
+  const auth = createAuth(o.secret);
+  const book = new AlertBook();
+  const engine = new RuleEngine(o.rules);
+  let ready = false;
+
+  const ackAlert = async (id: string, p: Principal, note: string | undefined): Promise<Alert> => {
+    const stored = book.acknowledge(id, p.sub, clock.now(), note);
+    await pipeline.commit([stored]);
+    return stored.event.alert;
+  };
+
+  const hub = new WsHub({
+    auth,
+    logger,
+    metrics,
+    allowedOrigins: config.http.allowedOrigins,
+    heartbeatMs: config.ws.heartbeat,
+    maxBufferedBytes: config.ws.maxBufferedBytes,
+    replayBuffer: config.ws.replayBuffer,
+    now: () => clock.now(),
+    openAlerts: () => book.openAlerts(),
+    lastSeq: () => book.lastSeq(),
+    onAck: async (id, p, note) => void (await ackAlert(id, p, note)),
+    demo: o.demo ?? false,
+  });
+
+  const pipeline = createPipeline({
+    reference: () => o.reference,
+    engine: () => engine,
+    book,
+    store: ports.store,
+    deadLetters: ports.deadLetters,
+    deliver: (events) => {
+      hub.broadcast(events);
+      updateOpenGauge();
+    },
+    metrics,
+    clock,
+    logger,
+    ...(o.demo ? { extraLabels: { demo: 'true' } } : {}),
+  });
+
+  function updateOpenGauge(): void {
+    const counts = [0, 0, 0, 0];
+    for (const a of book.openAlerts()) counts[severityRank(a.severity)]!++;
+    SEVERITIES.forEach((s, i) => metrics.openAlerts.set({ severity: s }, counts[i]!));
+    metrics.ruleState.set(engine.stateSize());
+  }
+
+  const server = buildServer(
+    {
+      auth,
+      book,
+      reference: () => o.reference,
+      engine: () => engine,
+      pipeline,
+      metrics,
+      clock,
+      maxBodyBytes: config.http.bodyLimitBytes,
+      info: { version: o.version ?? '0.0.0', mode: config.mode, demo: o.demo ?? false },
+      isReady: () => ready,
+      ackAlert,
+      async resolveAlert(id, p, note) {
+        const stored = book.resolveManually(id, p.sub, clock.now(), note);
+        // The condition may persist: forget rule state so the next reading raises a fresh alert.
+        engine.forget(stored.event.alert.ruleId, stored.subjectKey);
+        await pipeline.commit([stored]);
+        return stored.event.alert;
+      },
+      reloadRules() {
+        const r = checkRulePack(o.rulesDir);
+        if (!r.ok) return r;
+        engine.load(r.rules);
+        for (const rec of book.openRecords()) engine.seed(rec.alert.ruleId, rec.subjectKey, rec.alert.severity);
+        logger.info({ rules: r.rules.length }, 'rules reloaded');
+        return { ok: true as const, rules: r.rules.length };
+      },
+    },
+    hub,
+    logger,
+  );
+
+  let snapshotTimer: NodeJS.Timeout | undefined;
+  const snapshot = () => ports.store.snapshot(book.exportState());
+
+  return {
+    pipeline,
+    book,
+    engine,
+    hub,
+    async start() {
+      const { snapshot: snap, tail } = await ports.store.load();
+      book.restore(snap, tail);
+      // Rule state follows the recovered open alerts, so a clearing reading after a restart resolves them.
+      for (const rec of book.openRecords()) engine.seed(rec.alert.ruleId, rec.subjectKey, rec.alert.severity);
+      updateOpenGauge();
+      await server.listen({ host: config.http.host, port: config.http.port });
+      const addr = server.server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
+      snapshotTimer = setInterval(() => {
+        snapshot().catch((err: unknown) => logger.error({ err }, 'alert snapshot failed'));
+      }, config.snapshotEvery);
+      snapshotTimer.unref();
+      ready = true;
+      logger.info({ port, recoveredOpen: book.openAlerts().length, seq: book.lastSeq() }, 'riskstream ready');
+      const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
+      return { url: `http://${host}:${port}`, port };
+    },
+    async stop() {
+      // LIFO: stop taking work, close screens, then make state durable.
+      ready = false;
+      if (snapshotTimer) clearInterval(snapshotTimer);
+      hub.closeAll();
+      await server.close();
+      await snapshot();
+      await ports.store.close();
+      await ports.deadLetters.close();
+    },
+  };
+}

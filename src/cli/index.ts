@@ -1,0 +1,52 @@
+import { runStart } from './start.ts';
+import { runBacktest } from './backtest.ts';
+import { runRulesCheck } from './rules.ts';
+import { runToken } from './token.ts';
+import { runSchemas } from './schemas.ts';
+import { runReplay } from './replay.ts';
+
+const USAGE = `usage: riskstream <command> [options]
+
+  start [--config FILE] [--demo] [--port N] [--data DIR] [--sites FILE] [--rules DIR] [--calendar FILE] [--roster FILE]
+  backtest --events FILE [--rules DIR] [--sites FILE] [--calendar FILE] [--until ISO]
+  rules check [DIR]
+  replay FILE [--speed X] [--to URL] [--token TOKEN]
+  token --role viewer|operator|admin|ingest [--towns a,b|*] [--ttl 12h] [--config FILE] [--data DIR]
+  schemas [--out DIR]
+`;
+
+/** main dispatches a command; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'start':
+        return await runStart(rest);
+      case 'backtest':
+        return await runBacktest(rest);
+      case 'rules':
+        if (rest[0] !== 'check') break;
+        return runRulesCheck(rest.slice(1));
+      case 'replay':
+        return await runReplay(rest);
+      case 'token':
+        return await runToken(rest);
+      case 'schemas':
+        return runSchemas(rest);
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return 0;
+    }
+  } catch (err) {
+    // parseArgs reports unknown or malformed flags with a TypeError carrying a code
+    if (err instanceof TypeError && 'code' in err && String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`riskstream ${cmd}: ${err.message}\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+  process.stderr.write(cmd ? `riskstream: unknown command "${argv.join(' ')}"\n${USAGE}` : USAGE);
+  return 2;
+}

@@ -1,0 +1,25 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { CONTRACT_SCHEMAS } from '../contracts/registry.ts';
+
+/** renderSchemas returns each contract's JSON Schema (2020-12, input side) as file name → text. */
+export function renderSchemas(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, schema] of Object.entries(CONTRACT_SCHEMAS)) {
+    const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
+    out[`${name}.schema.json`] = JSON.stringify({ $id: `https://riskstream.invalid/schemas/${name}.schema.json`, title: name, ...json }, null, 2) + '\n';
+  }
+  return out;
+}
+
+/** runSchemas: `riskstream schemas [--out DIR]` writes the JSON Schemas (default ./schemas). */
+export function runSchemas(argv: string[]): number {
+  const { values } = parseArgs({ args: argv, options: { out: { type: 'string', default: 'schemas' } }, strict: true });
+  mkdirSync(values.out, { recursive: true });
+  const files = renderSchemas();
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(values.out, name), text);
+  process.stdout.write(`wrote ${Object.keys(files).length} schemas to ${values.out}\n`);
+  return 0;
+}

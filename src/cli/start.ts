@@ -1,0 +1,68 @@
+import { parseArgs } from 'node:util';
+import { boot } from '../main.ts';
+import { createLogger } from '../logger.ts';
+import { AppError } from '../errors.ts';
+
+/** runStart: `riskstream start` — runs until SIGINT/SIGTERM; 0 clean, 1 fatal, 2 bad config. */
+export async function runStart(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      demo: { type: 'boolean' },
+      port: { type: 'string' },
+      data: { type: 'string' },
+      sites: { type: 'string' },
+      rules: { type: 'string' },
+      calendar: { type: 'string' },
+      roster: { type: 'string' },
+    },
+    strict: true,
+  });
+  const logger = createLogger();
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      process.stderr.write(`riskstream start: --port: expected an integer 0..65535, got "${values.port}"\n`);
+      return 2;
+    }
+  }
+  let running;
+  try {
+    running = await boot({ ...values, ...(port !== undefined ? { port } : {}) } as never, logger);
+  } catch (err) {
+    if (err instanceof AppError && ['CONFIG_INVALID', 'RULES_INVALID', 'REFERENCE_INVALID'].includes(err.code)) {
+      process.stderr.write(`riskstream start: ${err.code}\n`);
+      for (const d of err.details) process.stderr.write(`  ${d.file ? d.file + ': ' : ''}${d.path}: ${d.message}\n`);
+      if (err.details.length === 0) process.stderr.write(`  ${err.message}\n`);
+      return 2;
+    }
+    logger.fatal({ err }, 'start failed');
+    return 1;
+  }
+  const dashboard = `${running.url}/?token=${running.operatorToken}`;
+  process.stdout.write(
+    `\nriskstream is running${values.demo ? ' with the SIMULATED demo scenario (演示数据)' : ''}.\n` +
+      `  dashboard:       ${dashboard}\n` +
+      `  operator token:  ${running.operatorToken}\n` +
+      `  metrics:         ${running.url}/metrics\n\n`,
+  );
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      running.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}

@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { EVENT_SCHEMAS, TOPIC_TYPES, type Event, type EventType } from '../contracts/events.ts';
+import type { ErrorCode, ErrorDetail } from '../errors.ts';
+import type { Rejection } from '../ports/index.ts';
+
+/** ValidateResult: an accepted event, or why the item was refused. */
+export type ValidateResult = { ok: true; event: Event } | { ok: false; rejection: Rejection };
+
+type AnySchema = (typeof EVENT_SCHEMAS)[EventType];
+
+// Compiled once at load: z.compile roughly halves the per-event cost and falls back to the
+// runtime parser (same issues) whenever the fast path rejects.
+const COMPILED = new Map<string, AnySchema>(
+  (Object.keys(EVENT_SCHEMAS) as EventType[]).map((t) => [t, z.compile(EVENT_SCHEMAS[t]) as AnySchema]),
+);
+
+const TOPIC_SETS = new Map<string, ReadonlySet<string>>(
+  Object.entries(TOPIC_TYPES).map(([topic, types]) => [topic, new Set<string>(types)]),
+);
+
+const KNOWN_TYPES = Object.keys(EVENT_SCHEMAS).join(', ');
+
+/** FORBIDDEN_KEYS: own keys that could pollute a prototype once an object is spread or merged. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * mayHaveForbiddenKey is the cheap pre-check on raw JSON text: false means no forbidden key can
+ * be present. `\u00` is included because JSON may spell an ASCII key with escapes ("\u005f_proto__").
+ */
+export function mayHaveForbiddenKey(text: string): boolean {
+  return (
+    text.includes('"__proto__"') ||
+    text.includes('"constructor"') ||
+    text.includes('"prototype"') ||
+    text.includes('\\u00')
+  );
+}
+
+/**
+ * findForbiddenKey walks objects and arrays (iteratively, so deep nesting cannot overflow the
+ * stack) and returns the dotted path of the first forbidden own key, or undefined.
+ */
+export function findForbiddenKey(root: unknown): string | undefined {
+  const stack: Array<[unknown, string]> = [[root, '']];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop() as [unknown, string];
+    if (value === null || typeof value !== 'object') continue;
+    const keys = Object.keys(value);
+    for (const key of keys) {
+      const child = path === '' ? key : `${path}.${key}`;
+      if (FORBIDDEN_KEYS.has(key)) return child;
+      stack.push([(value as Record<string, unknown>)[key], child]);
+    }
+  }
+  return undefined;
+}
+
+/** isPlainObject is true for `{...}` objects (JSON objects, object literals, null-prototype objects). */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** reject builds a failed ValidateResult. */
+export function reject(
+  index: number,
+  code: ErrorCode,
+  path: string,
+  message: string,
+  original: string,
+  details: ErrorDetail[] = [],
+): { ok: false; rejection: Rejection } {
+  return { ok: false, rejection: { index, code, path, message, details, original } };
+}
+
+/** describe renders an arbitrary value briefly for a message (bounded length). */
+function describe(v: unknown): string {
+  const s = typeof v === 'string' ? JSON.stringify(v) : String(v);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+function joinPath(path: readonly PropertyKey[]): string {
+  return path.map((p) => String(p)).join('.');
+}
+
+/**
+ * validateEvent checks one decoded item and parses it with its type's zod schema.
+ * `topic` (when given) must carry the item's type; `original` is the item's raw text, used for the
+ * cheap prototype-key pre-check and kept in the rejection.
+ *
+ * @example
+ * const r = validateEvent(JSON.parse(line), 'risk.mine.telemetry', 0, line);
+ * if (r.ok) publish(r.event); else deadLetter(r.rejection);
+ */
+export function validateEvent(obj: unknown, topic: string | undefined, index: number, original: string): ValidateResult {
+  if (!isPlainObject(obj)) {
+    const kind = obj === null ? 'null' : Array.isArray(obj) ? 'array' : typeof obj;
+    return reject(index, 'NOT_AN_OBJECT', '', `expected an event object, received ${kind}`, original);
+  }
+  if (mayHaveForbiddenKey(original)) {
+    const bad = findForbiddenKey(obj);
+    if (bad !== undefined) {
+      return reject(index, 'PROTOTYPE_KEY', bad, `${bad}: forbidden key (__proto__, constructor and prototype are not allowed)`, original);
+    }
+  }
+  const type = obj.type;
+  const schema = typeof type === 'string' ? COMPILED.get(type) : undefined;
+  if (schema === undefined) {
+    const msg = type === undefined ? 'type: missing event type' : `type: unknown event type ${describe(type)}`;
+    return reject(index, 'UNKNOWN_TYPE', 'type', `${msg}; expected one of ${KNOWN_TYPES}`, original);
+  }
+  if (topic !== undefined) {
+    const allowed = TOPIC_SETS.get(topic);
+    if (allowed === undefined) {
+      return reject(index, 'UNKNOWN_TOPIC', '', `unknown topic ${describe(topic)}`, original);
+    }
+    if (!allowed.has(type as string)) {
+      const expected = [...allowed].join(', ');
+      return reject(index, 'TYPE_TOPIC_MISMATCH', 'type', `type: ${type as string} does not belong on topic ${topic} (expected ${expected})`, original);
+    }
+  }
+  const parsed = schema.safeParse(obj);
+  if (parsed.success) return { ok: true, event: parsed.data as Event };
+  return validationFailed(parsed.error.issues, index, original);
+}
+
+// zod reports a union whose branches all failed as plain "Invalid input"; say what each branch wanted
+// (for Timestamp: "expected string, received undefined or expected number, received undefined").
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue.message;
+  const parts = new Set<string>();
+  for (const branch of issue.errors) {
+    const first = branch[0];
+    if (first !== undefined) parts.add(first.message.replace(/^Invalid input: /, ''));
+  }
+  return parts.size === 0 ? issue.message : `Invalid input: ${[...parts].join(' or ')}`;
+}
+
+function validationFailed(issues: readonly z.core.$ZodIssue[], index: number, original: string): ValidateResult {
+  const details: ErrorDetail[] = issues.map((i) => ({ path: joinPath(i.path), message: issueMessage(i), code: i.code }));
+  const first = details[0] ?? { path: '', message: 'invalid event' };
+  const message = first.path === '' ? first.message : `${first.path}: ${first.message}`;
+  return reject(index, 'VALIDATION_FAILED', first.path, message, original, details);
+}

@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { createApp, type App } from './app.ts';
+import type { ConfigInput } from './contracts/config.ts';
+import { BUNDLED, PROJECT_ROOT } from './config/paths.ts';
+import { loadConfig, resolveSecret } from './config/load.ts';
+import { loadReference } from './enrich/reference.ts';
+import { loadRulePack } from './rules/pack.ts';
+import { createJournalAlertStore } from './adapters/journal/alert-journal.ts';
+import { createJournalDeadLetterSink } from './adapters/journal/dead-letter.ts';
+import { createAuth } from './api/auth.ts';
+import { startDemo } from './jobs/demo.ts';
+import { AppError } from './errors.ts';
+
+/** StartFlags: `riskstream start` flags (CONTRACT.md §1). */
+export interface StartFlags {
+  config?: string;
+  demo?: boolean;
+  port?: number;
+  data?: string;
+  sites?: string;
+  rules?: string;
+  calendar?: string;
+  roster?: string;
+}
+
+/** VERSION: the package version. */
+export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** Running: a started instance with its URL and a way to stop it. */
+export interface Running {
+  app: App;
+  url: string;
+  port: number;
+  operatorToken: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * boot is the composition root: load config → reference data and rules → adapters → createApp →
+ * start (→ demo). Config and rule problems throw AppError with every path named.
+ */
+export async function boot(flags: StartFlags, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Running> {
+  const flagLayer: ConfigInput = {};
+  if (flags.port !== undefined) flagLayer.http = { port: flags.port };
+  if (flags.data) flagLayer.dataDir = flags.data;
+  if (flags.sites || flags.roster || flags.calendar) {
+    flagLayer.reference = { ...(flags.sites ? { sites: flags.sites } : {}), ...(flags.roster ? { roster: flags.roster } : {}), ...(flags.calendar ? { calendar: flags.calendar } : {}) };
+  }
+  if (flags.rules) flagLayer.rules = { dir: flags.rules };
+  const { config } = loadConfig({ ...(flags.config ? { file: flags.config } : {}), env, flags: flagLayer });
+  if (config.mode !== 'embedded') {
+    throw new AppError('CONFIG_INVALID', `mode "${config.mode}" is not available in this build yet; use mode: embedded`, { details: [{ path: 'mode', message: 'only embedded is implemented' }] });
+  }
+  const reference = loadReference({
+    sites: config.reference.sites ?? BUNDLED.sites,
+    roster: config.reference.roster ?? BUNDLED.roster,
+    calendar: config.reference.calendar ?? BUNDLED.calendar,
+  });
+  const rulesDir = config.rules.dir ?? BUNDLED.rules;
+  const rules = loadRulePack(rulesDir);
+  const secret = resolveSecret(config);
+  const app = createApp({
+    config,
+    secret,
+    reference,
+    rules,
+    rulesDir,
+    logger,
+    demo: flags.demo ?? false,
+    version: VERSION,
+    ports: {
+      store: createJournalAlertStore({ dataDir: config.dataDir, logger }),
+      deadLetters: createJournalDeadLetterSink({ dataDir: config.dataDir }),
+    },
+  });
+  const { url, port } = await app.start();
+  const stopDemo = flags.demo ? startDemo({ file: BUNDLED.demo, pipeline: app.pipeline, logger, now: () => Date.now() }) : () => undefined;
+  const operatorToken = await createAuth(secret).sign({ sub: 'console-operator', role: 'operator', towns: '*' }, '12h');
+  return {
+    app,
+    url,
+    port,
+    operatorToken,
+    async stop() {
+      stopDemo();
+      await app.stop();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Metrics: every riskstream_ metric; labels are bounded (topic, code, rule id, severity). */
+export interface Metrics {
+  registry: Registry;
+  eventsIn: Counter<'topic'>;
+  eventsRejected: Counter<'topic' | 'code'>;
+  deadLetters: Counter<'source'>;
+  alertEvents: Counter<'rule' | 'severity' | 'kind'>;
+  pipelineSeconds: Histogram<never>;
+  wsClients: Gauge<never>;
+  wsClosed: Counter<'reason'>;
+  lateEvents: Counter<'topic'>;
+  unknownSite: Counter<'topic'>;
+  openAlerts: Gauge<'severity'>;
+  ruleState: Gauge<never>;
+}
+
+/** createMetrics builds a fresh registry (one per app, so tests can run several apps). */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'riskstream_' });
+  const r = { registers: [registry] };
+  return {
+    registry,
+    eventsIn: new Counter({ name: 'riskstream_events_in_total', help: 'Events accepted, per topic', labelNames: ['topic'], ...r }),
+    eventsRejected: new Counter({ name: 'riskstream_events_rejected_total', help: 'Input items rejected, per topic and error code', labelNames: ['topic', 'code'], ...r }),
+    deadLetters: new Counter({ name: 'riskstream_dlq_total', help: 'Items written to the dead-letter sink', labelNames: ['source'], ...r }),
+    alertEvents: new Counter({ name: 'riskstream_alert_events_total', help: 'Alert events, per rule, severity and kind', labelNames: ['rule', 'severity', 'kind'], ...r }),
+    pipelineSeconds: new Histogram({ name: 'riskstream_pipeline_seconds', help: 'From receipt of a batch to durable alert events delivered', buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5], ...r }),
+    wsClients: new Gauge({ name: 'riskstream_ws_clients', help: 'Connected WebSocket clients', ...r }),
+    wsClosed: new Counter({ name: 'riskstream_ws_closed_total', help: 'WebSocket connections closed by the server, per reason', labelNames: ['reason'], ...r }),
+    lateEvents: new Counter({ name: 'riskstream_late_events_total', help: 'Events later than the allowed lateness', labelNames: ['topic'], ...r }),
+    unknownSite: new Counter({ name: 'riskstream_events_unknown_site_total', help: 'Valid events naming a site missing from the reference data (still evaluated)', labelNames: ['topic'], ...r }),
+    openAlerts: new Gauge({ name: 'riskstream_open_alerts', help: 'Open (firing or acknowledged) alerts per severity', labelNames: ['severity'], ...r }),
+    ruleState: new Gauge({ name: 'riskstream_rule_state_subjects', help: 'Subjects held in rule state', ...r }),
+  };
+}

@@ -1,0 +1,219 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from 'pino';
+import type { Alert, AlertEvent } from '../contracts/alerts.ts';
+import { WsClientFrame, type WsFilter } from '../contracts/ws.ts';
+import { severityRank } from '../domain/severity.ts';
+import { formatTs } from '../domain/time.ts';
+import { AppError } from '../errors.ts';
+import { bearerOf, canSeeTown, hasRole, type Auth, type Principal } from '../api/auth.ts';
+import type { Metrics } from '../metrics.ts';
+
+/** MAX_FRAME_BYTES: frames over 64 KiB close the socket with 1009 (CONTRACT.md §6). */
+export const MAX_FRAME_BYTES = 64 * 1024;
+const MAX_ERRORS_PER_MINUTE = 20;
+
+interface Client {
+  ws: WebSocket;
+  principal: Principal;
+  filter: WsFilter;
+  alive: boolean;
+  errors: number;
+  errorsSince: number;
+}
+
+/** WsHubDeps: what the hub needs from the rest of the app. */
+export interface WsHubDeps {
+  auth: Auth;
+  logger: Logger;
+  metrics: Metrics;
+  allowedOrigins: readonly string[];
+  heartbeatMs: number;
+  maxBufferedBytes: number;
+  replayBuffer: number;
+  now: () => number;
+  openAlerts: () => Alert[];
+  lastSeq: () => number;
+  onAck: (alertId: string, p: Principal, note: string | undefined) => Promise<void>;
+  demo: boolean;
+}
+
+/**
+ * WsHub pushes alert events to control-room screens: authenticated upgrade, snapshot then live
+ * frames in seq order, resume with `since`, heartbeat, backpressure and dead-peer detection.
+ */
+export class WsHub {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  private readonly clients = new Set<Client>();
+  private readonly ring: { seq: number; event: AlertEvent; frame: string }[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private readonly deps: WsHubDeps;
+
+  constructor(deps: WsHubDeps) {
+    this.deps = deps;
+    this.timer = setInterval(() => this.beat(), deps.heartbeatMs);
+    this.timer.unref();
+  }
+
+  /** handleUpgrade authenticates an HTTP upgrade on /ws (token and Origin) before accepting it. */
+  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/ws') return reject(socket, 404, 'NOT_FOUND', 'no such endpoint');
+    const origin = req.headers.origin;
+    if (origin && !this.originAllowed(origin, req.headers.host)) return reject(socket, 403, 'FORBIDDEN', `origin ${origin} is not allowed`);
+    let principal: Principal;
+    try {
+      principal = await this.deps.auth.verify(bearerOf(req.headers.authorization, url.searchParams.get('token')));
+    } catch (err) {
+      return reject(socket, 401, 'UNAUTHORIZED', (err as Error).message);
+    }
+    if (!hasRole(principal, 'viewer')) return reject(socket, 403, 'FORBIDDEN', `role ${principal.role} may not watch alerts`);
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.add(ws, principal));
+  }
+
+  private originAllowed(origin: string, host: string | undefined): boolean {
+    const list = this.deps.allowedOrigins;
+    if (list.includes('*') || list.includes(origin)) return true;
+    try {
+      return new URL(origin).host === host; // same origin: the dashboard served by this instance
+    } catch {
+      return false;
+    }
+  }
+
+  private add(ws: WebSocket, principal: Principal): void {
+    const c: Client = { ws, principal, filter: {}, alive: true, errors: 0, errorsSince: this.deps.now() };
+    this.clients.add(c);
+    this.deps.metrics.wsClients.set(this.clients.size);
+    ws.on('pong', () => (c.alive = true));
+    ws.on('message', (data, isBinary) => void this.onMessage(c, data as Buffer, isBinary));
+    ws.on('close', () => {
+      this.clients.delete(c);
+      this.deps.metrics.wsClients.set(this.clients.size);
+    });
+    ws.on('error', (err) => this.deps.logger.debug({ err: err.message }, 'websocket error'));
+    this.sendSnapshot(c);
+  }
+
+  private sendSnapshot(c: Client): void {
+    const alerts = this.deps.openAlerts().filter((a) => this.visible(c, a, true));
+    this.send(c, JSON.stringify({ type: 'snapshot', seq: this.deps.lastSeq(), alerts, ...(this.deps.demo ? { demo: true } : {}) }));
+  }
+
+  private async onMessage(c: Client, data: Buffer, isBinary: boolean): Promise<void> {
+    let frame: WsClientFrame;
+    try {
+      if (isBinary) throw new AppError('BAD_REQUEST', 'binary frames are not accepted');
+      const r = WsClientFrame.safeParse(JSON.parse(data.toString('utf8')));
+      if (!r.success) {
+        const i = r.error.issues[0];
+        throw new AppError('BAD_REQUEST', `${i?.path.join('.') || 'frame'}: ${i?.message ?? 'invalid frame'}`);
+      }
+      frame = r.data;
+    } catch (err) {
+      return this.clientError(c, err instanceof AppError ? err : new AppError('INVALID_JSON', `invalid JSON frame: ${(err as Error).message}`));
+    }
+    if (frame.type === 'subscribe') {
+      c.filter = frame.filter ?? {};
+      if (frame.since !== undefined) this.resume(c, frame.since);
+      else this.sendSnapshot(c);
+      return;
+    }
+    if (!hasRole(c.principal, 'operator')) return this.clientError(c, new AppError('FORBIDDEN', `role ${c.principal.role} may not acknowledge`));
+    try {
+      await this.deps.onAck(frame.alertId, c.principal, frame.note);
+    } catch (err) {
+      this.clientError(c, err instanceof AppError ? err : new AppError('INTERNAL', 'acknowledgement failed'));
+    }
+  }
+
+  private clientError(c: Client, err: AppError): void {
+    const now = this.deps.now();
+    if (now - c.errorsSince > 60_000) {
+      c.errors = 0;
+      c.errorsSince = now;
+    }
+    this.send(c, JSON.stringify({ type: 'error', code: err.code, message: err.message }));
+    if (++c.errors > MAX_ERRORS_PER_MINUTE) this.close(c, 1008, 'too many bad frames', 'abuse');
+  }
+
+  /** resume replays the events after `since` when they are still held, else sends a fresh snapshot. */
+  private resume(c: Client, since: number): void {
+    const oldest = this.ring.length > 0 ? this.ring[0]!.seq : this.deps.lastSeq() + 1;
+    if (since > this.deps.lastSeq() || since < oldest - 1) return this.sendSnapshot(c);
+    for (const r of this.ring) if (r.seq > since && this.visible(c, r.event.alert, r.event.kind === 'fired')) this.send(c, r.frame);
+  }
+
+  /** broadcast sends alert events (already durable, in seq order) to every client allowed to see them. */
+  broadcast(events: readonly AlertEvent[]): void {
+    for (const event of events) {
+      const frame = JSON.stringify({ type: 'alert', ...event });
+      this.ring.push({ seq: event.seq, event, frame });
+      if (this.ring.length > this.deps.replayBuffer) this.ring.shift();
+      const fresh = event.kind === 'fired';
+      for (const c of this.clients) if (this.visible(c, event.alert, fresh)) this.send(c, frame);
+    }
+  }
+
+  /** visible: token towns always apply; the severity floor only to new alerts, so a screen sees how shown ones end. */
+  private visible(c: Client, a: Alert, applySeverityFloor: boolean): boolean {
+    if (!canSeeTown(c.principal, a.town)) return false;
+    const f = c.filter;
+    if (f.towns && (a.town === undefined || !f.towns.includes(a.town))) return false;
+    if (f.domains && !f.domains.includes(a.domain)) return false;
+    if (applySeverityFloor && f.minSeverity && severityRank(a.severity) < severityRank(f.minSeverity)) return false;
+    return true;
+  }
+
+  private send(c: Client, frame: string): void {
+    if (c.ws.readyState !== c.ws.OPEN) return;
+    if (c.ws.bufferedAmount > this.deps.maxBufferedBytes) return this.close(c, 1013, 'too far behind; reconnect with since', 'slow');
+    c.ws.send(frame);
+  }
+
+  private close(c: Client, code: number, reason: string, metric: string): void {
+    this.deps.metrics.wsClosed.inc({ reason: metric });
+    this.clients.delete(c);
+    this.deps.metrics.wsClients.set(this.clients.size);
+    c.ws.close(code, reason);
+    // A peer that does not complete the closing handshake is cut off.
+    setTimeout(() => c.ws.terminate(), 5000).unref();
+  }
+
+  private beat(): void {
+    const frame = JSON.stringify({ type: 'heartbeat', seq: this.deps.lastSeq(), at: formatTs(this.deps.now()) });
+    for (const c of this.clients) {
+      if (!c.alive) {
+        this.deps.metrics.wsClosed.inc({ reason: 'dead' });
+        this.clients.delete(c);
+        c.ws.terminate();
+        continue;
+      }
+      c.alive = false;
+      c.ws.ping();
+      this.send(c, frame);
+    }
+    this.deps.metrics.wsClients.set(this.clients.size);
+  }
+
+  /** clientCount is the number of connected screens. */
+  clientCount(): number {
+    return this.clients.size;
+  }
+
+  /** closeAll closes every socket with 1001 (going away) at shutdown. */
+  closeAll(): void {
+    clearInterval(this.timer);
+    for (const c of this.clients) c.ws.close(1001, 'server shutting down');
+    this.clients.clear();
+    this.wss.close();
+  }
+}
+
+function reject(socket: Duplex, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ error: { code, message, details: [] } });
+  const text = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found';
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.once('finish', () => socket.destroy());
+}

@@ -1,0 +1,397 @@
+// riskstream control-room dashboard. Plain ES module: no build step, no framework, no external
+// resources. Alert text comes from external input, so it is only ever set with textContent.
+
+const SEVERITIES = ['red', 'orange', 'yellow', 'blue']; // display order, most severe first
+const SEV_ZH = { red: '红色', orange: '橙色', yellow: '黄色', blue: '蓝色' };
+const SEV_LEVEL = { red: 'Ⅰ级', orange: 'Ⅱ级', yellow: 'Ⅲ级', blue: 'Ⅳ级' };
+const DOMAINS = { weather: '气象', mine: '矿山', grid: '电网', enforcement: '执法', site: '场所', system: '系统' };
+const STATE_ZH = { firing: '告警中', acknowledged: '已确认', resolved: '已解除' };
+const STATE_EN = { firing: 'Firing', acknowledged: 'Acknowledged', resolved: 'Resolved' };
+const ROLE_ZH = { viewer: '查看', operator: '值班员', admin: '管理员', ingest: '数据接入' };
+const RESOLVED_FADE_MS = 10_000; // a resolved alert stays in the list this long, fading
+const RECENT_MAX = 12; // entries kept under "recently resolved"
+const HEARTBEAT_DEAD_MS = 40_000; // no frame for this long: the connection is dead
+const BACKOFF_MIN_MS = 1_000, BACKOFF_MAX_MS = 15_000; // reconnect delay: 1 s doubling to 15 s, with jitter
+const TOKEN_KEY = 'riskstream.token';
+
+const $ = (id) => document.getElementById(id);
+const pad = (n) => String(n).padStart(2, '0');
+
+const state = {
+  token: '', info: null, canAck: false, townNames: {}, siteNames: {},
+  alerts: new Map(), // id -> alert: open alerts, plus resolved ones while they fade
+  resolvedAt: new Map(), // id -> ms when the resolve arrived
+  recent: [], // recently resolved alerts, newest first: [{alert, at}]
+  acking: new Set(), // ids with an ack request in flight
+  lastSeq: undefined, ws: null, attempt: 0, retryTimer: 0, retryAt: 0, lastFrameAt: 0,
+  everConnected: false, synced: false, // synced: a first snapshot is shown (later new rows flash)
+};
+const rows = new Map(); // id -> { el, sig }
+
+/** el creates an element; text is assigned with textContent, never parsed as HTML. */
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text != null) e.textContent = String(text);
+  return e;
+}
+
+function fmtTime(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const t = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return d.toDateString() === new Date().toDateString() ? t : `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${t}`;
+}
+
+const townName = (id) => (id ? state.townNames[id] || id : '未关联乡镇');
+const fmtNum = (v) => (typeof v === 'number' ? String(Math.round(v * 1000) / 1000) : '');
+
+function readToken() {
+  const params = new URLSearchParams(location.search);
+  const fromUrl = params.get('token');
+  let token = fromUrl || '';
+  try {
+    if (fromUrl) sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    else token = sessionStorage.getItem(TOKEN_KEY) || '';
+  } catch { /* storage disabled: keep the token in memory only */ }
+  if (fromUrl) {
+    params.delete('token');
+    const q = params.toString();
+    history.replaceState(history.state, '', location.pathname + (q ? `?${q}` : '') + location.hash);
+  }
+  return token;
+}
+
+async function api(path, opts = {}) {
+  const headers = { Accept: 'application/json', Authorization: `Bearer ${state.token}` };
+  if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(path, { ...opts, headers, cache: 'no-store' });
+  let body = null;
+  try { body = await res.json(); } catch { /* empty or not JSON */ }
+  if (!res.ok) throw Object.assign(new Error(body?.error?.message || `HTTP ${res.status}`), { status: res.status });
+  return body;
+}
+
+function showError(msg) {
+  Object.assign($('error-banner'), { textContent: msg, hidden: !msg });
+}
+
+let toastTimer = 0;
+function toast(msg) {
+  Object.assign($('toast'), { textContent: msg, hidden: false });
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { $('toast').hidden = true; }, 6000);
+}
+
+const showDemo = () => { $('demo-banner').hidden = false; };
+
+async function loadInfo() {
+  try {
+    const info = await api('/api/v1/info');
+    state.info = info;
+    state.townNames = info.townNames || {};
+    state.canAck = info.role === 'operator' || info.role === 'admin';
+    document.body.dataset.role = info.role || 'viewer';
+    $('version').textContent = info.version ? `v${info.version}` : '';
+    const towns = Array.isArray(info.towns) ? info.towns.map(townName).join('、') : '全部乡镇';
+    $('scope').textContent = `· ${ROLE_ZH[info.role] || info.role || ''} · ${towns}`;
+    if (info.demo) showDemo();
+    showError('');
+    render(true);
+    api('/api/v1/sites').then((b) => { // site names are a nicety
+      for (const s of b?.sites || []) if (s && s.id) state.siteNames[s.id] = s.name;
+      render(true);
+    }).catch(() => {});
+  } catch (e) {
+    if (e.status === 401) showError('访问令牌无效或已过期 — Invalid or expired token');
+    else if (e.status === 403) showError('无访问权限 — Forbidden');
+    else { showError('无法获取服务信息，正在重试… — Cannot reach server, retrying'); setTimeout(loadInfo, 5000); }
+  }
+}
+
+async function ack(id) {
+  state.acking.add(id);
+  render();
+  try {
+    const body = await api(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, { method: 'POST', body: '{}' });
+    const a = body && body.alert && body.alert.id ? body.alert : body;
+    const cur = state.alerts.get(id);
+    // The stream may already have delivered something newer (e.g. a resolve): keep the newest.
+    if (a && a.id === id && cur && cur.state !== 'resolved' && !(Date.parse(cur.updatedAt) > Date.parse(a.updatedAt))) {
+      state.alerts.set(id, a);
+    }
+  } catch (e) {
+    toast(e.status === 409 ? '该告警已解除，无法确认 — Already resolved' : `确认失败 Ack failed：${e.message}`);
+  } finally {
+    state.acking.delete(id);
+    render();
+  }
+}
+
+function compareAlerts(a, b) {
+  return SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity)
+    || (Date.parse(b.startsAt) || 0) - (Date.parse(a.startsAt) || 0)
+    || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+function buildRow(a, fresh) {
+  const labels = a.labels || {};
+  const drill = labels.drill !== undefined && labels.drill !== 'false';
+  const silenced = labels.silenced === 'true';
+  const row = el('article', 'alert');
+  Object.assign(row.dataset, { alertId: a.id, severity: a.severity, state: a.state, domain: a.domain });
+  if (a.town) row.dataset.town = a.town;
+  if (a.siteId) row.dataset.siteId = a.siteId;
+  row.classList.toggle('drill', drill);
+  row.classList.toggle('silenced', silenced);
+  row.classList.toggle('fresh', fresh);
+
+  const badge = el('div', 'sev-badge');
+  badge.append(el('span', 'sev-name', SEV_ZH[a.severity] || a.severity), el('span', 'sev-level', SEV_LEVEL[a.severity] || ''));
+
+  const body = el('div', 'body');
+  const head = el('div', 'head');
+  head.append(el('span', 'domain', DOMAINS[a.domain] || a.domain), el('h3', 'title', a.title));
+  if (drill) head.append(el('span', 'tag tag-drill', '演练'));
+  if (silenced) head.append(el('span', 'tag tag-silenced', '已静默'));
+  if (a.escalation > 0) head.append(el('span', 'tag tag-escalated', `已升级 ×${a.escalation}`));
+
+  const meta = el('div', 'meta');
+  meta.append(el('span', 'town', townName(a.town)));
+  if (a.siteId) {
+    const site = el('span', 'site');
+    const name = state.siteNames[a.siteId];
+    if (name) site.append(el('span', 'site-name', name), ' ');
+    site.append(el('code', 'site-id', a.siteId));
+    meta.append(site);
+  }
+  if (typeof a.value === 'number') {
+    const unit = labels.unit ? ` ${labels.unit}` : '';
+    const v = el('span', 'value');
+    v.append('当前值 ', el('b', null, fmtNum(a.value) + unit));
+    if (typeof a.threshold === 'number') v.append(' / 阈值 ', el('b', null, fmtNum(a.threshold) + unit));
+    meta.append(v);
+  }
+  body.append(head, meta);
+  if (a.summary) body.append(el('p', 'summary', a.summary));
+  if (Array.isArray(a.actions) && a.actions.length) {
+    const list = el('ol', 'actions');
+    for (const x of a.actions) list.append(el('li', null, x));
+    body.append(list);
+  }
+
+  const side = el('div', 'aside');
+  const starts = el('time', 'starts', fmtTime(a.startsAt));
+  starts.dateTime = a.startsAt;
+  const st = el('div', 'state', STATE_ZH[a.state] || a.state);
+  st.append(el('small', null, STATE_EN[a.state] || ''));
+  side.append(starts, st);
+  const lastAck = Array.isArray(a.acks) && a.acks.length ? a.acks[a.acks.length - 1] : null;
+  if (a.state === 'acknowledged' && lastAck) side.append(el('div', 'acked-by', `${lastAck.by} · ${fmtTime(lastAck.at)}`));
+  if (a.state === 'firing' && state.canAck) {
+    const pending = state.acking.has(a.id);
+    const btn = el('button', 'ack-btn', pending ? '确认中…' : '确认 Acknowledge');
+    btn.type = 'button';
+    btn.disabled = pending;
+    btn.addEventListener('click', () => ack(a.id));
+    side.append(btn);
+  }
+  row.append(badge, body, side);
+  return row;
+}
+
+function render(force = false) {
+  const list = $('alerts');
+  const sorted = [...state.alerts.values()].sort(compareAlerts);
+  for (const [id, r] of rows) if (!state.alerts.has(id)) { r.el.remove(); rows.delete(id); }
+  let prev = null;
+  for (const a of sorted) {
+    const sig = `${JSON.stringify(a)}|${state.canAck}|${state.acking.has(a.id)}|${state.siteNames[a.siteId] || ''}`;
+    let r = rows.get(a.id);
+    if (!r || force || r.sig !== sig) {
+      const node = buildRow(a, !r && state.synced && a.state !== 'resolved');
+      if (r) { if (r.el.classList.contains('fresh')) node.classList.add('fresh'); r.el.replaceWith(node); }
+      r = { el: node, sig };
+      rows.set(a.id, r);
+    }
+    const want = prev ? prev.nextSibling : list.firstChild;
+    if (want !== r.el) list.insertBefore(r.el, want);
+    prev = r.el;
+  }
+  const active = sorted.filter((a) => a.state !== 'resolved');
+  $('no-alerts').hidden = active.length > 0;
+  renderCounts(active);
+  renderRecent();
+}
+
+function countList(ul, entries, attr) {
+  ul.replaceChildren();
+  for (const { key, label, n, max } of entries) {
+    const li = el('li', n ? 'nonzero' : 'zero');
+    li.dataset[attr] = key;
+    if (max) li.dataset.maxSeverity = max;
+    li.append(el('span', 'name', label), el('span', 'n', n));
+    ul.append(li);
+  }
+}
+
+function renderCounts(active) {
+  const bySev = {}, byDomain = {}, byTown = {}, maxDomain = {}, maxTown = {};
+  const worse = (cur, s) => (!cur || SEVERITIES.indexOf(s) < SEVERITIES.indexOf(cur) ? s : cur);
+  for (const a of active) {
+    const t = a.town || '';
+    bySev[a.severity] = (bySev[a.severity] || 0) + 1;
+    byDomain[a.domain] = (byDomain[a.domain] || 0) + 1;
+    byTown[t] = (byTown[t] || 0) + 1;
+    maxDomain[a.domain] = worse(maxDomain[a.domain], a.severity);
+    maxTown[t] = worse(maxTown[t], a.severity);
+  }
+  for (const tile of document.querySelectorAll('#counts-severity .tile[data-severity]')) {
+    const n = bySev[tile.dataset.severity] || 0;
+    tile.querySelector('.n').textContent = String(n);
+    tile.classList.toggle('zero', n === 0);
+  }
+  const unacked = active.filter((a) => a.state === 'firing').length;
+  $('count-unacked').textContent = String(unacked);
+  $('count-unacked').parentElement.classList.toggle('zero', unacked === 0);
+  $('count-active').textContent = String(active.length);
+  countList($('counts-domain'), Object.entries(DOMAINS).map(([key, zh]) => ({ key, label: zh, n: byDomain[key] || 0, max: maxDomain[key] })), 'domain');
+  const towns = Array.isArray(state.info?.towns) ? [...state.info.towns] : Object.keys(state.townNames);
+  for (const t of Object.keys(byTown)) if (t && !towns.includes(t)) towns.push(t);
+  if (byTown['']) towns.push('');
+  countList($('counts-town'), towns.map((key) => ({ key: key || 'none', label: townName(key), n: byTown[key] || 0, max: maxTown[key] })), 'town');
+}
+
+function renderRecent() {
+  const ul = $('resolved');
+  ul.replaceChildren();
+  for (const { alert: a, at } of state.recent) {
+    const li = el('li', 'resolved-item');
+    Object.assign(li.dataset, { alertId: a.id, severity: a.severity, state: 'resolved' });
+    li.append(el('span', 'sev-dot'), el('span', 'r-title', a.title), el('span', 'r-town', townName(a.town)), el('time', 'r-at', fmtTime(a.endsAt || new Date(at).toISOString())));
+    ul.append(li);
+  }
+  $('no-resolved').hidden = state.recent.length > 0;
+}
+
+function retire(id) {
+  const a = state.alerts.get(id);
+  state.alerts.delete(id);
+  state.resolvedAt.delete(id);
+  if (!a) return;
+  state.recent = [{ alert: a, at: Date.now() }, ...state.recent.filter((r) => r.alert.id !== id)].slice(0, RECENT_MAX);
+}
+
+function upsert(a) {
+  if (!a || !a.id) return;
+  state.alerts.set(a.id, a);
+  if (a.state === 'resolved') { if (!state.resolvedAt.has(a.id)) state.resolvedAt.set(a.id, Date.now()); }
+  else state.resolvedAt.delete(a.id);
+  render();
+}
+
+function setConn(s, text) {
+  $('conn').dataset.state = document.body.dataset.conn = s;
+  $('conn').querySelector('.txt').textContent = text;
+}
+
+function connect() {
+  clearTimeout(state.retryTimer);
+  setConn('connecting', state.everConnected ? '正在重连…' : '正在连接…');
+  const proto = location.protocol === 'https:' ? 'wss' : 'ws';
+  let ws;
+  try { ws = new WebSocket(`${proto}://${location.host}/ws?token=${encodeURIComponent(state.token)}`); } catch { scheduleReconnect(); return; }
+  state.ws = ws;
+  state.lastFrameAt = Date.now();
+  ws.onopen = () => {
+    if (state.ws !== ws) return;
+    const sub = { type: 'subscribe' };
+    if (state.lastSeq !== undefined) sub.since = state.lastSeq;
+    ws.send(JSON.stringify(sub));
+    state.everConnected = true;
+    setConn('open', '已连接');
+  };
+  ws.onmessage = (ev) => {
+    if (state.ws !== ws) return;
+    state.lastFrameAt = Date.now();
+    let f;
+    try { f = JSON.parse(ev.data); } catch { return; }
+    if (f && typeof f === 'object') onFrame(f);
+  };
+  ws.onclose = () => { if (state.ws === ws) { state.ws = null; scheduleReconnect(); } };
+  ws.onerror = () => { /* a close event follows */ };
+}
+
+/** drop abandons the current socket without waiting for a close handshake that may never come. */
+function drop() {
+  const ws = state.ws;
+  if (!ws) return;
+  state.ws = null;
+  ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+  try { ws.close(4000, 'heartbeat timeout'); } catch { /* already closed */ }
+}
+
+function scheduleReconnect() {
+  clearTimeout(state.retryTimer);
+  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** state.attempt);
+  state.attempt = Math.min(state.attempt + 1, 10);
+  const delay = Math.min(BACKOFF_MAX_MS, Math.round(base * (0.75 + Math.random() * 0.5)));
+  state.retryAt = Date.now() + delay;
+  state.retryTimer = setTimeout(connect, delay);
+  updateRetryText();
+}
+
+function updateRetryText() {
+  if (state.ws || !state.retryAt) return;
+  const s = Math.max(0, Math.ceil((state.retryAt - Date.now()) / 1000));
+  setConn('closed', `已断开 · ${s} 秒后重连`);
+}
+
+function onFrame(f) {
+  state.attempt = 0; // the server is talking to us: reset the backoff
+  if (f.type === 'snapshot') {
+    for (const id of [...state.resolvedAt.keys()]) retire(id);
+    state.alerts = new Map();
+    for (const a of Array.isArray(f.alerts) ? f.alerts : []) if (a && a.id && a.state !== 'resolved') state.alerts.set(a.id, a);
+    if (typeof f.seq === 'number') state.lastSeq = f.seq;
+    if (f.demo) showDemo();
+    render();
+    state.synced = true;
+  } else if (f.type === 'alert') {
+    if (typeof f.seq !== 'number' || (state.lastSeq !== undefined && f.seq <= state.lastSeq)) return;
+    state.lastSeq = f.seq;
+    upsert(f.alert);
+  } else if (f.type === 'error') {
+    toast(`服务器错误 ${f.code || ''}：${f.message || ''}`);
+  }
+  // heartbeat: lastFrameAt is already updated
+}
+
+function tick() {
+  const now = new Date();
+  $('clock').textContent = `${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}`;
+  $('date').textContent = now.toLocaleDateString('zh-CN', { year: 'numeric', month: 'long', day: 'numeric', weekday: 'long' });
+  const t = now.getTime();
+  let changed = false;
+  for (const [id, at] of state.resolvedAt) if (t - at >= RESOLVED_FADE_MS) { retire(id); changed = true; }
+  if (changed) render();
+  if (state.ws && t - state.lastFrameAt > HEARTBEAT_DEAD_MS) { drop(); scheduleReconnect(); }
+  updateRetryText();
+}
+
+function main() {
+  state.token = readToken();
+  tick();
+  setInterval(tick, 1000);
+  render();
+  if (!state.token) {
+    showError('缺少访问令牌：请使用 /?token=… 打开本页 — Missing access token');
+    setConn('closed', '已断开');
+    return;
+  }
+  loadInfo();
+  connect();
+  window.addEventListener('online', () => { if (!state.ws) connect(); });
+}
+
+main();

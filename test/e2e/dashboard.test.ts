@@ -1,0 +1,118 @@
+// End-to-end: the control-room dashboard in real headless Chromium against the real app.
+// A methane reading over the power-off value at a coal face must show up as a red row, an
+// operator can acknowledge it from the page, a viewer sees no acknowledge button.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { parse } from 'yaml';
+import { startTestApp } from '../helpers/app.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const REQUIRE = process.env.RISKSTREAM_REQUIRE_SERVICES === '1';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+if (!HAVE_CHROMIUM && !REQUIRE) {
+  console.warn(`[e2e dashboard] skipped: ${CHROMIUM} not found (install Debian chromium; set RISKSTREAM_REQUIRE_SERVICES=1 to make this a failure)`);
+}
+
+const SITES_FILE = fileURLToPath(new URL('../../deploy/reference/sites.yaml', import.meta.url));
+
+/** coalFaceMethaneSensor picks a coal mine and its coal-face CH4 sensor from the bundled reference data. */
+function coalFaceMethaneSensor(): { siteId: string; sensorId: string; town: string } {
+  type Site = { id: string; kind: string; town: string; sensors?: { id: string; sensorType: string; location: string }[] };
+  const doc = parse(readFileSync(SITES_FILE, 'utf8')) as Site[] | { sites: Site[] };
+  const sites = Array.isArray(doc) ? doc : doc.sites;
+  const candidates = sites
+    .filter((s) => s.kind === 'coal_mine')
+    .sort((a, b) => Number(b.id === 'cm-shm-01') - Number(a.id === 'cm-shm-01'));
+  for (const s of candidates) {
+    const sensor = s.sensors?.find((x) => x.sensorType === 'CH4' && x.location === 'coal_face');
+    if (sensor) return { siteId: s.id, sensorId: sensor.id, town: s.town };
+  }
+  throw new Error(`${SITES_FILE}: no coal_mine site with a CH4 sensor at location coal_face`);
+}
+
+const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Chromium)', () => {
+  let app: Awaited<ReturnType<typeof startTestApp>> | undefined;
+  let browser: Browser | undefined;
+  const pageErrors: string[] = [];
+  const foreignRequests: string[] = [];
+
+  beforeAll(async () => {
+    if (!HAVE_CHROMIUM) throw new Error(`${CHROMIUM} not found and RISKSTREAM_REQUIRE_SERVICES=1`);
+    app = await startTestApp();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  async function openDashboard(token: string): Promise<Page> {
+    const page = await browser!.newPage({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('request', (r) => {
+      const url = r.url();
+      if (!url.startsWith(app!.baseUrl) && !url.startsWith(app!.baseUrl.replace(/^http/, 'ws')) && !url.startsWith('data:')) foreignRequests.push(url);
+    });
+    await page.goto(`${app!.baseUrl}/?token=${encodeURIComponent(token)}`);
+    await page.waitForSelector('#conn[data-state=open]', { timeout: 15_000 });
+    await page.waitForSelector('body[data-role]', { timeout: 15_000 }); // /api/v1/info answered
+    return page;
+  }
+
+  it('shows a red methane alert live, lets an operator acknowledge it, and gives a viewer no button', async () => {
+    const { siteId, sensorId, town } = coalFaceMethaneSensor();
+    const operator = await openDashboard(app!.tokens.operator);
+    const viewer = await openDashboard(app!.tokens.viewer);
+
+    // the token leaves the address bar; no demo banner on real (non-demo) data
+    expect(operator.url()).not.toContain('token=');
+    expect(await operator.isHidden('#demo-banner')).toBe(true);
+
+    const res = await fetch(`${app!.baseUrl}/api/v1/events/risk.mine.telemetry`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` },
+      body: JSON.stringify({ type: 'mine.reading', siteId, sensorId, sensorType: 'CH4', location: 'coal_face', value: 1.6, unit: '%', ts: Date.now() }),
+    });
+    expect(res.status, await res.clone().text()).toBe(202);
+
+    const redRow = `#alerts [data-severity=red][data-site-id="${siteId}"]`;
+    const row = operator.locator(redRow).first();
+    await row.waitFor({ timeout: 15_000 });
+    expect(await row.getAttribute('data-state')).toBe('firing');
+    expect(await row.getAttribute('data-alert-id')).toBeTruthy();
+    expect(await row.locator('.sev-badge').textContent()).toContain('红色');
+    expect(await operator.locator('#counts-severity [data-severity=red] .n').textContent()).not.toBe('0');
+    expect(await operator.locator('#counts-domain [data-domain=mine] .n').textContent()).not.toBe('0');
+
+    // the viewer (if its token covers the town) sees the same alert, without any acknowledge button
+    const viewerInfo = (await (await fetch(`${app!.baseUrl}/api/v1/info`, { headers: { authorization: `Bearer ${app!.tokens.viewer}` } })).json()) as { towns: string[] | '*' };
+    const viewerSeesTown = viewerInfo.towns === '*' || viewerInfo.towns.includes(town);
+    if (viewerSeesTown) await viewer.locator(redRow).first().waitFor({ timeout: 15_000 });
+    expect(await viewer.getAttribute('body', 'data-role')).toBe('viewer');
+    expect(await viewer.locator('.ack-btn').count()).toBe(0);
+
+    // the operator acknowledges from the page
+    const alertId = (await row.getAttribute('data-alert-id'))!;
+    await row.locator('.ack-btn').click();
+    const acked = operator.locator(`#alerts [data-alert-id="${alertId}"][data-state=acknowledged]`);
+    await acked.waitFor({ timeout: 10_000 });
+    expect(await acked.locator('.state').textContent()).toContain('已确认');
+    expect(await acked.locator('.ack-btn').count()).toBe(0);
+    // ...and the acknowledgement reaches the viewer's screen over the WebSocket
+    if (viewerSeesTown) await viewer.locator(`#alerts [data-alert-id="${alertId}"][data-state=acknowledged]`).waitFor({ timeout: 10_000 });
+
+    const shot = join(mkdtempSync(join(tmpdir(), 'riskstream-e2e-')), 'dashboard.png');
+    await operator.screenshot({ path: shot });
+    console.log(`[e2e dashboard] screenshot: ${shot}`);
+
+    expect(pageErrors).toEqual([]);
+    expect(foreignRequests).toEqual([]);
+  }, 90_000);
+});

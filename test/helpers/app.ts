@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { createApp, type App } from '../../src/app.ts';
+import { Config } from '../../src/contracts/config.ts';
+import { BUNDLED } from '../../src/config/paths.ts';
+import { loadReference } from '../../src/enrich/reference.ts';
+import { loadRulePack } from '../../src/rules/pack.ts';
+import { createJournalAlertStore } from '../../src/adapters/journal/alert-journal.ts';
+import { createJournalDeadLetterSink } from '../../src/adapters/journal/dead-letter.ts';
+import { createAuth } from '../../src/api/auth.ts';
+
+/** TEST_SECRET: the signing secret of test apps. */
+export const TEST_SECRET = 'test-secret-0123456789abcdef';
+
+/** TestApp: a real app on 127.0.0.1, port 0, with a temp data dir and the bundled data. */
+export interface TestApp {
+  app: App;
+  baseUrl: string;
+  port: number;
+  dataDir: string;
+  tokens: { viewer: string; operator: string; admin: string; ingest: string };
+  /** mint a token for any role and towns */
+  token(role: 'viewer' | 'operator' | 'admin' | 'ingest', towns: '*' | string[]): Promise<string>;
+  stop(): Promise<void>;
+  /** stop and delete the data dir */
+  destroy(): Promise<void>;
+}
+
+/** startTestApp starts the real app; pass the same dataDir again to test a restart. */
+export async function startTestApp(opts: { dataDir?: string; demo?: boolean; config?: Record<string, unknown> } = {}): Promise<TestApp> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'riskstream-test-'));
+  const config = Config.parse({ http: { host: '127.0.0.1', port: 0 }, dataDir, ...opts.config });
+  const logger = pino({ level: process.env.RISKSTREAM_TEST_LOG ?? 'silent' });
+  const app = createApp({
+    config,
+    secret: TEST_SECRET,
+    reference: loadReference({ sites: BUNDLED.sites, roster: BUNDLED.roster, calendar: BUNDLED.calendar }),
+    rules: loadRulePack(BUNDLED.rules),
+    rulesDir: BUNDLED.rules,
+    logger,
+    demo: opts.demo ?? false,
+    ports: { store: createJournalAlertStore({ dataDir, logger }), deadLetters: createJournalDeadLetterSink({ dataDir }) },
+  });
+  const { port } = await app.start();
+  const auth = createAuth(TEST_SECRET);
+  const token = (role: 'viewer' | 'operator' | 'admin' | 'ingest', towns: '*' | string[]) => auth.sign({ sub: `test-${role}`, role, towns }, '1h');
+  const tokens = { viewer: await token('viewer', '*'), operator: await token('operator', '*'), admin: await token('admin', '*'), ingest: await token('ingest', '*') };
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await app.stop();
+  };
+  return {
+    app,
+    baseUrl: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    tokens,
+    token,
+    stop,
+    async destroy() {
+      await stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,431 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadYamlAs } from '../../../src/config/yaml.ts';
+import { TOWN_NAMES } from '../../../src/contracts/common.ts';
+import { Event, eventTime } from '../../../src/contracts/events.ts';
+import { SitesFile, type Site } from '../../../src/contracts/reference.ts';
+import type { Rule } from '../../../src/contracts/rules.ts';
+import type { Severity } from '../../../src/domain/severity.ts';
+import type { AlertTransition } from '../../../src/domain/transition.ts';
+import { AppError } from '../../../src/errors.ts';
+import type { EvalContext } from '../../../src/rules/context.ts';
+import { RuleEngine } from '../../../src/rules/engine.ts';
+import { checkRulePack, formatRuleError, loadRulePack } from '../../../src/rules/pack.ts';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const RULES_DIR = join(root, 'deploy/rules');
+const sites = new Map(loadYamlAs(join(root, 'deploy/reference/sites.yaml'), SitesFile, 'REFERENCE_INVALID').map((s) => [s.id, s]));
+const pack: Rule[] = loadRulePack(RULES_DIR);
+const ruleById = new Map(pack.map((r) => [r.id, r]));
+
+// An ordinary working day outside every special period of deploy/reference/calendar.yaml.
+const T0 = Date.parse('2024-06-03T10:00:00+08:00');
+
+function siteOf(id: string): Site {
+  const s = sites.get(id);
+  if (!s) throw new Error(`test uses unknown site ${id}`);
+  return s;
+}
+
+/** mine builds a parsed mine.reading; type and location come from the site's expected sensor unless given. */
+function mine(siteId: string, sensorId: string, value: number, opts: { sensorType?: string; location?: string; unit?: string; at?: number } = {}): Event {
+  const sensor = siteOf(siteId).sensors?.find((x) => x.id === sensorId);
+  const sensorType = opts.sensorType ?? sensor?.sensorType;
+  const location = opts.location ?? sensor?.location;
+  if (!sensorType || !location) throw new Error(`sensor ${sensorId} is not in ${siteId}: give sensorType and location`);
+  const unit = opts.unit ?? (sensorType === 'CO' || sensorType === 'H2S' ? 'ppm' : '%');
+  return Event.parse({ type: 'mine.reading', siteId, sensorId, sensorType, location, value, unit, ts: opts.at ?? T0, ...(sensor?.areaId ? { areaId: sensor.areaId } : {}) });
+}
+
+/** grid builds a parsed grid.reading. */
+function grid(siteId: string, equipmentId: string, quantity: string, value: number, nominal?: number): Event {
+  siteOf(siteId);
+  const unit = quantity === 'frequency' ? 'Hz' : quantity === 'voltage' ? 'kV' : '%';
+  return Event.parse({ type: 'grid.reading', siteId, equipmentId, quantity, value, unit, ts: T0, ...(nominal !== undefined ? { nominal } : {}) });
+}
+
+/** ctxOf builds the EvalContext the enrich stage would hand over. */
+function ctxOf(event: Event, specialPeriod?: string): EvalContext {
+  const site = siteOf((event as { siteId: string }).siteId);
+  const topic = event.type.startsWith('grid.') ? 'risk.grid.telemetry' : 'risk.mine.telemetry';
+  return { topic, event, time: eventTime(event), site, town: site.town, townName: TOWN_NAMES[site.town] ?? site.town, ...(specialPeriod ? { specialPeriod } : {}) };
+}
+
+/** run evaluates events in order on one engine and returns the transitions of each. */
+function run(engine: RuleEngine, ...events: Event[]): AlertTransition[][] {
+  return events.map((e) => {
+    const out: AlertTransition[] = [];
+    engine.evaluate(ctxOf(e), out);
+    return out;
+  });
+}
+
+const once = (e: Event): AlertTransition[] => run(new RuleEngine(pack), e)[0]!;
+
+describe('deploy/rules', () => {
+  it('passes checkRulePack', () => {
+    const r = checkRulePack(RULES_DIR);
+    if (!r.ok) throw new Error(r.errors.map(formatRuleError).join('\n'));
+    expect(r.files.map((f) => basename(f))).toEqual(['grid.yaml', 'mine-air.yaml', 'mine-gas.yaml']);
+    expect(r.rules.length).toBeGreaterThanOrEqual(13);
+  });
+
+  it.each(pack.map((r) => [r.id, r] as const))('%s follows the pack conventions', (_id, r) => {
+    expect(r.id).toMatch(/^(mine|grid)\.[a-z0-9.-]+$/);
+    expect(r.domain).toBe(r.id.split('.')[0]);
+    expect(r.enabled).toBe(true);
+    // Chinese title, summary and actions; a cited source.
+    for (const text of [r.title, r.summary, r.source, ...r.actions]) expect(text).toMatch(/[\u4e00-\u9fff]/);
+    expect(r.actions.length).toBeGreaterThanOrEqual(2);
+    expect(r.labels.category).toBeTruthy();
+    // Gas limits are absolute and act at once; grid voltage/loading escalate in special periods, frequency does not.
+    if (r.domain === 'mine') {
+      expect(r.for).toBeUndefined();
+      expect(r.escalateInSpecialPeriods).toBe(false);
+    } else {
+      expect(r.escalateInSpecialPeriods).toBe(r.id !== 'grid.frequency');
+    }
+    // Severities rise strictly with the levels.
+    const order: Severity[] = ['blue', 'yellow', 'orange', 'red'];
+    const ranks = r.levels.map((l) => order.indexOf(l.severity));
+    for (let i = 1; i < ranks.length; i++) expect(ranks[i]!).toBeGreaterThan(ranks[i - 1]!);
+  });
+
+  it('follows the methane table of DOMAIN.md', () => {
+    const lv = (id: string): string => ruleById.get(id)!.levels.map((l) => `${l.severity}@${l.value}<${l.restore}`).join(' ');
+    expect(lv('mine.ch4.face')).toBe('yellow@0.8<0.8 orange@1<1 red@1.5<1');
+    expect(lv('mine.ch4.return')).toBe('yellow@0.8<0.8 red@1<1');
+    expect(lv('mine.ch4.intake')).toBe('yellow@0.4<0.4 red@0.5<0.5');
+    expect(lv('mine.ch4.drainage')).toBe('yellow@2<2 red@2.5<2.5');
+    expect(lv('mine.ch4.total-return')).toBe('yellow@0.6<0.6 orange@0.75<0.75');
+    const where = (id: string): unknown => ruleById.get(id)!.match.where.location;
+    expect(where('mine.ch4.face')).toEqual(['coal_face_upper_corner', 'coal_face', 'heading_face', 'shearer']);
+    expect(where('mine.ch4.return')).toEqual(['coal_face_return', 'heading_return']);
+  });
+});
+
+interface FireCase {
+  ruleId: string;
+  severity: Severity;
+  event: Event;
+}
+
+// Each case must fire its rule at the rule's top severity (and nothing else).
+const FIRE: [string, FireCase][] = [
+  // coal face T1 at the 1.5 % power-off value
+  ['mine.ch4.face coal_face 1.5', { ruleId: 'mine.ch4.face', severity: 'red', event: mine('cm-shm-01', 'CH4-T1-1201', 1.5) }],
+  // upper corner T0 well above power-off
+  ['mine.ch4.face upper corner 2.1', { ruleId: 'mine.ch4.face', severity: 'red', event: mine('cm-shm-02', 'CH4-T0-2103', 2.1) }],
+  // heading face at power-off
+  ['mine.ch4.face heading_face 1.5', { ruleId: 'mine.ch4.face', severity: 'red', event: mine('cm-edz-01', 'CH4-HF-3105', 1.5) }],
+  // shearer-mounted sensor at power-off
+  ['mine.ch4.face shearer 1.6', { ruleId: 'mine.ch4.face', severity: 'red', event: mine('cm-edz-02', 'CH4-SH-4201', 1.6) }],
+  // T2 return: alarm = power-off = 1.0, straight to red
+  ['mine.ch4.return coal_face_return 1.0', { ruleId: 'mine.ch4.return', severity: 'red', event: mine('cm-shm-01', 'CH4-T2-1201', 1.0) }],
+  // heading return at 1.0
+  ['mine.ch4.return heading_return 1.0', { ruleId: 'mine.ch4.return', severity: 'red', event: mine('cm-shm-02', 'CH4-HR-2205', 1.0) }],
+  // T3 intake of a high-gas mine at 0.5
+  ['mine.ch4.intake 0.5', { ruleId: 'mine.ch4.intake', severity: 'red', event: mine('cm-shm-01', 'CH4-T3-1201', 0.5) }],
+  // drainage roadway at 2.5
+  ['mine.ch4.drainage 2.5', { ruleId: 'mine.ch4.drainage', severity: 'red', event: mine('cm-edz-02', 'CH4-DR-01', 2.5) }],
+  // total return at 0.75: investigate (orange is its top)
+  ['mine.ch4.total-return 0.75', { ruleId: 'mine.ch4.total-return', severity: 'orange', event: mine('cm-shm-01', 'CH4-TR-01', 0.75) }],
+  // CO at 50 ppm (fire indicator)
+  ['mine.co 50 ppm', { ruleId: 'mine.co', severity: 'red', event: mine('cm-shm-02', 'CO-2103', 50) }],
+  // O2 at 18.0 % (direction below)
+  ['mine.o2 18.0 %', { ruleId: 'mine.o2', severity: 'red', event: mine('cm-shm-02', 'O2-2205', 18.0) }],
+  // no CO2 sensors in the reference data: a plausible id at a real mine
+  ['mine.co2.intake 0.5 %', { ruleId: 'mine.co2.intake', severity: 'orange', event: mine('cm-shm-01', 'CO2-T3-1201', 0.5, { sensorType: 'CO2', location: 'intake' }) }],
+  // CO2 in a face return at 1.5 %
+  ['mine.co2.face-return 1.5 %', { ruleId: 'mine.co2.face-return', severity: 'orange', event: mine('cm-shm-01', 'CO2-T2-1201', 1.5, { sensorType: 'CO2', location: 'coal_face_return' }) }],
+  // CO2 in the total return at 0.75 %
+  ['mine.co2.total-return 0.75 %', { ruleId: 'mine.co2.total-return', severity: 'orange', event: mine('cm-shm-01', 'CO2-TR-01', 0.75, { sensorType: 'CO2', location: 'total_return' }) }],
+  // H2S at the 6.6 ppm legal limit
+  ['mine.h2s 6.6 ppm', { ruleId: 'mine.h2s', severity: 'orange', event: mine('cm-edz-01', 'H2S-3102', 6.6, { sensorType: 'H2S', location: 'coal_face_return' }) }],
+  // 49.5 Hz: |Δf| = 0.5
+  ['grid.frequency 49.5 Hz', { ruleId: 'grid.frequency', severity: 'red', event: grid('ss-shm-220kv', '220kV-I-bus', 'frequency', 49.5) }],
+  // 50.6 Hz: over-frequency counts too
+  ['grid.frequency 50.6 Hz', { ruleId: 'grid.frequency', severity: 'red', event: grid('ss-shm-220kv', '220kV-I-bus', 'frequency', 50.6) }],
+  // 10 kV bus at 11.1 kV: +11 %
+  ['grid.voltage.distribution +11 %', { ruleId: 'grid.voltage.distribution', severity: 'red', event: grid('ss-alz-110kv', '10kV-I-bus', 'voltage', 11.1, 10) }],
+  // 10 kV bus at 8.9 kV: −11 %
+  ['grid.voltage.distribution -11 %', { ruleId: 'grid.voltage.distribution', severity: 'red', event: grid('ss-alz-110kv', '10kV-I-bus', 'voltage', 8.9, 10) }],
+  // 110 kV bus at 127 kV: +15.5 %
+  ['grid.voltage.transmission +15.5 %', { ruleId: 'grid.voltage.transmission', severity: 'red', event: grid('ss-alz-110kv', '110kV-I-bus', 'voltage', 127, 110) }],
+  // 35 kV line at 29 kV: −17 % (35 kV is the lower bound of the rule)
+  ['grid.voltage.transmission 35 kV -17 %', { ruleId: 'grid.voltage.transmission', severity: 'red', event: grid('pl-ags-35kv', 'L-35kV', 'voltage', 29, 35) }],
+  // main transformer at 130 %
+  ['grid.load 130 %', { ruleId: 'grid.load', severity: 'red', event: grid('ss-alz-110kv', 'T1', 'load', 130) }],
+];
+
+// Each case must NOT fire the named rule: a value just on the safe side, or an event the rule does not match.
+const QUIET: [string, { ruleId: string; event: Event }][] = [
+  // just under the 0.8 % pre-alarm
+  ['mine.ch4.face 0.79', { ruleId: 'mine.ch4.face', event: mine('cm-shm-01', 'CH4-T1-1201', 0.79) }],
+  // 1.2 % at a face return belongs to mine.ch4.return, not the face rule
+  ['mine.ch4.face not at coal_face_return', { ruleId: 'mine.ch4.face', event: mine('cm-shm-01', 'CH4-T2-1201', 1.2) }],
+  // just under the pre-alarm
+  ['mine.ch4.return 0.79', { ruleId: 'mine.ch4.return', event: mine('cm-shm-01', 'CH4-T2-1201', 0.79) }],
+  // 1.2 % at the coal face is not a return reading
+  ['mine.ch4.return not at coal_face', { ruleId: 'mine.ch4.return', event: mine('cm-shm-01', 'CH4-T1-1201', 1.2) }],
+  // just under the 0.4 % intake pre-alarm
+  ['mine.ch4.intake 0.39', { ruleId: 'mine.ch4.intake', event: mine('cm-shm-01', 'CH4-T3-1201', 0.39) }],
+  // just under the 2.0 % drainage-roadway pre-alarm
+  ['mine.ch4.drainage 1.99', { ruleId: 'mine.ch4.drainage', event: mine('cm-edz-02', 'CH4-DR-01', 1.99) }],
+  // just under the 0.6 % pre-alarm of the total return
+  ['mine.ch4.total-return 0.59', { ruleId: 'mine.ch4.total-return', event: mine('cm-shm-01', 'CH4-TR-01', 0.59) }],
+  // a CO reading of 3 % must not trip the methane rules (sensorType differs)
+  ['mine.ch4.face ignores CO', { ruleId: 'mine.ch4.face', event: mine('cm-shm-01', 'CO-1201', 3, { location: 'coal_face' }) }],
+  // CO just under the 20 ppm pre-alarm
+  ['mine.co 19 ppm', { ruleId: 'mine.co', event: mine('cm-shm-02', 'CO-2103', 19) }],
+  // O2 at 19.6 % is above the 19.5 % pre-alarm
+  ['mine.o2 19.6 %', { ruleId: 'mine.o2', event: mine('cm-shm-02', 'O2-2205', 19.6) }],
+  // low O2 in a drainage roadway is outside the rule's locations (no people work there)
+  ['mine.o2 not at drainage_roadway', { ruleId: 'mine.o2', event: mine('cm-shm-01', 'O2-DR-01', 17, { sensorType: 'O2', location: 'drainage_roadway' }) }],
+  // just under the intake pre-alarm
+  ['mine.co2.intake 0.39 %', { ruleId: 'mine.co2.intake', event: mine('cm-shm-01', 'CO2-T3-1201', 0.39, { sensorType: 'CO2', location: 'intake' }) }],
+  // 1.19 % in a return
+  ['mine.co2.face-return 1.19 %', { ruleId: 'mine.co2.face-return', event: mine('cm-shm-01', 'CO2-T2-1201', 1.19, { sensorType: 'CO2', location: 'coal_face_return' }) }],
+  // 1.0 % in the total return belongs to mine.co2.total-return, not the face/return rule
+  ['mine.co2.face-return not at total_return', { ruleId: 'mine.co2.face-return', event: mine('cm-shm-01', 'CO2-TR-01', 1.0, { sensorType: 'CO2', location: 'total_return' }) }],
+  // 0.59 % in the total return
+  ['mine.co2.total-return 0.59 %', { ruleId: 'mine.co2.total-return', event: mine('cm-shm-01', 'CO2-TR-01', 0.59, { sensorType: 'CO2', location: 'total_return' }) }],
+  // H2S at 4.9 ppm
+  ['mine.h2s 4.9 ppm', { ruleId: 'mine.h2s', event: mine('cm-edz-01', 'H2S-3102', 4.9, { sensorType: 'H2S', location: 'coal_face_return' }) }],
+  // 49.81 Hz: |Δf| = 0.19 inside the ±0.2 Hz band
+  ['grid.frequency 49.81 Hz', { ruleId: 'grid.frequency', event: grid('ss-shm-220kv', '220kV-I-bus', 'frequency', 49.81) }],
+  // 10 kV bus at 10.69 kV: +6.9 %
+  ['grid.voltage.distribution +6.9 %', { ruleId: 'grid.voltage.distribution', event: grid('ss-alz-110kv', '10kV-I-bus', 'voltage', 10.69, 10) }],
+  // a 110 kV bus 12 % high belongs to the ≥ 35 kV rule, not the ≤ 20 kV one
+  ['grid.voltage.distribution not at 110 kV', { ruleId: 'grid.voltage.distribution', event: grid('ss-alz-110kv', '110kV-I-bus', 'voltage', 123.2, 110) }],
+  // voltage reading without `nominal` cannot be judged
+  ['grid.voltage.distribution without nominal', { ruleId: 'grid.voltage.distribution', event: grid('ss-alz-110kv', '10kV-I-bus', 'voltage', 12) }],
+  // 110 kV bus at 120 kV: +9.1 %
+  ['grid.voltage.transmission +9.1 %', { ruleId: 'grid.voltage.transmission', event: grid('ss-alz-110kv', '110kV-I-bus', 'voltage', 120, 110) }],
+  // a 10 kV bus 12 % high belongs to the ≤ 20 kV rule
+  ['grid.voltage.transmission not at 10 kV', { ruleId: 'grid.voltage.transmission', event: grid('ss-alz-110kv', '10kV-I-bus', 'voltage', 11.2, 10) }],
+  // load at 89.9 %
+  ['grid.load 89.9 %', { ruleId: 'grid.load', event: grid('ss-alz-110kv', 'T1', 'load', 89.9) }],
+  // 130 °C transformer oil temperature is not a load reading
+  ['grid.load not for oil_temp', { ruleId: 'grid.load', event: grid('ss-alz-110kv', 'T1', 'oil_temp', 130) }],
+];
+
+describe('every rule of the pack fires at its top severity', () => {
+  it('has a fire case and a quiet case for every rule', () => {
+    const fired = new Set(FIRE.map(([, c]) => c.ruleId));
+    const quiet = new Set(QUIET.map(([, c]) => c.ruleId));
+    for (const r of pack) {
+      expect(fired, r.id).toContain(r.id);
+      expect(quiet, r.id).toContain(r.id);
+    }
+  });
+
+  it.each(FIRE)('%s', (_name, c) => {
+    const out = once(c.event);
+    expect(out).toHaveLength(1);
+    const t = out[0]!;
+    expect(t.action).toBe('fire');
+    expect(t.ruleId).toBe(c.ruleId);
+    expect(t.severity).toBe(c.severity);
+    expect(t.severity).toBe(ruleById.get(c.ruleId)!.levels.at(-1)!.severity);
+    // every placeholder of the title and summary resolved (a missing field renders as "—")
+    expect(t.title).not.toContain('—');
+    expect(t.summary).not.toContain('—');
+    expect(t.summary).toContain(siteOf(t.siteId!).name);
+    expect(t.town).toBe(siteOf(t.siteId!).town);
+    const ev = c.event as Record<string, unknown>;
+    if (typeof ev.sensorId === 'string') expect(t.labels.sensorId).toBe(ev.sensorId);
+    if (typeof ev.equipmentId === 'string') expect(t.labels.equipmentId).toBe(ev.equipmentId);
+  });
+
+  it.each(QUIET)('%s', (_name, c) => {
+    expect(once(c.event).filter((t) => t.ruleId === c.ruleId)).toEqual([]);
+  });
+});
+
+describe('levels below the top', () => {
+  it.each<[string, Event, string, Severity]>([
+    // coal face at the 1.0 % alarm value
+    ['CH4 coal face 1.0', mine('cm-shm-01', 'CH4-T1-1201', 1.0), 'mine.ch4.face', 'orange'],
+    // coal face pre-alarm at 0.8
+    ['CH4 coal face 0.8', mine('cm-shm-01', 'CH4-T1-1201', 0.8), 'mine.ch4.face', 'yellow'],
+    // return pre-alarm at 0.9
+    ['CH4 return 0.9', mine('cm-shm-01', 'CH4-T2-1201', 0.9), 'mine.ch4.return', 'yellow'],
+    // CO over the 24 ppm legal limit
+    ['CO 30 ppm', mine('cm-shm-02', 'CO-2103', 30), 'mine.co', 'orange'],
+    // O2 at 18.6 %: under 19.5, above 18.5
+    ['O2 18.6 %', mine('cm-shm-02', 'O2-2205', 18.6), 'mine.o2', 'yellow'],
+    // O2 at 18.5 %
+    ['O2 18.5 %', mine('cm-shm-02', 'O2-2205', 18.5), 'mine.o2', 'orange'],
+    // 49.7 Hz: |Δf| = 0.3
+    ['frequency 49.7', grid('ss-shm-220kv', '220kV-I-bus', 'frequency', 49.7), 'grid.frequency', 'orange'],
+    // 10 kV bus at 11.0 kV: +10 %
+    ['10 kV at +10 %', grid('ss-alz-110kv', '10kV-I-bus', 'voltage', 11.0, 10), 'grid.voltage.distribution', 'orange'],
+    // 110 kV at 122 kV: +10.9 %
+    ['110 kV at +10.9 %', grid('ss-alz-110kv', '110kV-I-bus', 'voltage', 122, 110), 'grid.voltage.transmission', 'orange'],
+    // load 105 %
+    ['load 105 %', grid('ss-alz-110kv', 'T1', 'load', 105), 'grid.load', 'orange'],
+    // load 95 %
+    ['load 95 %', grid('ss-alz-110kv', 'T1', 'load', 95), 'grid.load', 'yellow'],
+  ])('%s', (_name, event, ruleId, severity) => {
+    const out = once(event);
+    expect(out.map((t) => [t.ruleId, t.severity])).toEqual([[ruleId, severity]]);
+  });
+});
+
+describe('hysteresis on the coal-face methane rule', () => {
+  it('holds red until below the 1.0 % restore value, then steps down and resolves', () => {
+    const engine = new RuleEngine(pack);
+    const at = (s: number): number => T0 + s * 1000;
+    const [a, b, c, d] = run(
+      engine,
+      mine('cm-shm-01', 'CH4-T1-1201', 1.6, { at: at(0) }),
+      mine('cm-shm-01', 'CH4-T1-1201', 1.2, { at: at(30) }),
+      mine('cm-shm-01', 'CH4-T1-1201', 0.9, { at: at(60) }),
+      mine('cm-shm-01', 'CH4-T1-1201', 0.5, { at: at(90) }),
+    );
+    // 1.6 → red (power-off)
+    expect(a!.map((t) => [t.action, t.severity])).toEqual([['fire', 'red']]);
+    // 1.2 is below power-off but power is restored only below 1.0: still red, no transition
+    expect(b).toEqual([]);
+    // 0.9 → updated to yellow (orange has restored too)
+    expect(c!.map((t) => [t.action, t.severity])).toEqual([['fire', 'yellow']]);
+    // 0.5 → resolved
+    expect(d!.map((t) => t.action)).toEqual(['resolve']);
+    expect(d![0]!.subjectKey).toBe(a![0]!.subjectKey);
+    expect(engine.stateSize()).toBe(0);
+  });
+
+  it('keeps one state per sensor', () => {
+    const engine = new RuleEngine(pack);
+    const [a, b] = run(engine, mine('cm-shm-01', 'CH4-T1-1201', 1.6), mine('cm-shm-01', 'CH4-T0-1201', 1.6));
+    expect(a![0]!.subjectKey).not.toBe(b![0]!.subjectKey);
+    expect(engine.stateSize()).toBe(2);
+  });
+});
+
+describe('special periods', () => {
+  const evalIn = (event: Event, period: string): AlertTransition[] => {
+    const out: AlertTransition[] = [];
+    new RuleEngine(pack).evaluate(ctxOf(event, period), out);
+    return out;
+  };
+  it.each<[string, Event, Severity, boolean]>([
+    // loading is flagged: orange → red
+    ['load 105 % escalates', grid('ss-alz-110kv', 'T1', 'load', 105), 'red', true],
+    // voltage is flagged: orange → red
+    ['10 kV +8 % escalates', grid('ss-alz-110kv', '10kV-I-bus', 'voltage', 10.8, 10), 'red', true],
+    // frequency is system-wide: not escalated
+    ['frequency 49.7 stays orange', grid('ss-shm-220kv', '220kV-I-bus', 'frequency', 49.7), 'orange', false],
+    // gas limits are absolute: not escalated
+    ['CH4 1.0 stays orange', mine('cm-shm-01', 'CH4-T1-1201', 1.0), 'orange', false],
+  ])('%s', (_name, event, severity, marked) => {
+    const out = evalIn(event, '二十届三中全会期间');
+    expect(out.map((t) => t.severity)).toEqual([severity]);
+    expect(out[0]!.labels.specialPeriod).toBe(marked ? '二十届三中全会期间' : undefined);
+  });
+});
+
+describe('rules check on a bad pack', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'riskstream-rules-'));
+    const good = (id: string): string => `
+  - id: ${id}
+    kind: threshold
+    title: 测试
+    domain: mine
+    source: 测试依据
+    summary: 测试 {value}
+    match: { type: mine.reading, where: { sensorType: CH4 } }
+    subject: [siteId, sensorId]
+    levels: [{ severity: red, value: 1.5 }]`;
+    writeFileSync(
+      join(dir, 'bad.yaml'),
+      `rules:
+  # 0: no source, and an unknown key
+  - id: bad.no-source
+    kind: threshold
+    title: 测试
+    domain: mine
+    summary: 测试
+    colour: red
+    match: { type: mine.reading, where: { sensorType: CH4 } }
+    subject: [siteId, sensorId]
+    levels: [{ severity: red, value: 1.5 }]
+  # 1: levels out of order
+  - id: bad.order
+    kind: threshold
+    title: 测试
+    domain: mine
+    source: 测试依据
+    summary: 测试
+    match: { type: mine.reading, where: { sensorType: CH4 } }
+    subject: [siteId, sensorId]
+    levels:
+      - { severity: orange, value: 1.5 }
+      - { severity: red, value: 1.0 }
+`,
+    );
+    writeFileSync(join(dir, 'dup.yaml'), `rules:${good('dup.one')}${good('dup.one')}\n`);
+    writeFileSync(join(dir, 'broken.yaml'), 'rules:\n  - id: [unclosed\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reports every problem with its file and path', () => {
+    const r = checkRulePack(dir);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    for (const e of r.errors) {
+      expect(e.file).toMatch(/\.yaml$/);
+      expect(e.path).toBeTruthy();
+    }
+    const found = r.errors.map((e) => `${basename(e.file!)}: ${e.path}`);
+    expect(found).toContain('bad.yaml: rules.0.source');
+    expect(found).toContain('bad.yaml: rules.1.levels.1.value');
+    expect(found).toContain('dup.yaml: rules.1.id');
+    const unknown = r.errors.find((e) => basename(e.file!) === 'bad.yaml' && e.path === 'rules.0' && e.message.includes('colour'));
+    expect(unknown, 'unknown key is named').toBeDefined();
+    const broken = r.errors.filter((e) => basename(e.file!) === 'broken.yaml');
+    expect(broken.length).toBeGreaterThan(0);
+    expect(broken[0]!.path).toMatch(/^line /);
+    // the `rules check` line format: file: path: message
+    const line = formatRuleError(r.errors.find((e) => e.path === 'rules.0.source')!);
+    expect(line).toMatch(/bad\.yaml: rules\.0\.source: .+/);
+  });
+
+  // KNOWN BUG (src/config/yaml.ts readYaml): parseDocument runs with `prettyErrors: false`, which
+  // leaves `linePos` unset, so every YAML syntax error is reported at "line ?". Drop `.fails`
+  // once readYaml uses a LineCounter (or prettyErrors: true).
+  it.fails('names the line of a YAML syntax error', () => {
+    const r = checkRulePack(dir);
+    const broken = r.ok ? [] : r.errors.filter((e) => basename(e.file!) === 'broken.yaml');
+    expect(broken[0]?.path).toMatch(/^line \d+$/);
+  });
+
+  it('makes loadRulePack throw RULES_INVALID with the details', () => {
+    let err: unknown;
+    try {
+      loadRulePack(dir);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('RULES_INVALID');
+    expect((err as AppError).details.some((d) => d.path === 'rules.0.source')).toBe(true);
+  });
+
+  it('rejects an empty or missing directory', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'riskstream-rules-empty-'));
+    try {
+      const r = checkRulePack(empty);
+      expect(r.ok).toBe(false);
+      expect(checkRulePack(join(empty, 'nope')).ok).toBe(false);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
