@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { AppError, type ErrorCode, type ErrorDetail } from '../errors.ts';
 
@@ -22,9 +22,10 @@ export function readYaml(file: string, code: ErrorCode): unknown {
   } catch (err) {
     throw new AppError(code, `${file}: cannot read: ${(err as Error).message}`, { cause: err, details: [{ file, path: '(file)', message: (err as Error).message }] });
   }
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   if (doc.errors.length > 0) {
-    const details = doc.errors.map((e) => ({ file, path: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message.split('\n')[0] ?? e.message }));
+    const details = doc.errors.map((e) => ({ file, path: `line ${lineCounter.linePos(e.pos[0]).line}`, message: e.message.split('\n')[0] ?? e.message }));
     throw new AppError(code, `${file}: invalid YAML`, { details });
   }
   return doc.toJS({ maxAliasCount: 100 });

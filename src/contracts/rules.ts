@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Domain, Duration, Id, Severity } from './common.ts';
 import { EVENT_SCHEMAS } from './events.ts';
+import { severityRank } from '../domain/severity.ts';
 
 const EventTypeName = z.enum(Object.keys(EVENT_SCHEMAS) as [keyof typeof EVENT_SCHEMAS, ...(keyof typeof EVENT_SCHEMAS)[]]);
 const Scalar = z.union([z.string(), z.number(), z.boolean()]);
@@ -64,6 +65,9 @@ export const ThresholdRule = z
       const prev = r.levels[i - 1]!;
       const cur = r.levels[i]!;
       const ordered = r.direction === 'above' ? cur.value >= prev.value : cur.value <= prev.value;
+      if (severityRank(cur.severity) < severityRank(prev.severity)) {
+        ctx.addIssue({ code: 'custom', path: ['levels', i, 'severity'], message: `severities must not fall from one level to the next (${prev.severity} then ${cur.severity})` });
+      }
       if (!ordered) {
         ctx.addIssue({ code: 'custom', path: ['levels', i, 'value'], message: `levels must be ordered from least to most severe (${prev.value} then ${cur.value}, direction ${r.direction})` });
       }

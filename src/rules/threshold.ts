@@ -34,10 +34,12 @@ export class ThresholdEvaluator {
 
   /** seed restores the active level of a subject from a recovered open alert (restart, rebalance). */
   seed(subjectKey: string, severity: string): void {
+    const levels = this.rule.levels;
     let idx = -1;
-    for (let i = 0; i < this.rule.levels.length; i++) if (this.rule.levels[i]!.severity === severity) idx = i;
-    // A special period may have raised the severity one level; fall back to the most severe level below it.
-    if (idx < 0) idx = this.rule.levels.length - 1;
+    for (let i = 0; i < levels.length; i++) if (levels[i]!.severity === severity) idx = i;
+    // A special period may have raised the severity one level: find the level it was raised from.
+    if (idx < 0) for (let i = 0; i < levels.length; i++) if (raiseSeverity(levels[i]!.severity) === severity) idx = i;
+    if (idx < 0) idx = levels.length - 1;
     this.states.set(subjectKey, { level: idx, pendingLevel: -1, pendingSince: 0 });
   }
 

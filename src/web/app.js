@@ -72,9 +72,7 @@ async function api(path, opts = {}) {
   return body;
 }
 
-function showError(msg) {
-  Object.assign($('error-banner'), { textContent: msg, hidden: !msg });
-}
+const showError = (msg) => Object.assign($('error-banner'), { textContent: msg, hidden: !msg });
 
 let toastTimer = 0;
 function toast(msg) {
@@ -117,9 +115,7 @@ async function ack(id) {
     const a = body && body.alert && body.alert.id ? body.alert : body;
     const cur = state.alerts.get(id);
     // The stream may already have delivered something newer (e.g. a resolve): keep the newest.
-    if (a && a.id === id && cur && cur.state !== 'resolved' && !(Date.parse(cur.updatedAt) > Date.parse(a.updatedAt))) {
-      state.alerts.set(id, a);
-    }
+    if (a && a.id === id && cur && cur.state !== 'resolved' && !(Date.parse(cur.updatedAt) > Date.parse(a.updatedAt))) state.alerts.set(id, a);
   } catch (e) {
     toast(e.status === 409 ? '该告警已解除，无法确认 — Already resolved' : `确认失败 Ack failed：${e.message}`);
   } finally {
@@ -175,8 +171,14 @@ function buildRow(a, fresh) {
   body.append(head, meta);
   if (a.summary) body.append(el('p', 'summary', a.summary));
   if (Array.isArray(a.actions) && a.actions.length) {
+    // Rule packs list actions for every level, each starting with its colour ("红色：…"): show
+    // the unprefixed ones and those of this alert's colour; the rest only as a count.
+    const colour = (x) => /^(红色|橙色|黄色|蓝色)/.exec(x)?.[1];
+    const own = a.actions.filter((x) => !colour(x) || colour(x) === SEV_ZH[a.severity]);
+    const shown = own.length ? own : a.actions;
     const list = el('ol', 'actions');
-    for (const x of a.actions) list.append(el('li', null, x));
+    for (const x of shown) list.append(el('li', null, x));
+    if (shown.length < a.actions.length) list.append(el('li', 'more', `另有 ${a.actions.length - shown.length} 条其他级别措施`));
     body.append(list);
   }
 
@@ -301,8 +303,7 @@ function connect() {
   const proto = location.protocol === 'https:' ? 'wss' : 'ws';
   let ws;
   try { ws = new WebSocket(`${proto}://${location.host}/ws?token=${encodeURIComponent(state.token)}`); } catch { scheduleReconnect(); return; }
-  state.ws = ws;
-  state.lastFrameAt = Date.now();
+  Object.assign(state, { ws, lastFrameAt: Date.now() });
   ws.onopen = () => {
     if (state.ws !== ws) return;
     const sub = { type: 'subscribe' };
@@ -363,8 +364,7 @@ function onFrame(f) {
     upsert(f.alert);
   } else if (f.type === 'error') {
     toast(`服务器错误 ${f.code || ''}：${f.message || ''}`);
-  }
-  // heartbeat: lastFrameAt is already updated
+  } // heartbeat: nothing more to do, lastFrameAt is already updated
 }
 
 function tick() {

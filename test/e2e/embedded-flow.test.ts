@@ -90,7 +90,7 @@ describe('embedded end to end', () => {
     apps.push(t);
     const noToken = await fetch(`${t.baseUrl}/api/v1/events/risk.mine.telemetry`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(reading(0.3)) });
     expect(noToken.status).toBe(401);
-    expect((await noToken.json()).error.code).toBe('UNAUTHORIZED');
+    expect(((await noToken.json()) as any).error.code).toBe('UNAUTHORIZED');
 
     const viewerPost = await post(t, 'risk.mine.telemetry', reading(0.3), t.tokens.viewer);
     expect(viewerPost.status).toBe(403);
