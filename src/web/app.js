@@ -54,11 +54,7 @@ function readToken() {
     if (fromUrl) sessionStorage.setItem(TOKEN_KEY, fromUrl);
     else token = sessionStorage.getItem(TOKEN_KEY) || '';
   } catch { /* storage disabled: keep the token in memory only */ }
-  if (fromUrl) {
-    params.delete('token');
-    const q = params.toString();
-    history.replaceState(history.state, '', location.pathname + (q ? `?${q}` : '') + location.hash);
-  }
+  // The token stays in the address bar: GET / needs it, so a control-room screen survives a reload (F5).
   return token;
 }
 
@@ -212,7 +208,7 @@ function render(force = false) {
     let r = rows.get(a.id);
     if (!r || force || r.sig !== sig) {
       const node = buildRow(a, !r && state.synced && a.state !== 'resolved');
-      if (r) { if (r.el.classList.contains('fresh')) node.classList.add('fresh'); r.el.replaceWith(node); }
+      if (r) r.el.replaceWith(node);
       r = { el: node, sig };
       rows.set(a.id, r);
     }
@@ -220,6 +216,7 @@ function render(force = false) {
     if (want !== r.el) list.insertBefore(r.el, want);
     prev = r.el;
   }
+  if (state.lastSeq !== undefined) list.dataset.seq = String(state.lastSeq); // hook: a snapshot has arrived
   const active = sorted.filter((a) => a.state !== 'resolved');
   $('no-alerts').hidden = active.length > 0;
   renderCounts(active);

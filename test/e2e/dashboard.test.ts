@@ -50,7 +50,7 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
 
   afterAll(async () => {
     await browser?.close();
-    await app?.stop();
+    await app?.destroy();
   });
 
   async function openDashboard(token: string): Promise<Page> {
@@ -71,8 +71,10 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     const operator = await openDashboard(app!.tokens.operator);
     const viewer = await openDashboard(app!.tokens.viewer);
 
-    // the token leaves the address bar; no demo banner on real (non-demo) data
-    expect(operator.url()).not.toContain('token=');
+    // a control-room screen survives a reload (the page needs its token again); no demo banner on real data
+    const reloaded = await operator.reload();
+    expect(reloaded?.status()).toBe(200);
+    await operator.waitForSelector('#conn[data-state=open]');
     expect(await operator.isHidden('#demo-banner')).toBe(true);
 
     const res = await fetch(`${app!.baseUrl}/api/v1/events/risk.mine.telemetry`, {
@@ -92,7 +94,8 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     expect(await operator.locator('#counts-domain [data-domain=mine] .n').textContent()).not.toBe('0');
 
     // the viewer (if its token covers the town) sees the same alert, without any acknowledge button
-    const viewerInfo = (await (await fetch(`${app!.baseUrl}/api/v1/info`, { headers: { authorization: `Bearer ${app!.tokens.viewer}` } })).json()) as { towns: string[] | '*' };
+    const viewerInfo = (await (await fetch(`${app!.baseUrl}/api/v1/info`, { headers: { authorization: `Bearer ${app!.tokens.viewer}` } })).json()) as { towns: string[] | '*'; townNames: Record<string, string> };
+    const viewerInfoTownNames = viewerInfo.townNames;
     const viewerSeesTown = viewerInfo.towns === '*' || viewerInfo.towns.includes(town);
     if (viewerSeesTown) await viewer.locator(redRow).first().waitFor({ timeout: 15_000 });
     expect(await viewer.getAttribute('body', 'data-role')).toBe('viewer');
@@ -111,6 +114,14 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     const shot = join(mkdtempSync(join(tmpdir(), 'riskstream-e2e-')), 'dashboard.png');
     await operator.screenshot({ path: shot });
     console.log(`[e2e dashboard] screenshot: ${shot}`);
+
+    // a viewer limited to another town never sees this alert
+    const otherTown = Object.keys(viewerInfoTownNames).find((t) => t !== town)!;
+    const outsider = await openDashboard(await app!.token('viewer', [otherTown]));
+    await outsider.waitForSelector('#alerts[data-seq]', { state: 'attached', timeout: 15_000 });
+    expect(await outsider.locator(`#alerts [data-site-id="${siteId}"]`).count()).toBe(0);
+    const townItems = await outsider.locator('#counts-town li').all();
+    expect(await Promise.all(townItems.map((li) => li.getAttribute('data-town')))).toEqual([otherTown]);
 
     expect(pageErrors).toEqual([]);
     expect(foreignRequests).toEqual([]);
