@@ -80,9 +80,209 @@ export const ThresholdRule = z
   });
 export type ThresholdRule = z.infer<typeof ThresholdRule>;
 
+/** Matcher: one event condition (a type and field conditions), used by multi-event rule kinds. */
+export const Matcher = Match;
+export type Matcher = z.infer<typeof Matcher>;
+const Matchers = z.union([Matcher, z.array(Matcher).min(1)]).transform((m) => (Array.isArray(m) ? m : [m]));
+
+/** Severities: a fixed severity, or the first entry whose `where` holds (last entry may omit `where`). */
+const SeverityChoice = z.array(z.strictObject({ where: z.record(z.string(), FieldCondition).optional(), severity: Severity })).min(1);
+
+const Single = { severity: Severity.optional(), severities: SeverityChoice.optional() };
+function needsSeverity(r: { severity?: unknown; severities?: unknown }, ctx: z.RefinementCtx): void {
+  if (r.severity === undefined && r.severities === undefined) ctx.addIssue({ code: 'custom', path: ['severity'], message: 'give `severity` or `severities`' });
+}
+
+/** RateRule: change of a value over a sliding window (e.g. methane rising 0.3 % in 5 min). */
+export const RateRule = z
+  .strictObject({
+    ...Common,
+    kind: z.literal('rate'),
+    match: Match,
+    subject: z.array(z.string().min(1)).min(1),
+    window: Duration,
+    direction: z.enum(['rise', 'fall']).default('rise'),
+    levels: z.array(Level).min(1),
+  });
+export type RateRule = z.infer<typeof RateRule>;
+
+/** AbsenceRule (deadman): a subject silent longer than `period`; expected subjects come from reference data. */
+export const AbsenceRule = z.strictObject({
+  ...Common,
+  kind: z.literal('absence'),
+  match: Match,
+  subject: z.array(z.string().min(1)).min(1),
+  period: Duration,
+  severity: Severity,
+  /** expected subjects: every reference sensor (of sites of these kinds, matching `where`) or every site of these kinds */
+  expected: z
+    .strictObject({
+      from: z.enum(['sensors', 'sites']),
+      siteKinds: z.array(z.string()).optional(),
+      where: z.record(z.string(), FieldCondition).default({}),
+    })
+    .optional(),
+});
+export type AbsenceRule = z.infer<typeof AbsenceRule>;
+
+/** FlatlineRule: a value constant within `epsilon` for `duration` (frozen or falsified data). */
+export const FlatlineRule = z.strictObject({
+  ...Common,
+  kind: z.literal('flatline'),
+  match: Match,
+  subject: z.array(z.string().min(1)).min(1),
+  epsilon: z.number().nonnegative(),
+  duration: Duration,
+  severity: Severity,
+});
+export type FlatlineRule = z.infer<typeof FlatlineRule>;
+
+/** CountRule: at least `threshold` matching events (or distinct values, or summed weights) per scope within `window`. */
+export const CountRule = z.strictObject({
+  ...Common,
+  kind: z.literal('count'),
+  match: Matchers,
+  scope: z.array(z.string().min(1)).min(1),
+  window: Duration,
+  threshold: z.number().positive(),
+  /** count distinct values: the first of these fields an event has */
+  distinct: z.array(z.string().min(1)).optional(),
+  /** add this numeric field instead of 1 (e.g. an inspection's `violations`) */
+  weight: z.string().optional(),
+  severity: Severity,
+});
+export type CountRule = z.infer<typeof CountRule>;
+
+/** Scope of a correlation: which A and B belong together. */
+export const CorrelationScope = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('fields'), fields: z.array(z.string().min(1)).min(1) }),
+  z.strictObject({ kind: z.literal('site') }),
+  z.strictObject({ kind: z.literal('area') }),
+  z.strictObject({ kind: z.literal('town') }),
+]);
+
+/** CorrelationRule: condition A, then B (`followed_by`) or no B (`not_followed_by`) within `window`, in a scope. */
+export const CorrelationRule = z
+  .strictObject({
+    ...Common,
+    ...Single,
+    kind: z.literal('correlation'),
+    a: Matchers,
+    b: Matchers,
+    mode: z.enum(['followed_by', 'not_followed_by']),
+    window: Duration,
+    scope: CorrelationScope,
+    /** not_followed_by: the alert also clears when an event matches this (e.g. methane back below the restore value) */
+    clear: Matchers.optional(),
+  })
+  .superRefine(needsSeverity);
+export type CorrelationRule = z.infer<typeof CorrelationRule>;
+
+/** DeadlineRule: a timestamp field plus an allowance passes before the subject is closed. */
+export const DeadlineRule = z
+  .strictObject({
+    ...Common,
+    ...Single,
+    kind: z.literal('deadline'),
+    match: Match,
+    subject: z.array(z.string().min(1)).min(1),
+    /** the instant that starts the clock, and the allowance after it */
+    due: z.strictObject({ field: z.string().min(1), plus: Duration.default(0) }),
+    /** the subject is closed by an event matching this … */
+    closedWhen: z.record(z.string(), FieldCondition).optional(),
+    /** … or by a timestamp field being present (closed in time when it is ≤ the due instant, late otherwise) */
+    closedBy: z.string().optional(),
+  })
+  .superRefine(needsSeverity);
+export type DeadlineRule = z.infer<typeof DeadlineRule>;
+
+/** Requirement: context a `condition` rule needs at the moment its event arrives. */
+export const Requirement = z.discriminatedUnion('kind', [
+  // an active special period with this effect overlapping [fromField, toField] of the event (or its time)
+  z.strictObject({ kind: z.literal('special_period'), effect: z.enum(['escalate', 'forbid_hot_work']), fromField: z.string().optional(), toField: z.string().optional() }),
+  // the event's site lies inside an active weather warning of these events and at least this level
+  z.strictObject({ kind: z.literal('inside_warning'), events: z.array(z.string()).min(1), minLevel: Severity.default('blue') }),
+  // the event's site has a firing alert of at least this severity (from another rule)
+  z.strictObject({ kind: z.literal('site_alert'), minSeverity: Severity, domains: z.array(Domain).optional() }),
+]);
+export type Requirement = z.infer<typeof Requirement>;
+
+/** ConditionRule: an event that matters by itself or in its context; resolves on a later event of the subject or a time. */
+export const ConditionRule = z
+  .strictObject({
+    ...Common,
+    ...Single,
+    kind: z.literal('condition'),
+    match: Match,
+    subject: z.array(z.string().min(1)).min(1),
+    require: z.array(Requirement).default([]),
+    /** a later event of the same subject matching this resolves the alert */
+    resolveWhen: z.record(z.string(), FieldCondition).optional(),
+    /** resolve at the instant in this field (e.g. a permit's validTo) */
+    resolveAt: z.string().optional(),
+    /** resolve this long after firing */
+    resolveAfter: Duration.optional(),
+  })
+  .superRefine(needsSeverity);
+export type ConditionRule = z.infer<typeof ConditionRule>;
+
+/** WarningImpactRule: an active weather warning raises one alert per exposed site inside it, with kind-specific actions. */
+export const WarningImpactRule = z.strictObject({
+  ...Common,
+  kind: z.literal('warning_impact'),
+  events: z.array(z.string().min(1)).min(1),
+  minLevel: Severity,
+  /** site kind → actions for that kind; only these kinds are exposed */
+  siteKinds: z.record(z.string(), z.array(z.string())),
+});
+export type WarningImpactRule = z.infer<typeof WarningImpactRule>;
+
+/** NowcastImpactRule: a radar cell within its radius + margin of an exposed site. */
+export const NowcastImpactRule = z.strictObject({
+  ...Common,
+  kind: z.literal('nowcast_impact'),
+  marginKm: z.number().nonnegative(),
+  levels: z.array(z.strictObject({ severity: Severity, dbz: z.number(), orHail: z.boolean().default(false) })).min(1),
+  siteKinds: z.record(z.string(), z.array(z.string())),
+  /** a cell not updated for this long is gone */
+  ttl: Duration.default(1_800_000),
+});
+export type NowcastImpactRule = z.infer<typeof NowcastImpactRule>;
+
+/** PeerRule: one sensor far below the median of its peers in the same group (suspected tampering). */
+export const PeerRule = z.strictObject({
+  ...Common,
+  kind: z.literal('peer'),
+  match: Match,
+  subject: z.array(z.string().min(1)).min(1),
+  group: z.array(z.string().min(1)).min(1),
+  /** fire when value < ratio × median of the others … */
+  ratio: z.number().positive(),
+  /** … while that median is at least this */
+  minPeerMedian: z.number(),
+  minPeers: z.number().int().positive().default(2),
+  /** peers' readings older than this are ignored */
+  freshness: Duration.default(300_000),
+  severity: Severity,
+});
+export type PeerRule = z.infer<typeof PeerRule>;
+
 /** Rule: any rule kind. */
-export const Rule = ThresholdRule;
-export type Rule = ThresholdRule;
+export const Rule = z.discriminatedUnion('kind', [
+  ThresholdRule,
+  RateRule,
+  AbsenceRule,
+  FlatlineRule,
+  CountRule,
+  CorrelationRule,
+  DeadlineRule,
+  ConditionRule,
+  WarningImpactRule,
+  NowcastImpactRule,
+  PeerRule,
+]);
+export type Rule = z.infer<typeof Rule>;
+export type RuleKind = Rule['kind'];
 
 /** RuleFile: one YAML file of the rule pack. */
 export const RuleFile = z.strictObject({ rules: z.array(z.unknown()).min(1) });

@@ -10,6 +10,8 @@ export interface EvalContext {
   site?: Site;
   town?: string;
   townName?: string;
+  /** the event's area (mine working face), from the event or its sensor in the reference data */
+  areaId?: string;
   /** name of an active special period with the `escalate` effect, if any */
   specialPeriod?: string;
 }

@@ -1,17 +1,74 @@
 import type { Rule } from '../contracts/rules.ts';
 import type { AlertTransition } from '../domain/transition.ts';
+import type { Severity } from '../domain/severity.ts';
+import type { WarningChange } from '../enrich/context.ts';
 import type { EvalContext } from './context.ts';
+import type { EngineEnv, Evaluator } from './evaluator.ts';
 import { RuleIndex } from './index.ts';
-import { ThresholdEvaluator } from './threshold.ts';
+import { ThresholdEvaluator } from './kinds/threshold.ts';
+import { RateEvaluator } from './kinds/rate.ts';
+import { AbsenceEvaluator } from './kinds/absence.ts';
+import { FlatlineEvaluator } from './kinds/flatline.ts';
+import { CountEvaluator } from './kinds/count.ts';
+import { CorrelationEvaluator } from './kinds/correlation.ts';
+import { DeadlineEvaluator } from './kinds/deadline.ts';
+import { ConditionEvaluator } from './kinds/condition.ts';
+import { WarningImpactEvaluator } from './kinds/warning-impact.ts';
+import { NowcastImpactEvaluator } from './kinds/nowcast-impact.ts';
+import { PeerEvaluator } from './kinds/peer.ts';
 
-type Evaluator = ThresholdEvaluator;
+/** createEvaluator builds the evaluator of one rule. */
+export function createEvaluator(rule: Rule, env?: EngineEnv): Evaluator {
+  switch (rule.kind) {
+    case 'threshold':
+      return new ThresholdEvaluator(rule, env);
+    case 'rate':
+      return new RateEvaluator(rule, env);
+    case 'absence':
+      return new AbsenceEvaluator(rule, env);
+    case 'flatline':
+      return new FlatlineEvaluator(rule, env);
+    case 'count':
+      return new CountEvaluator(rule, env);
+    case 'correlation':
+      return new CorrelationEvaluator(rule, env);
+    case 'deadline':
+      return new DeadlineEvaluator(rule, env);
+    case 'condition':
+      return new ConditionEvaluator(rule, env);
+    case 'warning_impact':
+      return new WarningImpactEvaluator(rule, env);
+    case 'nowcast_impact':
+      return new NowcastImpactEvaluator(rule, env);
+    case 'peer':
+      return new PeerEvaluator(rule, env);
+  }
+}
 
-/** RuleEngine evaluates enriched events against the indexed rule pack. */
+interface Entry {
+  match: { type: string; where: Record<string, unknown> };
+  ev: Evaluator;
+}
+
+/**
+ * RuleEngine evaluates enriched events against the indexed rule pack and fires timers as the
+ * clock advances. Event time is the clock: the watermark (max event time − lateness) decides
+ * which events are late; late events reach only the rules that look at each event alone.
+ */
 export class RuleEngine {
   private evaluators: Evaluator[] = [];
-  private index = new RuleIndex<{ match: Rule['match']; ev: Evaluator }>([]);
+  private withTimers: Evaluator[] = [];
+  private withWarnings: Evaluator[] = [];
+  private index = new RuleIndex<Entry>([]);
+  private maxEventTime = -Infinity;
+  private readonly lateness: number;
+  private readonly env: EngineEnv | undefined;
+  /** count of events later than the watermark */
+  lateCount = 0;
 
-  constructor(rules: readonly Rule[]) {
+  constructor(rules: readonly Rule[], env?: EngineEnv, opts: { lateness?: number } = {}) {
+    this.env = env;
+    this.lateness = opts.lateness ?? 120_000;
     this.load(rules);
   }
 
@@ -22,9 +79,21 @@ export class RuleEngine {
       .filter((r) => r.enabled)
       .map((r) => {
         const prev = old.get(r.id);
-        return prev && JSON.stringify(prev.rule) === JSON.stringify(r) ? prev : new ThresholdEvaluator(r);
+        return prev && JSON.stringify(prev.rule) === JSON.stringify(r) ? prev : createEvaluator(r, this.env);
       });
-    this.index = new RuleIndex(this.evaluators.map((ev) => ({ match: ev.rule.match, ev })));
+    this.withTimers = this.evaluators.filter((e) => e.advance !== undefined);
+    this.withWarnings = this.evaluators.filter((e) => e.onWarnings !== undefined);
+    const entries: Entry[] = [];
+    for (const ev of this.evaluators) {
+      // one entry per distinct event type: an evaluator sees each event once
+      const byType = new Map<string, Entry>();
+      for (const m of ev.matchers) {
+        const prev = byType.get(m.type);
+        byType.set(m.type, prev ? { match: { type: m.type, where: {} }, ev } : { match: m, ev });
+      }
+      entries.push(...byType.values());
+    }
+    this.index = new RuleIndex<Entry>(entries);
   }
 
   /** rules lists the active rules. */
@@ -32,26 +101,49 @@ export class RuleEngine {
     return this.evaluators.map((e) => e.rule);
   }
 
-  /** evaluate runs the rules that can apply to one event and appends their transitions to `out`. */
-  evaluate(ctx: EvalContext, out: AlertTransition[]): void {
-    const cands = this.index.candidates(ctx.event as never);
-    for (let i = 0; i < cands.length; i++) cands[i]!.ev.evaluate(ctx, out);
+  /** watermark is the event time up to which input is taken as complete. */
+  watermark(): number {
+    return this.maxEventTime - this.lateness;
+  }
+
+  /** evaluate runs the rules that can apply to one event; returns whether the event was late. */
+  evaluate(ctx: EvalContext, out: AlertTransition[]): boolean {
+    const late = ctx.time < this.maxEventTime - this.lateness;
+    if (late) this.lateCount++;
+    else if (ctx.time > this.maxEventTime) this.maxEventTime = ctx.time;
+    const cands = this.index.candidates(ctx.event as never) as readonly Entry[];
+    for (let i = 0; i < cands.length; i++) {
+      const ev = cands[i]!.ev;
+      if (!late || ev.acceptsLate) ev.evaluate(ctx, out);
+    }
+    return late;
+  }
+
+  /** onWarnings passes weather warnings coming into force, changing or ending to the impact rules. */
+  onWarnings(changes: readonly WarningChange[], now: number, out: AlertTransition[]): void {
+    if (changes.length === 0) return;
+    for (const ev of this.withWarnings) ev.onWarnings!(changes, now, out);
+  }
+
+  /** advance fires every timer due at or before `now` (the watermark, or the wall clock in live mode). */
+  advance(now: number, out: AlertTransition[]): void {
+    for (const ev of this.withTimers) ev.advance!(now, out);
   }
 
   /** seed restores evaluator state for an open alert recovered from the store. */
-  seed(ruleId: string, subjectKey: string, severity: string): void {
+  seed(ruleId: string, subjectKey: string, severity: Severity): void {
     this.evaluators.find((e) => e.rule.id === ruleId)?.seed(subjectKey, severity);
   }
 
   /** forget drops a subject's state (after a manual resolve, so a persisting condition fires again). */
   forget(ruleId: string, subjectKey: string): void {
-    this.evaluators.find((e) => e.rule.id === ruleId)?.states.delete(subjectKey);
+    this.evaluators.find((e) => e.rule.id === ruleId)?.forget(subjectKey);
   }
 
   /** stateSize counts subjects held in rule state (for /metrics). */
   stateSize(): number {
     let n = 0;
-    for (const e of this.evaluators) n += e.states.size;
+    for (const e of this.evaluators) n += e.size();
     return n;
   }
 }

@@ -11,7 +11,7 @@ export const PRIMARY_FIELD: Partial<Record<EventType, string>> = {
 };
 
 interface Indexable {
-  match: { type: EventType; where: Record<string, unknown> };
+  match: { type: string; where: Record<string, unknown> };
 }
 
 /** RuleIndex finds, for an event, only the rules that can apply to it (by type and primary field). */
@@ -22,7 +22,7 @@ export class RuleIndex<R extends Indexable> {
     for (const r of rules) {
       let t = this.byType.get(r.match.type);
       if (!t) this.byType.set(r.match.type, (t = { byValue: new Map(), any: [] }));
-      const pf = PRIMARY_FIELD[r.match.type];
+      const pf = PRIMARY_FIELD[r.match.type as EventType];
       const values = pf ? valuesOf(r.match.where[pf] as never) : undefined;
       if (values === undefined) t.any.push(r);
       else for (const v of values) (t.byValue.get(v) ?? t.byValue.set(v, []).get(v)!).push(r);

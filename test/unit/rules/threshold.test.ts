@@ -4,7 +4,7 @@ import { ThresholdRule } from '../../../src/contracts/rules.ts';
 import type { AlertTransition } from '../../../src/domain/transition.ts';
 import type { EvalContext } from '../../../src/rules/context.ts';
 import { RuleEngine } from '../../../src/rules/engine.ts';
-import { ThresholdEvaluator } from '../../../src/rules/threshold.ts';
+import { ThresholdEvaluator } from '../../../src/rules/kinds/threshold.ts';
 
 const T0 = Date.parse('2024-06-03T10:00:00+08:00');
 const SITE = { id: 'cm-shm-01', name: '上海庙示范一号煤矿（虚构）', kind: 'coal_mine' as const, town: 'shanghaimiao', lat: 38.012, lon: 106.935 };
@@ -201,7 +201,7 @@ describe('ThresholdEvaluator subjects and matching', () => {
     const ev = new ThresholdEvaluator(rule());
     expect(step(ev, mine(1.6))).toEqual(['fire red']);
     expect(step(ev, mine(0.9, 0, { sensorId: 'CH4-T0-1201' }))).toEqual(['fire yellow']);
-    expect([...ev.states.keys()].sort()).toEqual(['test.ch4|cm-shm-01|CH4-T0-1201', 'test.ch4|cm-shm-01|CH4-T1-1201']);
+    expect([...ev.states.keys()].sort()).toEqual(['test.ch4\u001fcm-shm-01\u001fCH4-T0-1201', 'test.ch4\u001fcm-shm-01\u001fCH4-T1-1201']);
   });
 });
 
@@ -213,7 +213,7 @@ describe('ThresholdEvaluator transitions', () => {
     expect(t).toMatchObject({
       action: 'fire',
       ruleId: 'test.ch4',
-      subjectKey: 'test.ch4|cm-shm-01|CH4-T1-1201',
+      subjectKey: 'test.ch4\u001fcm-shm-01\u001fCH4-T1-1201',
       severity: 'red',
       domain: 'mine',
       siteId: 'cm-shm-01',
@@ -247,7 +247,7 @@ describe('ThresholdEvaluator transitions', () => {
 
   it('resumes from a seeded severity after a restart', () => {
     const ev = new ThresholdEvaluator(rule());
-    ev.seed('test.ch4|cm-shm-01|CH4-T1-1201', 'red');
+    ev.seed('test.ch4\u001fcm-shm-01\u001fCH4-T1-1201', 'red');
     expect(step(ev, mine(1.2))).toEqual([]); // red still holds
     expect(step(ev, mine(0.5))).toEqual(['resolve red']);
   });

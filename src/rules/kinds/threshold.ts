@@ -1,9 +1,9 @@
-import type { ThresholdRule } from '../contracts/rules.ts';
-import type { AlertTransition } from '../domain/transition.ts';
-import { raiseSeverity, SEVERITY_ZH } from '../domain/severity.ts';
-import { compileTemplate, type Template } from '../domain/template.ts';
-import { compileWhere, type Predicate } from './match.ts';
-import type { EvalContext } from './context.ts';
+import type { Matcher, ThresholdRule } from '../../contracts/rules.ts';
+import type { AlertTransition } from '../../domain/transition.ts';
+import { raiseSeverity, type Severity } from '../../domain/severity.ts';
+import type { EvalContext } from '../context.ts';
+import { compileWhere, type Predicate } from '../match.ts';
+import { Emitter, infoOf, subjectKeyOf, type EngineEnv, type Evaluator } from '../evaluator.ts';
 
 /** ThresholdState: per subject, the active level (−1 none) and a pending candidate for `for`. */
 export interface ThresholdState {
@@ -12,28 +12,28 @@ export interface ThresholdState {
   pendingSince: number;
 }
 
-/** LABEL_FIELDS: identifiers copied from the event into alert labels (CONTRACT.md §4). */
-export const LABEL_FIELDS = ['sensorId', 'areaId', 'equipmentId', 'cellId', 'hazardId', 'permitId', 'accidentId', 'location', 'sensorType', 'quantity', 'metric'] as const;
-
 /** ThresholdEvaluator: levels with hysteresis (restore) and an optional `for` duration. */
-export class ThresholdEvaluator {
+export class ThresholdEvaluator implements Evaluator {
   readonly rule: ThresholdRule;
+  readonly matchers: readonly Matcher[];
+  readonly acceptsLate: boolean;
   readonly states = new Map<string, ThresholdState>();
   private readonly where: Predicate;
-  private readonly summary: Template;
-  private readonly title: Template;
+  private readonly emitter: Emitter;
   private readonly above: boolean;
 
-  constructor(rule: ThresholdRule) {
+  constructor(rule: ThresholdRule, env?: EngineEnv) {
     this.rule = rule;
+    this.matchers = [rule.match];
+    // Without `for` a threshold looks at each reading alone, so late readings still count.
+    this.acceptsLate = rule.for === undefined;
     this.where = compileWhere(rule.match.where);
-    this.summary = compileTemplate(rule.summary);
-    this.title = compileTemplate(rule.title);
+    this.emitter = new Emitter(rule, env);
     this.above = rule.direction === 'above';
   }
 
   /** seed restores the active level of a subject from a recovered open alert (restart, rebalance). */
-  seed(subjectKey: string, severity: string): void {
+  seed(subjectKey: string, severity: Severity): void {
     const levels = this.rule.levels;
     let idx = -1;
     for (let i = 0; i < levels.length; i++) if (levels[i]!.severity === severity) idx = i;
@@ -41,6 +41,14 @@ export class ThresholdEvaluator {
     if (idx < 0) for (let i = 0; i < levels.length; i++) if (raiseSeverity(levels[i]!.severity) === severity) idx = i;
     if (idx < 0) idx = levels.length - 1;
     this.states.set(subjectKey, { level: idx, pendingLevel: -1, pendingSince: 0 });
+  }
+
+  forget(subjectKey: string): void {
+    this.states.delete(subjectKey);
+  }
+
+  size(): number {
+    return this.states.size;
   }
 
   /** measure computes the compared number, or undefined when the event lacks what it needs. */
@@ -55,23 +63,13 @@ export class ThresholdEvaluator {
     return (Math.abs(v - nominal) / nominal) * 100;
   }
 
-  private subjectKey(e: Record<string, unknown>): string | undefined {
-    let key = this.rule.id;
-    for (const f of this.rule.subject) {
-      const v = e[f];
-      if (v === undefined || v === null) return undefined;
-      key += '|' + String(v);
-    }
-    return key;
-  }
-
   /** evaluate applies one event; pushes at most one transition into `out`. */
   evaluate(ctx: EvalContext, out: AlertTransition[]): void {
     const e = ctx.event as unknown as Record<string, unknown>;
     if (!this.where(e)) return;
     const m = this.measure(e);
     if (m === undefined) return;
-    const key = this.subjectKey(e);
+    const key = subjectKeyOf(this.rule.id, this.rule.subject, e);
     if (key === undefined) return;
     const levels = this.rule.levels;
     let raw = -1;
@@ -110,55 +108,25 @@ export class ThresholdEvaluator {
     }
     if (target === -1) {
       this.states.delete(key);
-      out.push(this.transition('resolve', key, cur, m, ctx));
+      this.emit(out, 'resolve', key, cur, m, ctx);
       return;
     }
     if (st) {
       st.level = target;
       st.pendingLevel = -1;
     } else this.states.set(key, { level: target, pendingLevel: -1, pendingSince: 0 });
-    out.push(this.transition('fire', key, target, m, ctx));
+    this.emit(out, 'fire', key, target, m, ctx);
   }
 
-  private transition(action: 'fire' | 'resolve', subjectKey: string, levelIdx: number, measured: number, ctx: EvalContext): AlertTransition {
-    const e = ctx.event as unknown as Record<string, unknown>;
+  private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, levelIdx: number, measured: number, ctx: EvalContext): void {
     const level = this.rule.levels[levelIdx]!;
-    let severity = level.severity;
-    const labels: Record<string, string> = { ...this.rule.labels };
-    for (const f of LABEL_FIELDS) {
-      const v = e[f];
-      if (v !== undefined && v !== null) labels[f] = String(v);
-    }
-    if (this.rule.escalateInSpecialPeriods && ctx.specialPeriod) {
-      severity = raiseSeverity(severity);
-      labels.specialPeriod = ctx.specialPeriod;
-    }
-    const site = ctx.site;
-    const vars = {
-      ...e,
-      value: e.value,
-      measured: Math.round(measured * 1000) / 1000,
-      threshold: level.value,
-      severityZh: SEVERITY_ZH[severity],
-      siteName: site?.name ?? e.siteId,
-      townName: ctx.townName,
-    };
-    return {
-      action,
-      ruleId: this.rule.id,
-      subjectKey,
+    this.emitter.push(out, action, key, infoOf(ctx), {
+      severity: level.severity,
       at: ctx.time,
-      severity,
-      domain: this.rule.domain,
-      title: this.title(vars),
-      summary: this.summary(vars),
-      actions: this.rule.actions,
-      ...(typeof e.siteId === 'string' ? { siteId: e.siteId } : {}),
-      ...(ctx.town ? { town: ctx.town } : {}),
       value: measured,
       threshold: level.value,
-      labels,
-      evidence: { topic: ctx.topic, ...(ctx.key ? { key: ctx.key } : {}), ts: ctx.time },
-    };
+      vars: { measured: Math.round(measured * 1000) / 1000 },
+      ...(ctx.specialPeriod ? { specialPeriod: ctx.specialPeriod } : {}),
+    });
   }
 }

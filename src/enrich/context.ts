@@ -1,0 +1,139 @@
+import type { EventOf } from '../contracts/events.ts';
+import type { Site } from '../contracts/reference.ts';
+import { insideAny, toPolygon, type GeoPolygon } from '../domain/geo.ts';
+import { severityRank, type Severity } from '../domain/severity.ts';
+import type { ReferenceData } from './reference.ts';
+
+type Warning = EventOf<'weather.warning'>;
+
+/** ActiveWarning: a weather warning in force, with the sites inside its area. */
+export interface ActiveWarning {
+  id: string;
+  /** id of the first warning of its Update chain: alerts about it keep one fingerprint across updates */
+  rootId: string;
+  event: string;
+  level: Severity;
+  status: Warning['status'];
+  sender: string;
+  headline?: string;
+  onset: number;
+  expires: number;
+  towns: string[];
+  polygons: GeoPolygon[];
+  siteIds: string[];
+  source: Warning;
+}
+
+/** WarningChange: a warning that came into force or changed (`upsert`) or ended (`remove`). */
+export type WarningChange = { kind: 'upsert'; warning: ActiveWarning } | { kind: 'remove'; warning: ActiveWarning; reason: 'cancel' | 'expired' | 'superseded' };
+
+const MAX_ROOTS = 10_000;
+
+/**
+ * ContextState: what enrich knows besides the event itself — active weather warnings (a table keyed
+ * by id, following CAP Alert/Update/Cancel and expiry; every instance holds it in full) and the
+ * open hazards, permits and accidents per site.
+ */
+export class ContextState {
+  readonly warnings = new Map<string, ActiveWarning>();
+  private readonly roots = new Map<string, string>();
+  readonly openHazards = new Map<string, EventOf<'enforcement.hazard'>>();
+  readonly openPermits = new Map<string, EventOf<'enforcement.permit'>>();
+  readonly openAccidents = new Map<string, EventOf<'enforcement.accident'>>();
+  private readonly sites: Site[];
+
+  constructor(ref: ReferenceData) {
+    this.sites = [...ref.sites.values()];
+  }
+
+  /** applyWarning follows CAP semantics; Draft and System messages change nothing. */
+  applyWarning(w: Warning, now: number): WarningChange[] {
+    if (w.status === 'Draft' || w.status === 'System') return [];
+    const changes: WarningChange[] = [];
+    let rootId = w.id;
+    for (const ref of w.references ?? []) {
+      const root = this.roots.get(ref) ?? this.warnings.get(ref)?.rootId;
+      if (root !== undefined) rootId = root;
+      const old = this.warnings.get(ref);
+      if (old) {
+        this.warnings.delete(ref);
+        if (w.msgType === 'Cancel') changes.push({ kind: 'remove', warning: old, reason: 'cancel' });
+        else if (w.msgType === 'Update' && old.rootId !== rootId) changes.push({ kind: 'remove', warning: old, reason: 'superseded' });
+      }
+    }
+    this.remember(w.id, rootId);
+    if (w.msgType === 'Cancel' || w.expires <= now) return changes;
+    const polygons = (w.area.polygons ?? []).map((p) => toPolygon(p as [number, number][])).filter((p): p is GeoPolygon => p !== undefined);
+    const towns = w.area.towns ?? [];
+    const siteIds = this.sites.filter((s) => towns.includes(s.town) || (polygons.length > 0 && insideAny(s.lat, s.lon, polygons))).map((s) => s.id);
+    const active: ActiveWarning = {
+      id: w.id,
+      rootId,
+      event: w.event,
+      level: w.level,
+      status: w.status,
+      sender: w.sender,
+      ...(w.headline ? { headline: w.headline } : {}),
+      onset: w.onset,
+      expires: w.expires,
+      towns,
+      polygons,
+      siteIds,
+      source: w,
+    };
+    this.warnings.set(w.id, active);
+    changes.push({ kind: 'upsert', warning: active });
+    return changes;
+  }
+
+  private remember(id: string, root: string): void {
+    this.roots.set(id, root);
+    if (this.roots.size > MAX_ROOTS) this.roots.delete(this.roots.keys().next().value as string);
+  }
+
+  /** expire removes warnings whose `expires` has passed. */
+  expire(now: number): WarningChange[] {
+    const out: WarningChange[] = [];
+    for (const [id, w] of this.warnings) {
+      if (w.expires <= now) {
+        this.warnings.delete(id);
+        out.push({ kind: 'remove', warning: w, reason: 'expired' });
+      }
+    }
+    return out;
+  }
+
+  /** nextExpiry is the earliest instant a warning ends, or Infinity. */
+  nextExpiry(): number {
+    let min = Infinity;
+    for (const w of this.warnings.values()) if (w.expires < min) min = w.expires;
+    return min;
+  }
+
+  /** warningsAt lists real (status Actual) warnings in force covering a site, of these events and at least this level. */
+  warningsAt(siteId: string, events: readonly string[], minLevel: Severity): ActiveWarning[] {
+    const floor = severityRank(minLevel);
+    const out: ActiveWarning[] = [];
+    for (const w of this.warnings.values()) {
+      if (w.status === 'Actual' && events.includes(w.event) && severityRank(w.level) >= floor && w.siteIds.includes(siteId)) out.push(w);
+    }
+    return out;
+  }
+
+  /** observeEnforcement keeps the open hazards, permits and accidents per id. */
+  observeEnforcement(e: EventOf<'enforcement.hazard' | 'enforcement.permit' | 'enforcement.accident'>, now: number): void {
+    if (e.type === 'enforcement.hazard') {
+      if (e.status === 'closed') this.openHazards.delete(e.hazardId);
+      else this.openHazards.set(e.hazardId, e);
+    } else if (e.type === 'enforcement.permit') {
+      if (e.validTo <= now) this.openPermits.delete(e.permitId);
+      else this.openPermits.set(e.permitId, e);
+    } else if (e.reportedAt === undefined) this.openAccidents.set(e.accidentId, e);
+    else this.openAccidents.delete(e.accidentId);
+  }
+
+  /** sweep drops permits that have ended (bounded state). */
+  sweep(now: number): void {
+    for (const [id, p] of this.openPermits) if (p.validTo <= now) this.openPermits.delete(id);
+  }
+}

@@ -1,0 +1,168 @@
+import type { FieldCondition, Matcher, Rule } from '../contracts/rules.ts';
+import type { Site } from '../contracts/reference.ts';
+import type { AlertTransition } from '../domain/transition.ts';
+import { raiseSeverity, SEVERITY_ZH, type Severity } from '../domain/severity.ts';
+import { compileTemplate, type Template } from '../domain/template.ts';
+import type { ContextState, WarningChange } from '../enrich/context.ts';
+import type { ReferenceData } from '../enrich/reference.ts';
+import type { EvalContext } from './context.ts';
+import { compileWhere, type Predicate } from './match.ts';
+
+/** EngineEnv: what evaluators may consult besides the event: reference data, context, other alerts. */
+export interface EngineEnv {
+  reference: ReferenceData;
+  context: ContextState;
+  /** highest severity among open alerts at a site (optionally of some domains) */
+  siteAlertSeverity(siteId: string, domains?: readonly string[]): Severity | undefined;
+}
+
+/** specialPeriodAt names the active special period with the `escalate` effect at an instant, if any. */
+export function specialPeriodAt(env: EngineEnv | undefined, at: number): string | undefined {
+  return env?.reference.calendar.find((p) => at >= p.from && at < p.to && p.effects.includes('escalate'))?.name;
+}
+
+/** Evaluator: one rule's state and decisions; time is always passed in. */
+export interface Evaluator {
+  readonly rule: Rule;
+  /** event conditions the rule index registers this evaluator under */
+  readonly matchers: readonly Matcher[];
+  /** whether events later than the watermark still reach it (stateless rules) */
+  readonly acceptsLate: boolean;
+  evaluate(ctx: EvalContext, out: AlertTransition[]): void;
+  /** fire timers due at or before `now` */
+  advance?(now: number, out: AlertTransition[]): void;
+  /** react to warnings coming into force, changing or ending */
+  onWarnings?(changes: readonly WarningChange[], now: number, out: AlertTransition[]): void;
+  seed(subjectKey: string, severity: Severity): void;
+  forget(subjectKey: string): void;
+  size(): number;
+}
+
+/** SubjectInfo: what an alert about a subject is built from (the latest event and its site). */
+export interface SubjectInfo {
+  topic: string;
+  key?: string;
+  event: Record<string, unknown>;
+  site?: Site;
+  town?: string;
+  townName?: string;
+}
+
+/** infoOf keeps what a later (timer) transition needs from an event context. */
+export function infoOf(ctx: EvalContext): SubjectInfo {
+  return {
+    topic: ctx.topic,
+    ...(ctx.key !== undefined ? { key: ctx.key } : {}),
+    event: ctx.event as unknown as Record<string, unknown>,
+    ...(ctx.site ? { site: ctx.site } : {}),
+    ...(ctx.town ? { town: ctx.town } : {}),
+    ...(ctx.townName ? { townName: ctx.townName } : {}),
+  };
+}
+
+/** infoOfSite builds subject info for a site that sent nothing (expected sensors, exposed sites). */
+export function infoOfSite(ref: ReferenceData, site: Site, topic: string, fields: Record<string, unknown>): SubjectInfo {
+  return { topic, key: site.id, event: { siteId: site.id, ...fields }, site, town: site.town, townName: ref.townNames[site.town] ?? site.town };
+}
+
+const SEP = '\u001f'; // ids may not contain control characters, so keys cannot collide
+
+/** subjectKeyOf joins a rule id and subject field values; undefined when a field is missing. */
+export function subjectKeyOf(ruleId: string, fields: readonly string[], e: Record<string, unknown>): string | undefined {
+  let key = ruleId;
+  for (const f of fields) {
+    const v = e[f];
+    if (v === undefined || v === null) return undefined;
+    key += SEP + String(v);
+  }
+  return key;
+}
+
+/** LABEL_FIELDS: identifiers copied from the event into alert labels (CONTRACT.md §4). */
+export const LABEL_FIELDS = ['sensorId', 'areaId', 'equipmentId', 'cellId', 'hazardId', 'permitId', 'accidentId', 'location', 'sensorType', 'quantity', 'metric'] as const;
+
+/** Emission: the per-transition parts of an alert. */
+export interface Emission {
+  severity: Severity;
+  at: number;
+  value?: number;
+  threshold?: number;
+  vars?: Record<string, unknown>;
+  labels?: Record<string, string>;
+  actions?: string[];
+  /** evidence timestamp when it differs from `at` (a timer firing on an older event) */
+  evidenceTs?: number;
+  /** the special period in force (from the event's context); timers leave it out and the calendar is asked */
+  specialPeriod?: string;
+}
+
+/** Emitter renders a rule's transitions: templates, labels, special-period escalation. */
+export class Emitter {
+  private readonly title: Template;
+  private readonly summary: Template;
+  private readonly choices?: { where?: Predicate; severity: Severity }[];
+
+  constructor(
+    private readonly rule: Rule,
+    private readonly env: EngineEnv | undefined,
+  ) {
+    this.title = compileTemplate(rule.title);
+    this.summary = compileTemplate(rule.summary);
+    const sev = (rule as { severities?: { where?: Record<string, FieldCondition>; severity: Severity }[] }).severities;
+    if (sev) this.choices = sev.map((c) => ({ ...(c.where ? { where: compileWhere(c.where) } : {}), severity: c.severity }));
+  }
+
+  /** severityFor picks the rule's severity for an event (`severity`, or the first matching `severities` entry). */
+  severityFor(e: Record<string, unknown>): Severity | undefined {
+    if (this.choices) {
+      for (const c of this.choices) if (!c.where || c.where(e)) return c.severity;
+      return undefined;
+    }
+    return (this.rule as { severity?: Severity }).severity;
+  }
+
+  /** push appends one transition to `out`. */
+  push(out: AlertTransition[], action: 'fire' | 'resolve', subjectKey: string, info: SubjectInfo, em: Emission): void {
+    const e = info.event;
+    let severity = em.severity;
+    const labels: Record<string, string> = { ...this.rule.labels };
+    for (const f of LABEL_FIELDS) {
+      const v = e[f];
+      if (v !== undefined && v !== null) labels[f] = String(v);
+    }
+    if (em.labels) Object.assign(labels, em.labels);
+    if (this.rule.escalateInSpecialPeriods && action === 'fire') {
+      const period = em.specialPeriod ?? specialPeriodAt(this.env, em.at);
+      if (period) {
+        severity = raiseSeverity(severity);
+        labels.specialPeriod = period;
+      }
+    }
+    const vars = {
+      ...e,
+      ...em.vars,
+      threshold: em.threshold,
+      severityZh: SEVERITY_ZH[severity],
+      siteName: info.site?.name ?? e.siteId,
+      townName: info.townName ?? info.town,
+    };
+    const siteId = typeof e.siteId === 'string' ? e.siteId : info.site?.id;
+    out.push({
+      action,
+      ruleId: this.rule.id,
+      subjectKey,
+      at: em.at,
+      severity,
+      domain: this.rule.domain,
+      title: this.title(vars),
+      summary: this.summary(vars),
+      actions: em.actions ?? this.rule.actions,
+      ...(siteId ? { siteId } : {}),
+      ...(info.town ? { town: info.town } : {}),
+      ...(em.value !== undefined ? { value: em.value } : {}),
+      ...(em.threshold !== undefined ? { threshold: em.threshold } : {}),
+      labels,
+      evidence: { topic: info.topic, ...(info.key !== undefined ? { key: info.key } : {}), ts: em.evidenceTs ?? em.at },
+    });
+  }
+}

@@ -1,0 +1,142 @@
+import type { AbsenceRule, Matcher } from '../../contracts/rules.ts';
+import type { AlertTransition } from '../../domain/transition.ts';
+import { formatTs } from '../../domain/time.ts';
+import type { EvalContext } from '../context.ts';
+import { compileWhere, type Predicate } from '../match.ts';
+import { TimerQueue } from '../timers.ts';
+import { Emitter, infoOf, infoOfSite, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
+
+interface Watch {
+  /** last event time; NaN for an expected subject not yet heard from (watched from the first tick) */
+  lastSeen: number;
+  info: SubjectInfo;
+  firing: boolean;
+  scheduled: boolean;
+}
+
+/**
+ * AbsenceEvaluator (deadman): a subject silent for longer than `period` fires; its next event
+ * resolves. Expected subjects come from reference data, so one that never reports is caught too.
+ */
+export class AbsenceEvaluator implements Evaluator {
+  readonly matchers: readonly Matcher[];
+  readonly acceptsLate = true;
+  private readonly watches = new Map<string, Watch>();
+  private readonly timers = new TimerQueue();
+  private readonly where: Predicate;
+  private readonly emitter: Emitter;
+  private started = false;
+  private readonly due: { due: number; key: string }[] = [];
+
+  constructor(
+    readonly rule: AbsenceRule,
+    private readonly env?: EngineEnv,
+  ) {
+    this.matchers = [rule.match];
+    this.where = compileWhere(rule.match.where);
+    this.emitter = new Emitter(rule, env);
+    this.addExpected();
+  }
+
+  private addExpected(): void {
+    const exp = this.rule.expected;
+    if (!exp || !this.env) return;
+    const ref = this.env.reference;
+    const where = compileWhere(exp.where);
+    for (const site of ref.sites.values()) {
+      if (exp.siteKinds && !exp.siteKinds.includes(site.kind)) continue;
+      const subjects = exp.from === 'sites' ? [{ siteId: site.id }] : (site.sensors ?? []).map((s) => ({ siteId: site.id, sensorId: s.id, sensorType: s.sensorType, location: s.location, ...(s.areaId ? { areaId: s.areaId } : {}) }));
+      for (const fields of subjects) {
+        if (!where(fields)) continue;
+        const key = subjectKeyOf(this.rule.id, this.rule.subject, fields);
+        if (key === undefined || this.watches.has(key)) continue;
+        this.watches.set(key, { lastSeen: Number.NaN, info: infoOfSite(ref, site, this.topic(), fields), firing: false, scheduled: false });
+      }
+    }
+  }
+
+  private topic(): string {
+    return this.rule.match.type.startsWith('mine.') ? 'risk.mine.telemetry' : this.rule.match.type.startsWith('grid.') ? 'risk.grid.telemetry' : 'risk.site.telemetry';
+  }
+
+  evaluate(ctx: EvalContext, out: AlertTransition[]): void {
+    const e = ctx.event as unknown as Record<string, unknown>;
+    if (!this.where(e)) return;
+    const key = subjectKeyOf(this.rule.id, this.rule.subject, e);
+    if (key === undefined) return;
+    const t = ctx.time;
+    let w = this.watches.get(key);
+    if (!w) this.watches.set(key, (w = { lastSeen: t, info: infoOf(ctx), firing: false, scheduled: false }));
+    if (!(w.lastSeen >= t)) w.lastSeen = t;
+    w.info = infoOf(ctx);
+    if (w.firing) {
+      w.firing = false;
+      this.emit(out, 'resolve', key, w, t);
+    }
+    if (!w.scheduled) {
+      w.scheduled = true;
+      this.timers.push(w.lastSeen + this.rule.period, key);
+    }
+  }
+
+  advance(now: number, out: AlertTransition[]): void {
+    if (!this.started) {
+      // Expected subjects that never reported are watched from the first tick of the clock.
+      this.started = true;
+      for (const [key, w] of this.watches) {
+        if (Number.isNaN(w.lastSeen)) w.lastSeen = now;
+        if (!w.scheduled && !w.firing) {
+          w.scheduled = true;
+          this.timers.push(w.lastSeen + this.rule.period, key);
+        }
+      }
+    }
+    this.due.length = 0;
+    this.timers.popDue(now, this.due);
+    for (const { key } of this.due) {
+      const w = this.watches.get(key);
+      if (!w) continue;
+      w.scheduled = false;
+      if (w.firing) continue;
+      const dueAt = w.lastSeen + this.rule.period;
+      if (dueAt > now) {
+        w.scheduled = true;
+        this.timers.push(dueAt, key);
+        continue;
+      }
+      w.firing = true;
+      this.emit(out, 'fire', key, w, dueAt);
+    }
+  }
+
+  private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, w: Watch, at: number): void {
+    this.emitter.push(out, action, key, w.info, {
+      severity: this.rule.severity,
+      at,
+      evidenceTs: w.lastSeen,
+      vars: { periodSec: Math.round(this.rule.period / 1000), lastSeen: formatTs(w.lastSeen), silentSec: Math.round((at - w.lastSeen) / 1000) },
+    });
+  }
+
+  seed(subjectKey: string): void {
+    const w = this.watches.get(subjectKey);
+    if (w) w.firing = true;
+    // an open alert for a subject this rule no longer expects resolves on its next event
+    else this.watches.set(subjectKey, { lastSeen: Number.NaN, info: { topic: this.topic(), event: {} }, firing: true, scheduled: false });
+  }
+
+  forget(subjectKey: string): void {
+    const w = this.watches.get(subjectKey);
+    if (!w) return;
+    w.firing = false;
+    // still silent after a manual resolve: the next tick raises it again
+    if (!w.scheduled && !Number.isNaN(w.lastSeen)) {
+      w.scheduled = true;
+      this.timers.push(w.lastSeen + this.rule.period, subjectKey);
+    }
+  }
+
+  size(): number {
+    return this.watches.size;
+  }
+}

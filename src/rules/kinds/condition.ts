@@ -1,0 +1,130 @@
+import type { ConditionRule, Matcher, Requirement } from '../../contracts/rules.ts';
+import type { AlertTransition } from '../../domain/transition.ts';
+import { severityRank, type Severity } from '../../domain/severity.ts';
+import type { EvalContext } from '../context.ts';
+import { compileWhere, type Predicate } from '../match.ts';
+import { TimerQueue } from '../timers.ts';
+import { Emitter, infoOf, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
+
+interface Open {
+  severity: Severity;
+  info: SubjectInfo;
+  resolveAt: number;
+}
+
+/**
+ * ConditionEvaluator: an event that matters by itself or in its context (inside a weather warning,
+ * during a special period, at a site with a red alert). Resolves on a later event of the subject
+ * (`resolveWhen`) or at a time (`resolveAt` field, `resolveAfter`).
+ */
+export class ConditionEvaluator implements Evaluator {
+  readonly matchers: readonly Matcher[];
+  readonly acceptsLate = true;
+  private readonly open = new Map<string, Open>();
+  private readonly where: Predicate;
+  private readonly resolveWhen: Predicate | undefined;
+  private readonly emitter: Emitter;
+  private readonly timers = new TimerQueue();
+  private readonly due: { due: number; key: string }[] = [];
+
+  constructor(
+    readonly rule: ConditionRule,
+    private readonly env?: EngineEnv,
+  ) {
+    this.matchers = [rule.match];
+    this.where = compileWhere(rule.match.where);
+    this.resolveWhen = rule.resolveWhen ? compileWhere(rule.resolveWhen) : undefined;
+    this.emitter = new Emitter(rule, env);
+  }
+
+  /** requirementsHold checks the context; returns labels to add, or undefined when one fails. */
+  private requirementsHold(ctx: EvalContext, e: Record<string, unknown>): Record<string, string> | undefined {
+    const labels: Record<string, string> = {};
+    for (const r of this.rule.require) if (!this.check(r, ctx, e, labels)) return undefined;
+    return labels;
+  }
+
+  private check(r: Requirement, ctx: EvalContext, e: Record<string, unknown>, labels: Record<string, string>): boolean {
+    const env = this.env;
+    if (!env) return false;
+    if (r.kind === 'special_period') {
+      const from = r.fromField && typeof e[r.fromField] === 'number' ? (e[r.fromField] as number) : ctx.time;
+      const to = r.toField && typeof e[r.toField] === 'number' ? (e[r.toField] as number) : from;
+      const p = env.reference.calendar.find((p) => p.effects.includes(r.effect) && from < p.to && to >= p.from);
+      if (!p) return false;
+      labels.specialPeriod = p.name;
+      return true;
+    }
+    const siteId = typeof e.siteId === 'string' ? e.siteId : undefined;
+    if (!siteId) return false;
+    if (r.kind === 'inside_warning') {
+      const ws = env.context.warningsAt(siteId, r.events, r.minLevel);
+      if (ws.length === 0) return false;
+      labels.warningId = ws[0]!.id;
+      labels.warningEvent = ws[0]!.event;
+      return true;
+    }
+    const worst = env.siteAlertSeverity(siteId, r.domains);
+    return worst !== undefined && severityRank(worst) >= severityRank(r.minSeverity);
+  }
+
+  evaluate(ctx: EvalContext, out: AlertTransition[]): void {
+    const e = ctx.event as unknown as Record<string, unknown>;
+    if (!this.where(e)) return;
+    const key = subjectKeyOf(this.rule.id, this.rule.subject, e);
+    if (key === undefined) return;
+    const t = ctx.time;
+    const cur = this.open.get(key);
+    if (this.resolveWhen?.(e)) {
+      if (cur) {
+        this.open.delete(key);
+        this.emit(out, 'resolve', key, cur, t, infoOf(ctx));
+      }
+      return;
+    }
+    const severity = this.emitter.severityFor(e);
+    if (!severity) return;
+    const labels = this.requirementsHold(ctx, e);
+    if (!labels) return;
+    let resolveAt = Infinity;
+    if (this.rule.resolveAt && typeof e[this.rule.resolveAt] === 'number') resolveAt = e[this.rule.resolveAt] as number;
+    if (this.rule.resolveAfter !== undefined) resolveAt = Math.min(resolveAt, t + this.rule.resolveAfter);
+    if (resolveAt <= t) return; // already over (e.g. a permit that has ended)
+    if (cur && cur.severity === severity) {
+      cur.resolveAt = resolveAt;
+      cur.info = infoOf(ctx);
+    } else {
+      const o = { severity, info: infoOf(ctx), resolveAt };
+      this.open.set(key, o);
+      this.emit(out, 'fire', key, o, t, undefined, labels, ctx.specialPeriod);
+    }
+    if (resolveAt !== Infinity) this.timers.push(resolveAt, key);
+  }
+
+  advance(now: number, out: AlertTransition[]): void {
+    this.due.length = 0;
+    this.timers.popDue(now, this.due);
+    for (const { key, due } of this.due) {
+      const o = this.open.get(key);
+      if (!o || o.resolveAt !== due) continue;
+      this.open.delete(key);
+      this.emit(out, 'resolve', key, o, due);
+    }
+  }
+
+  private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, o: Open, at: number, info?: SubjectInfo, labels?: Record<string, string>, specialPeriod?: string): void {
+    this.emitter.push(out, action, key, info ?? o.info, { severity: o.severity, at, ...(labels ? { labels } : {}), ...(specialPeriod ? { specialPeriod } : {}) });
+  }
+
+  seed(subjectKey: string, severity: Severity): void {
+    this.open.set(subjectKey, { severity, info: { topic: '', event: {} }, resolveAt: Infinity });
+  }
+
+  forget(subjectKey: string): void {
+    this.open.delete(subjectKey);
+  }
+
+  size(): number {
+    return this.open.size;
+  }
+}

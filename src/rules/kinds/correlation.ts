@@ -1,0 +1,151 @@
+import type { CorrelationRule, Matcher } from '../../contracts/rules.ts';
+import type { AlertTransition } from '../../domain/transition.ts';
+import type { Severity } from '../../domain/severity.ts';
+import type { EvalContext } from '../context.ts';
+import { compileWhere, type Predicate } from '../match.ts';
+import { TimerQueue } from '../timers.ts';
+import { Emitter, infoOf, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
+
+interface Instance {
+  aAt: number;
+  info: SubjectInfo;
+  severity: Severity;
+  firing: boolean;
+  specialPeriod?: string;
+}
+
+function anyOf(ms: readonly Matcher[]): Predicate {
+  const ps = ms.map((m) => {
+    const w = compileWhere(m.where);
+    return (e: Record<string, unknown>) => e.type === m.type && w(e);
+  });
+  return (e) => ps.some((p) => p(e));
+}
+
+/**
+ * CorrelationEvaluator: condition A, then B (`followed_by`) or no B (`not_followed_by`) within a
+ * window, in a scope (same fields, site, area or town). Time is event time; timers fire on advance.
+ */
+export class CorrelationEvaluator implements Evaluator {
+  readonly matchers: readonly Matcher[];
+  readonly acceptsLate = false;
+  private readonly instances = new Map<string, Instance>();
+  private readonly isA: Predicate;
+  private readonly isB: Predicate;
+  private readonly isClear: Predicate | undefined;
+  private readonly emitter: Emitter;
+  private readonly timers = new TimerQueue();
+  private readonly due: { due: number; key: string }[] = [];
+
+  constructor(
+    readonly rule: CorrelationRule,
+    env?: EngineEnv,
+  ) {
+    this.matchers = [...rule.a, ...rule.b, ...(rule.clear ?? [])];
+    this.isA = anyOf(rule.a);
+    this.isB = anyOf(rule.b);
+    this.isClear = rule.clear ? anyOf(rule.clear) : undefined;
+    this.emitter = new Emitter(rule, env);
+  }
+
+  private scopeKey(ctx: EvalContext, e: Record<string, unknown>): string | undefined {
+    const s = this.rule.scope;
+    const id = this.rule.id + '\u001f';
+    switch (s.kind) {
+      case 'site':
+        return typeof e.siteId === 'string' ? id + e.siteId : undefined;
+      case 'area':
+        return typeof e.siteId === 'string' && ctx.areaId !== undefined ? id + e.siteId + '\u001f' + ctx.areaId : undefined;
+      case 'town':
+        return ctx.town !== undefined ? id + ctx.town : undefined;
+      case 'fields': {
+        let k = id;
+        for (const f of s.fields) {
+          if (e[f] === undefined) return undefined;
+          k += '\u001f' + String(e[f]);
+        }
+        return k;
+      }
+    }
+  }
+
+  evaluate(ctx: EvalContext, out: AlertTransition[]): void {
+    const e = ctx.event as unknown as Record<string, unknown>;
+    const a = this.isA(e);
+    const b = this.isB(e);
+    const clear = this.isClear ? this.isClear(e) : false;
+    if (!a && !b && !clear) return;
+    const key = this.scopeKey(ctx, e);
+    if (key === undefined) return;
+    const t = ctx.time;
+    const inst = this.instances.get(key);
+    if (this.rule.mode === 'not_followed_by') {
+      if ((b || clear) && inst) {
+        this.instances.delete(key);
+        if (inst.firing) this.emit(out, 'resolve', key, inst, t, infoOf(ctx));
+        return;
+      }
+      if (a && !inst) {
+        const severity = this.emitter.severityFor(e);
+        if (!severity) return;
+        this.instances.set(key, { aAt: t, info: infoOf(ctx), severity, firing: false, ...(ctx.specialPeriod ? { specialPeriod: ctx.specialPeriod } : {}) });
+        this.timers.push(t + this.rule.window, key);
+      }
+      return;
+    }
+    // followed_by: remember the latest A; a B within the window fires; `clear` resolves
+    if (clear && inst?.firing) {
+      this.instances.delete(key);
+      this.emit(out, 'resolve', key, inst, t, infoOf(ctx));
+      return;
+    }
+    if (a && !inst?.firing) {
+      const severity = this.emitter.severityFor(e);
+      if (severity) this.instances.set(key, { aAt: t, info: infoOf(ctx), severity, firing: false });
+      this.timers.push(t + this.rule.window, key);
+    }
+    const cur = this.instances.get(key);
+    if (b && cur && !cur.firing && t - cur.aAt <= this.rule.window && t >= cur.aAt) {
+      cur.firing = true;
+      cur.info = infoOf(ctx);
+      this.emit(out, 'fire', key, cur, t);
+    }
+  }
+
+  advance(now: number, out: AlertTransition[]): void {
+    this.due.length = 0;
+    this.timers.popDue(now, this.due);
+    for (const { key, due } of this.due) {
+      const inst = this.instances.get(key);
+      if (!inst || inst.firing || inst.aAt + this.rule.window !== due) continue;
+      if (this.rule.mode === 'not_followed_by') {
+        inst.firing = true;
+        this.emit(out, 'fire', key, inst, due);
+      } else this.instances.delete(key); // followed_by: A expired without B
+    }
+  }
+
+  private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, inst: Instance, at: number, info?: SubjectInfo): void {
+    const e = inst.info.event;
+    this.emitter.push(out, action, key, info ?? inst.info, {
+      severity: inst.severity,
+      at,
+      ...(typeof e.value === 'number' ? { value: e.value } : {}),
+      evidenceTs: action === 'fire' ? inst.aAt : at,
+      vars: { windowSec: Math.round(this.rule.window / 1000), aAt: inst.aAt },
+      ...(inst.specialPeriod ? { specialPeriod: inst.specialPeriod } : {}),
+    });
+  }
+
+  seed(subjectKey: string, severity: Severity): void {
+    this.instances.set(subjectKey, { aAt: 0, info: { topic: '', event: {} }, severity, firing: true });
+  }
+
+  forget(subjectKey: string): void {
+    this.instances.delete(subjectKey);
+  }
+
+  size(): number {
+    return this.instances.size;
+  }
+}

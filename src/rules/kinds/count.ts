@@ -1,0 +1,143 @@
+import type { CountRule, Matcher } from '../../contracts/rules.ts';
+import type { AlertTransition } from '../../domain/transition.ts';
+import type { EvalContext } from '../context.ts';
+import { compileWhere, type Predicate } from '../match.ts';
+import { TimerQueue } from '../timers.ts';
+import { Emitter, infoOf, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
+
+const MAX_ENTRIES = 10_000;
+
+interface Bucket {
+  ts: number[];
+  weights: number[];
+  keys: (string | undefined)[];
+  firing: boolean;
+  info: SubjectInfo;
+  scheduled: boolean;
+}
+
+/** CountEvaluator: N matching events (distinct values, or summed weights) per scope within a sliding window. */
+export class CountEvaluator implements Evaluator {
+  readonly matchers: readonly Matcher[];
+  readonly acceptsLate = false;
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly preds: Predicate[];
+  private readonly emitter: Emitter;
+  private readonly timers = new TimerQueue();
+  private readonly due: { due: number; key: string }[] = [];
+
+  constructor(
+    readonly rule: CountRule,
+    env?: EngineEnv,
+  ) {
+    this.matchers = rule.match;
+    this.preds = rule.match.map((m) => {
+      const w = compileWhere(m.where);
+      return (e: Record<string, unknown>) => e.type === m.type && w(e);
+    });
+    this.emitter = new Emitter(rule, env);
+  }
+
+  private total(b: Bucket): number {
+    if (this.rule.distinct) {
+      const seen = new Set<string>();
+      let anon = 0;
+      for (const k of b.keys) if (k === undefined) anon++;
+      else seen.add(k);
+      return seen.size + anon;
+    }
+    let sum = 0;
+    for (const w of b.weights) sum += w;
+    return sum;
+  }
+
+  private evict(b: Bucket, now: number): void {
+    let drop = 0;
+    while (drop < b.ts.length && (b.ts[drop]! <= now - this.rule.window || b.ts.length - drop > MAX_ENTRIES)) drop++;
+    if (drop > 0) {
+      b.ts.splice(0, drop);
+      b.weights.splice(0, drop);
+      b.keys.splice(0, drop);
+    }
+  }
+
+  evaluate(ctx: EvalContext, out: AlertTransition[]): void {
+    const e = ctx.event as unknown as Record<string, unknown>;
+    if (!this.preds.some((p) => p(e))) return;
+    const key = subjectKeyOf(this.rule.id, this.rule.scope, e);
+    if (key === undefined) return;
+    let b = this.buckets.get(key);
+    if (!b) this.buckets.set(key, (b = { ts: [], weights: [], keys: [], firing: false, info: infoOf(ctx), scheduled: false }));
+    const t = ctx.time;
+    b.ts.push(t);
+    const w = this.rule.weight !== undefined ? e[this.rule.weight] : 1;
+    b.weights.push(typeof w === 'number' ? w : 1);
+    let dk: string | undefined;
+    for (const f of this.rule.distinct ?? []) if (e[f] !== undefined) {
+      dk = `${f}=${String(e[f])}`;
+      break;
+    }
+    b.keys.push(dk);
+    b.info = infoOf(ctx);
+    this.evict(b, t);
+    const n = this.total(b);
+    if (!b.firing && n >= this.rule.threshold) {
+      b.firing = true;
+      this.emit(out, 'fire', key, b, t, n);
+    }
+    if (!b.scheduled && b.ts.length > 0) {
+      b.scheduled = true;
+      this.timers.push(b.ts[0]! + this.rule.window, key);
+    }
+  }
+
+  advance(now: number, out: AlertTransition[]): void {
+    this.due.length = 0;
+    this.timers.popDue(now, this.due);
+    for (const { key } of this.due) {
+      const b = this.buckets.get(key);
+      if (!b) continue;
+      b.scheduled = false;
+      this.evict(b, now);
+      const n = this.total(b);
+      if (b.firing && n < this.rule.threshold) {
+        b.firing = false;
+        this.emit(out, 'resolve', key, b, now, n);
+      }
+      if (b.ts.length === 0) {
+        if (!b.firing) this.buckets.delete(key);
+        continue;
+      }
+      b.scheduled = true;
+      this.timers.push(b.ts[0]! + this.rule.window, key);
+    }
+  }
+
+  private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, b: Bucket, at: number, n: number): void {
+    this.emitter.push(out, action, key, b.info, {
+      severity: this.rule.severity,
+      at,
+      value: n,
+      threshold: this.rule.threshold,
+      vars: { count: n, windowMin: Math.round(this.rule.window / 60_000), windowDays: Math.round(this.rule.window / 86_400_000) },
+    });
+  }
+
+  seed(subjectKey: string): void {
+    const b = this.buckets.get(subjectKey);
+    if (b) b.firing = true;
+    else {
+      // The window's events are gone after a restart: keep the alert open (fail safe); new events refill
+      // the window and it resolves once that drains below the threshold, or an operator resolves it.
+      this.buckets.set(subjectKey, { ts: [], weights: [], keys: [], firing: true, info: { topic: '', event: {} }, scheduled: false });
+    }
+  }
+
+  forget(subjectKey: string): void {
+    this.buckets.delete(subjectKey);
+  }
+
+  size(): number {
+    return this.buckets.size;
+  }
+}

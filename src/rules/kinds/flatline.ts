@@ -1,0 +1,83 @@
+import type { FlatlineRule, Matcher } from '../../contracts/rules.ts';
+import type { AlertTransition } from '../../domain/transition.ts';
+import type { EvalContext } from '../context.ts';
+import { compileWhere, type Predicate } from '../match.ts';
+import { Emitter, infoOf, subjectKeyOf, type EngineEnv, type Evaluator } from '../evaluator.ts';
+
+interface Anchor {
+  value: number;
+  since: number;
+  firing: boolean;
+}
+
+/** FlatlineEvaluator: a value that stays within ±epsilon of where it started for `duration` (frozen data). */
+export class FlatlineEvaluator implements Evaluator {
+  readonly matchers: readonly Matcher[];
+  readonly acceptsLate = false;
+  private readonly anchors = new Map<string, Anchor>();
+  private readonly where: Predicate;
+  private readonly emitter: Emitter;
+
+  constructor(
+    readonly rule: FlatlineRule,
+    env?: EngineEnv,
+  ) {
+    this.matchers = [rule.match];
+    this.where = compileWhere(rule.match.where);
+    this.emitter = new Emitter(rule, env);
+  }
+
+  evaluate(ctx: EvalContext, out: AlertTransition[]): void {
+    const e = ctx.event as unknown as Record<string, unknown>;
+    const v = e.value;
+    if (typeof v !== 'number' || !this.where(e)) return;
+    const key = subjectKeyOf(this.rule.id, this.rule.subject, e);
+    if (key === undefined) return;
+    const t = ctx.time;
+    const a = this.anchors.get(key);
+    if (!a) {
+      this.anchors.set(key, { value: v, since: t, firing: false });
+      return;
+    }
+    if (Number.isNaN(a.value)) {
+      // recovered after a restart: anchor on this reading, keep the open alert
+      a.value = v;
+      a.since = t;
+      return;
+    }
+    if (Math.abs(v - a.value) > this.rule.epsilon) {
+      if (a.firing) this.emit(out, 'resolve', key, ctx, a, v);
+      a.value = v;
+      a.since = t;
+      a.firing = false;
+      return;
+    }
+    if (!a.firing && t - a.since >= this.rule.duration) {
+      a.firing = true;
+      this.emit(out, 'fire', key, ctx, a, v);
+    }
+  }
+
+  private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, ctx: EvalContext, a: Anchor, v: number): void {
+    this.emitter.push(out, action, key, infoOf(ctx), {
+      severity: this.rule.severity,
+      at: ctx.time,
+      value: v,
+      vars: { sinceMin: Math.round((ctx.time - a.since) / 60_000), anchor: a.value },
+      ...(ctx.specialPeriod ? { specialPeriod: ctx.specialPeriod } : {}),
+    });
+  }
+
+  seed(subjectKey: string): void {
+    // The anchor is unknown after a restart: the next reading re-anchors, and a changed value resolves.
+    this.anchors.set(subjectKey, { value: Number.NaN, since: 0, firing: true });
+  }
+
+  forget(subjectKey: string): void {
+    this.anchors.delete(subjectKey);
+  }
+
+  size(): number {
+    return this.anchors.size;
+  }
+}

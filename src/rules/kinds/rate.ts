@@ -1,0 +1,91 @@
+import type { Matcher, RateRule } from '../../contracts/rules.ts';
+import type { AlertTransition } from '../../domain/transition.ts';
+import type { Severity } from '../../domain/severity.ts';
+import type { EvalContext } from '../context.ts';
+import { compileWhere, type Predicate } from '../match.ts';
+import { Emitter, infoOf, subjectKeyOf, type EngineEnv, type Evaluator } from '../evaluator.ts';
+
+const MAX_SAMPLES = 512;
+
+interface Series {
+  ts: number[];
+  vs: number[];
+  level: number;
+}
+
+/** RateEvaluator: change of `value` between the oldest sample inside `window` and the newest. */
+export class RateEvaluator implements Evaluator {
+  readonly matchers: readonly Matcher[];
+  readonly acceptsLate = false;
+  private readonly series = new Map<string, Series>();
+  private readonly where: Predicate;
+  private readonly emitter: Emitter;
+
+  constructor(
+    readonly rule: RateRule,
+    env?: EngineEnv,
+  ) {
+    this.matchers = [rule.match];
+    this.where = compileWhere(rule.match.where);
+    this.emitter = new Emitter(rule, env);
+  }
+
+  evaluate(ctx: EvalContext, out: AlertTransition[]): void {
+    const e = ctx.event as unknown as Record<string, unknown>;
+    const v = e.value;
+    if (typeof v !== 'number' || !this.where(e)) return;
+    const key = subjectKeyOf(this.rule.id, this.rule.subject, e);
+    if (key === undefined) return;
+    let s = this.series.get(key);
+    if (!s) this.series.set(key, (s = { ts: [], vs: [], level: -1 }));
+    const t = ctx.time;
+    s.ts.push(t);
+    s.vs.push(v);
+    let drop = 0;
+    while (drop < s.ts.length - 1 && (s.ts[drop]! < t - this.rule.window || s.ts.length - drop > MAX_SAMPLES)) drop++;
+    if (drop > 0) {
+      s.ts.splice(0, drop);
+      s.vs.splice(0, drop);
+    }
+    const delta = this.rule.direction === 'rise' ? v - s.vs[0]! : s.vs[0]! - v;
+    const levels = this.rule.levels;
+    let target = -1;
+    for (let i = levels.length - 1; i >= 0; i--) if (delta >= levels[i]!.value) {
+      target = i;
+      break;
+    }
+    if (s.level >= 0 && target < s.level) {
+      // hysteresis: a level holds until the change falls below its restore value
+      for (let i = s.level; i > target; i--) if (delta >= (levels[i]!.restore ?? levels[i]!.value)) {
+        target = i;
+        break;
+      }
+    }
+    if (target === s.level) return;
+    const idx = target >= 0 ? target : s.level;
+    s.level = target;
+    const level = levels[idx]!;
+    this.emitter.push(out, target >= 0 ? 'fire' : 'resolve', key, infoOf(ctx), {
+      severity: level.severity,
+      at: t,
+      value: Math.round(delta * 1000) / 1000,
+      threshold: level.value,
+      vars: { delta: Math.round(delta * 1000) / 1000, windowMin: Math.round(this.rule.window / 60_000) },
+      ...(ctx.specialPeriod ? { specialPeriod: ctx.specialPeriod } : {}),
+    });
+    if (target < 0 && s.ts.length <= 1) this.series.delete(key);
+  }
+
+  seed(subjectKey: string, severity: Severity): void {
+    const idx = Math.max(0, this.rule.levels.findIndex((l) => l.severity === severity));
+    this.series.set(subjectKey, { ts: [], vs: [], level: idx });
+  }
+
+  forget(subjectKey: string): void {
+    this.series.delete(subjectKey);
+  }
+
+  size(): number {
+    return this.series.size;
+  }
+}
