@@ -9,7 +9,8 @@ import type { ReferenceData } from './enrich/reference.ts';
 import { createMetrics } from './metrics.ts';
 import { WsHub } from './notify/ws-hub.ts';
 import { createPipeline, type Pipeline } from './pipeline.ts';
-import { RuleEngine } from './rules/engine.ts';
+import type { RuleEngine } from './rules/engine.ts';
+import { Stepper } from './rules/stepper.ts';
 import { checkRulePack } from './rules/pack.ts';
 import { systemClock, type AlertStore, type Clock, type DeadLetterSink } from './ports/index.ts';
 import { severityRank, SEVERITIES } from './domain/severity.ts';
@@ -32,6 +33,8 @@ export interface AppOptions {
   ports: AppPorts;
   demo?: boolean;
   version?: string;
+  /** the process must stop (alert events could not be made durable) */
+  onFatal?: (err: unknown) => void;
 }
 
 /** App: a running riskstream instance. */
@@ -41,6 +44,7 @@ export interface App {
   pipeline: Pipeline;
   book: AlertBook;
   engine: RuleEngine;
+  stepper: Stepper;
   hub: WsHub;
 }
 
@@ -51,7 +55,8 @@ export function createApp(o: AppOptions): App {
   const metrics = createMetrics();
   const auth = createAuth(o.secret);
   const book = new AlertBook();
-  const engine = new RuleEngine(o.rules);
+  const stepper = new Stepper(o.reference, o.rules, (siteId) => book.openAlerts().filter((a) => a.siteId === siteId), { lateness: config.rules.lateness });
+  const engine = stepper.engine;
   let ready = false;
 
   const ackAlert = async (id: string, p: Principal, note: string | undefined): Promise<Alert> => {
@@ -76,8 +81,8 @@ export function createApp(o: AppOptions): App {
   });
 
   const pipeline = createPipeline({
-    reference: () => o.reference,
-    engine: () => engine,
+    stepper,
+    live: true,
     book,
     store: ports.store,
     deadLetters: ports.deadLetters,
@@ -89,6 +94,10 @@ export function createApp(o: AppOptions): App {
     clock,
     logger,
     ...(o.demo ? { extraLabels: { demo: 'true' } } : {}),
+    onFatal: (err) => {
+      ready = false;
+      o.onFatal?.(err);
+    },
   });
 
   function updateOpenGauge(): void {
@@ -132,12 +141,14 @@ export function createApp(o: AppOptions): App {
   );
 
   let snapshotTimer: NodeJS.Timeout | undefined;
+  let tickTimer: NodeJS.Timeout | undefined;
   const snapshot = () => ports.store.snapshot(book.exportState());
 
   return {
     pipeline,
     book,
     engine,
+    stepper,
     hub,
     async start() {
       const { snapshot: snap, tail } = await ports.store.load();
@@ -152,6 +163,11 @@ export function createApp(o: AppOptions): App {
         snapshot().catch((err: unknown) => logger.error({ err }, 'alert snapshot failed'));
       }, config.snapshotEvery);
       snapshotTimer.unref();
+      // Timers (absence, deadlines, windows) follow the wall clock too, so silence is caught when nothing arrives.
+      tickTimer = setInterval(() => {
+        pipeline.tick().catch((err: unknown) => logger.error({ err }, 'timer tick failed'));
+      }, 1000);
+      tickTimer.unref();
       ready = true;
       logger.info({ port, recoveredOpen: book.openAlerts().length, seq: book.lastSeq() }, 'riskstream ready');
       const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
@@ -161,6 +177,7 @@ export function createApp(o: AppOptions): App {
       // LIFO: stop taking work, close screens, then make state durable.
       ready = false;
       if (snapshotTimer) clearInterval(snapshotTimer);
+      if (tickTimer) clearInterval(tickTimer);
       hub.closeAll();
       await server.close();
       await snapshot();

@@ -70,6 +70,11 @@ export async function boot(flags: StartFlags, logger: Logger, env: NodeJS.Proces
     logger,
     demo: flags.demo ?? false,
     version: VERSION,
+    onFatal: () => {
+      // memory is ahead of the journal: exit so a restart recovers from what is durable
+      process.exitCode = 1;
+      setImmediate(() => process.exit(1));
+    },
     ports: {
       store: createJournalAlertStore({ dataDir: config.dataDir, logger }),
       deadLetters: createJournalDeadLetterSink({ dataDir: config.dataDir }),

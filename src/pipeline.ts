@@ -1,9 +1,7 @@
 import type { Logger } from 'pino';
 import type { Event } from './contracts/events.ts';
 import type { AlertTransition } from './domain/transition.ts';
-import { enrich, keyOf } from './enrich/enrich.ts';
-import type { ReferenceData } from './enrich/reference.ts';
-import type { RuleEngine } from './rules/engine.ts';
+import type { Stepper } from './rules/stepper.ts';
 import type { AlertBook } from './alerts/book.ts';
 import type { AlertStore, Clock, DeadLetterSink, Rejection, StoredAlertEvent } from './ports/index.ts';
 import type { Metrics } from './metrics.ts';
@@ -14,8 +12,9 @@ export type Deliver = (events: readonly AlertEvent[]) => void;
 
 /** PipelineDeps: the stages and ports one pipeline runs through. */
 export interface PipelineDeps {
-  reference: () => ReferenceData;
-  engine: () => RuleEngine;
+  stepper: Stepper;
+  /** live mode: timers also follow the wall clock, so a silent sensor is caught when nothing arrives */
+  live: boolean;
   book: AlertBook;
   store: AlertStore;
   deadLetters: DeadLetterSink;
@@ -25,11 +24,15 @@ export interface PipelineDeps {
   logger: Logger;
   /** label put on every alert raised by this pipeline (demo scenario) */
   extraLabels?: Record<string, string>;
+  /** called when alert events cannot be made durable: memory is then ahead of the journal, so the process must stop */
+  onFatal?: (err: unknown) => void;
 }
 
 /** Pipeline: decode has happened; this runs enrich → evaluate → alerts → durable append → deliver. */
 export interface Pipeline {
   process(topic: string, events: readonly Event[], rejections: readonly Rejection[], source: string): Promise<StoredAlertEvent[]>;
+  /** tick advances timers to the clock (live mode) and commits what they decide */
+  tick(): Promise<StoredAlertEvent[]>;
   commit(stored: StoredAlertEvent[]): Promise<void>;
 }
 
@@ -38,14 +41,36 @@ export function createPipeline(d: PipelineDeps): Pipeline {
   async function commit(stored: StoredAlertEvent[]): Promise<void> {
     if (stored.length === 0) return;
     // Durable before delivered: a restart after this point keeps what screens have seen.
-    await d.store.append(stored);
+    try {
+      await d.store.append(stored);
+    } catch (err) {
+      // The book already holds these events; a restart recovers from the journal and the
+      // producer, which got no 202, sends the input again (at-least-once).
+      d.logger.fatal({ err }, 'alert events could not be made durable; stopping');
+      d.onFatal?.(err);
+      throw err;
+    }
     const events = stored.map((s) => s.event);
     for (const e of events) d.metrics.alertEvents.inc({ rule: e.alert.ruleId, severity: e.alert.severity, kind: e.kind });
     d.deliver(events);
   }
 
+  function timerNow(): number {
+    const wm = d.stepper.watermark();
+    return d.live ? Math.max(wm, d.clock.now()) : wm;
+  }
+
   return {
     commit,
+    async tick() {
+      const transitions: AlertTransition[] = [];
+      d.stepper.tick(timerNow(), transitions);
+      if (transitions.length === 0) return [];
+      if (d.extraLabels) for (const t of transitions) Object.assign(t.labels, d.extraLabels);
+      const stored = d.book.apply(transitions);
+      await commit(stored);
+      return stored;
+    },
     async process(topic, events, rejections, source) {
       const started = performance.now();
       if (rejections.length > 0) {
@@ -55,14 +80,13 @@ export function createPipeline(d: PipelineDeps): Pipeline {
         await d.deadLetters.write(rejections.map((r) => ({ ...r, source: `${source}:${topic}`, failedAt })));
       }
       if (events.length === 0) return [];
-      const ref = d.reference();
-      const engine = d.engine();
       const transitions: AlertTransition[] = [];
       for (const event of events) {
-        const { ctx, unknownSite } = enrich(ref, topic, event, keyOf(event));
-        if (unknownSite) d.metrics.unknownSite.inc({ topic });
-        engine.evaluate(ctx, transitions);
+        const r = d.stepper.event(topic, event, transitions);
+        if (r.unknownSite) d.metrics.unknownSite.inc({ topic });
+        if (r.late) d.metrics.lateEvents.inc({ topic });
       }
+      d.stepper.tick(timerNow(), transitions);
       d.metrics.eventsIn.inc({ topic }, events.length);
       if (d.extraLabels) for (const t of transitions) Object.assign(t.labels, d.extraLabels);
       const stored = d.book.apply(transitions);

@@ -61,7 +61,7 @@ export class AlertBook {
       }
       if (!rec) {
         const alert: Alert = {
-          id: alertIdOf(fp, t.at),
+          id: this.freshId(fp, t.at),
           fingerprint: fp,
           ruleId: t.ruleId,
           title: t.title,
@@ -130,12 +130,23 @@ export class AlertBook {
 
   private record(subjectKey: string, kind: AlertEventKind, at: number, alert: Alert): StoredAlertEvent {
     const event: AlertEvent = { seq: ++this.seq, kind, at: formatTs(at), alert };
-    this.replay({ subjectKey, event });
+    this.applyEvent({ subjectKey, event });
     return { subjectKey, event };
   }
 
-  /** replay applies a stored alert event (recovery, or another instance's event in Kafka mode). */
+  /** freshId derives the alert id; a re-fire in the same millisecond as an earlier alert gets a suffix. */
+  private freshId(fp: string, at: number): string {
+    const id = alertIdOf(fp, at);
+    return this.byId.has(id) ? `${id}-${(this.seq + 1).toString(36)}` : id;
+  }
+
+  /** replay applies a stored alert event (recovery, or another instance's event in Kafka mode); an event already applied is ignored. */
   replay(s: StoredAlertEvent): void {
+    if (s.event.seq <= this.seq) return;
+    this.applyEvent(s);
+  }
+
+  private applyEvent(s: StoredAlertEvent): void {
     const { event } = s;
     if (event.seq > this.seq) this.seq = event.seq;
     const a = event.alert;
@@ -166,9 +177,13 @@ export class AlertBook {
     }
   }
 
-  /** exportState returns what a snapshot holds. */
+  /** exportState returns what a snapshot holds, as a point-in-time copy. */
   exportState(): AlertStoreState {
-    return { seq: this.seq, records: [...this.byId.values()] };
+    // Records are live (history grows in place) and the store serialises later: copy the histories.
+    // Alerts themselves are replaced, never mutated, so sharing them is safe.
+    const records: AlertRecord[] = [];
+    for (const r of this.byId.values()) records.push({ subjectKey: r.subjectKey, alert: r.alert, history: [...r.history] });
+    return { seq: this.seq, records };
   }
 
   /** restore loads a snapshot and then the journal tail written after it. */
@@ -180,6 +195,7 @@ export class AlertBook {
       else this.open.set(r.alert.fingerprint, r);
     }
     for (const s of tail) if (s.event.seq > snapshot.seq) this.replay(s);
+    this.trimResolved();
   }
 }
 

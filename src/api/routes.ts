@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Alert } from '../contracts/alerts.ts';
+import { Alert } from '../contracts/alerts.ts';
 import { Domain, Severity } from '../contracts/common.ts';
 import { severityRank } from '../domain/severity.ts';
 import { AppError } from '../errors.ts';
@@ -8,7 +8,8 @@ import { bearerOf, canSeeTown, type Principal } from './auth.ts';
 import { authenticate, type ApiDeps } from './deps.ts';
 
 const AlertQuery = z.object({
-  state: z.string().optional(),
+  // comma-separated states; an unknown one is a 400 like any other bad filter, not an empty list
+  state: z.string().transform((s) => (s === '' ? undefined : s.split(','))).pipe(z.array(Alert.shape.state).optional()).optional(),
   minSeverity: Severity.optional(),
   town: z.string().optional(),
   domain: Domain.optional(),
@@ -45,7 +46,7 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const p = await authenticate(deps, req, 'viewer');
     const q = parseOr400(AlertQuery, req.query);
     if (q.town && !canSeeTown(p, q.town)) throw new AppError('FORBIDDEN', `this token may not see town ${q.town}`);
-    const states = q.state ? q.state.split(',') : ['firing', 'acknowledged'];
+    const states: string[] = q.state ?? ['firing', 'acknowledged'];
     const floor = q.minSeverity ? severityRank(q.minSeverity) : 0;
     const alerts = deps.book
       .all()

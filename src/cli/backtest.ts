@@ -3,11 +3,10 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { AlertBook } from '../alerts/book.ts';
 import { BUNDLED } from '../config/paths.ts';
-import { enrich, keyOf } from '../enrich/enrich.ts';
 import { loadReference } from '../enrich/reference.ts';
 import { decodeLine } from '../ingest/decode.ts';
 import { topicOfType } from '../jobs/demo.ts';
-import { RuleEngine } from '../rules/engine.ts';
+import { Stepper } from '../rules/stepper.ts';
 import { loadRulePack } from '../rules/pack.ts';
 import type { AlertTransition } from '../domain/transition.ts';
 import { AppError } from '../errors.ts';
@@ -25,11 +24,11 @@ export async function runBacktest(argv: string[]): Promise<number> {
   if (!values.events) return fail('--events FILE is required');
   if (!existsSync(values.events)) return fail(`--events: no such file ${values.events}`);
   if (values.until !== undefined && Number.isNaN(Date.parse(values.until))) return fail(`--until: expected an ISO-8601 instant, got "${values.until}"`);
-  let engine: RuleEngine;
-  let reference;
+  const book = new AlertBook({ maxResolved: 0 });
+  let stepper: Stepper;
   try {
-    reference = loadReference({ sites: values.sites ?? BUNDLED.sites, roster: BUNDLED.roster, calendar: values.calendar ?? BUNDLED.calendar });
-    engine = new RuleEngine(loadRulePack(values.rules ?? BUNDLED.rules));
+    const reference = loadReference({ sites: values.sites ?? BUNDLED.sites, roster: BUNDLED.roster, calendar: values.calendar ?? BUNDLED.calendar });
+    stepper = new Stepper(reference, loadRulePack(values.rules ?? BUNDLED.rules), (siteId) => book.openAlerts().filter((a) => a.siteId === siteId));
   } catch (err) {
     if (err instanceof AppError) {
       for (const d of err.details) process.stderr.write(`${d.file ?? ''}: ${d.path}: ${d.message}\n`);
@@ -38,12 +37,19 @@ export async function runBacktest(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const book = new AlertBook({ maxResolved: 0 });
   let lines = 0;
   let accepted = 0;
   let rejected = 0;
   let alertEvents = 0;
+  let late = 0;
+  const lateness = 120_000;
   const transitions: AlertTransition[] = [];
+  const emit = () => {
+    for (const s of book.apply(transitions)) {
+      alertEvents++;
+      process.stdout.write(JSON.stringify(s.event) + '\n');
+    }
+  };
   const rl = createInterface({ input: createReadStream(values.events, 'utf8'), crlfDelay: Infinity });
   for await (const line of rl) {
     lines++;
@@ -55,15 +61,22 @@ export async function runBacktest(argv: string[]): Promise<number> {
       continue;
     }
     accepted++;
-    const topic = r.topic ?? topicOfType(r.event.type);
     transitions.length = 0;
-    engine.evaluate(enrich(reference, topic, r.event, keyOf(r.event)).ctx, transitions);
-    for (const s of book.apply(transitions)) {
-      alertEvents++;
-      process.stdout.write(JSON.stringify(s.event) + '\n');
-    }
+    if (stepper.event(r.topic ?? topicOfType(r.event.type), r.event, transitions).late) late++;
+    // event time is the clock: timers fire as the watermark passes them
+    stepper.tick(stepper.watermark(), transitions);
+    emit();
   }
-  process.stderr.write(`backtest: ${lines} lines, ${accepted} events, ${rejected} rejected, ${alertEvents} alert events, ${book.openAlerts().length} open at end\n`);
+  // End of input: everything has arrived, so the clock runs to the last event, then to --until.
+  transitions.length = 0;
+  stepper.tick(stepper.watermark() + lateness, transitions);
+  emit();
+  if (values.until !== undefined) {
+    transitions.length = 0;
+    stepper.tick(Date.parse(values.until), transitions);
+    emit();
+  }
+  process.stderr.write(`backtest: ${lines} lines, ${accepted} events, ${rejected} rejected, ${late} late, ${alertEvents} alert events, ${book.openAlerts().length} open at end\n`);
   return 0;
 }
 

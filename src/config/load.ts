@@ -92,7 +92,16 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; flags
 export function resolveSecret(config: Config): string {
   if (config.secret) return config.secret;
   const path = join(config.dataDir, 'secret');
-  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  if (existsSync(path)) {
+    const stored = readFileSync(path, 'utf8').trim();
+    // Same rule as a configured secret: an empty or short file (e.g. cut short by a crash) must not sign tokens.
+    if (stored.length < 16) {
+      throw new AppError('CONFIG_INVALID', `${path}: the stored secret is shorter than 16 characters; delete the file to generate a new one`, {
+        details: [{ file: path, path: 'secret', message: 'secret must be at least 16 characters' }],
+      });
+    }
+    return stored;
+  }
   mkdirSync(config.dataDir, { recursive: true });
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(path, secret + '\n', { mode: 0o600, flag: 'wx' });

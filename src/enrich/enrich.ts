@@ -1,28 +1,43 @@
 import type { Event } from '../contracts/events.ts';
 import { eventTime } from '../contracts/events.ts';
 import type { EvalContext } from '../rules/context.ts';
+import type { ContextState, WarningChange } from './context.ts';
 import type { ReferenceData } from './reference.ts';
 
-/** EnrichResult: the context for the evaluators, and whether the event named an unknown site. */
+/** EnrichResult: the context for the evaluators, warnings that changed, and whether the site was unknown. */
 export interface EnrichResult {
   ctx: EvalContext;
+  changes: WarningChange[];
   unknownSite: boolean;
 }
 
-/** enrich attaches site, town and the active special period to an event (event time is the clock). */
-export function enrich(ref: ReferenceData, topic: string, event: Event, key?: string): EnrichResult {
+const NO_CHANGES: WarningChange[] = [];
+
+/**
+ * enrich attaches site, town, area and the active special period to an event (event time is the
+ * clock) and updates the context state: weather warnings, open hazards, permits and accidents.
+ */
+export function enrich(ref: ReferenceData, context: ContextState | undefined, topic: string, event: Event, key?: string): EnrichResult {
   const time = eventTime(event);
   const ctx: EvalContext = { topic, event, time };
   if (key !== undefined) ctx.key = key;
   let unknownSite = false;
-  const siteId = (event as { siteId?: unknown }).siteId;
-  if (typeof siteId === 'string') {
-    const site = ref.sites.get(siteId);
+  let changes = NO_CHANGES;
+  if (event.type === 'weather.warning') {
+    if (context) changes = context.applyWarning(event, time);
+  } else if (event.type !== 'weather.nowcast') {
+    const site = ref.sites.get(event.siteId);
     if (site) {
       ctx.site = site;
       ctx.town = site.town;
       ctx.townName = ref.townNames[site.town] ?? site.town;
     } else unknownSite = true;
+    if (event.type === 'mine.reading' || event.type === 'mine.power') {
+      const areaId = event.areaId ?? (event.sensorId !== undefined ? site?.sensors?.find((s) => s.id === event.sensorId)?.areaId : undefined);
+      if (areaId !== undefined) ctx.areaId = areaId;
+    } else if (context && (event.type === 'enforcement.hazard' || event.type === 'enforcement.permit' || event.type === 'enforcement.accident')) {
+      context.observeEnforcement(event, time);
+    }
   }
   for (const p of ref.calendar) {
     if (time >= p.from && time < p.to && p.effects.includes('escalate')) {
@@ -30,7 +45,7 @@ export function enrich(ref: ReferenceData, topic: string, event: Event, key?: st
       break;
     }
   }
-  return { ctx, unknownSite };
+  return { ctx, changes, unknownSite };
 }
 
 /** keyOf returns the Kafka-style key of an event (site id, warning id, cell id). */

@@ -121,6 +121,11 @@ export class WsHub {
       return;
     }
     if (!hasRole(c.principal, 'operator')) return this.clientError(c, new AppError('FORBIDDEN', `role ${c.principal.role} may not acknowledge`));
+    // Same rule as HTTP: an operator may only acknowledge alerts of the token's towns.
+    const target = this.deps.openAlerts().find((a) => a.id === frame.alertId);
+    if (target && !canSeeTown(c.principal, target.town)) {
+      return this.clientError(c, new AppError('FORBIDDEN', `alert ${frame.alertId} belongs to a town this token may not see`));
+    }
     try {
       await this.deps.onAck(frame.alertId, c.principal, frame.note);
     } catch (err) {

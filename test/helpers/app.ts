@@ -28,8 +28,8 @@ export interface TestApp {
   destroy(): Promise<void>;
 }
 
-/** startTestApp starts the real app; pass the same dataDir again to test a restart. */
-export async function startTestApp(opts: { dataDir?: string; demo?: boolean; config?: Record<string, unknown> } = {}): Promise<TestApp> {
+/** startTestApp starts the real app; pass the same dataDir again to test a restart, `rulesDir` to use another rule pack. */
+export async function startTestApp(opts: { dataDir?: string; demo?: boolean; config?: Record<string, unknown>; rulesDir?: string } = {}): Promise<TestApp> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'riskstream-test-'));
   const config = Config.parse({ http: { host: '127.0.0.1', port: 0 }, dataDir, ...opts.config });
   const logger = pino({ level: process.env.RISKSTREAM_TEST_LOG ?? 'silent' });
@@ -37,8 +37,8 @@ export async function startTestApp(opts: { dataDir?: string; demo?: boolean; con
     config,
     secret: TEST_SECRET,
     reference: loadReference({ sites: BUNDLED.sites, roster: BUNDLED.roster, calendar: BUNDLED.calendar }),
-    rules: loadRulePack(BUNDLED.rules),
-    rulesDir: BUNDLED.rules,
+    rules: loadRulePack(opts.rulesDir ?? BUNDLED.rules),
+    rulesDir: opts.rulesDir ?? BUNDLED.rules,
     logger,
     demo: opts.demo ?? false,
     ports: { store: createJournalAlertStore({ dataDir, logger }), deadLetters: createJournalDeadLetterSink({ dataDir }) },

@@ -27,8 +27,29 @@ export function createJournalAlertStore(deps: { dataDir: string; logger: Logger 
   };
 
   async function handle(): Promise<FileHandle> {
-    fh ??= await open(journalPath, 'a');
+    if (fh) return fh;
+    const h = await open(journalPath, 'a+');
+    // A crash may have left a torn last line without its newline: end it, or the next event would be glued
+    // onto the fragment and lost with it on the next load.
+    const { size } = await h.stat();
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await h.read(last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) await h.appendFile('\n', 'utf8');
+    }
+    fh = h;
     return fh;
+  }
+
+  /** syncDir makes a rename in the data directory durable before the journal it replaces is truncated. */
+  async function syncDir(): Promise<void> {
+    if (process.platform === 'win32') return; // directories cannot be opened for fsync there
+    const d = await open(dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
   }
 
   return {
@@ -75,6 +96,7 @@ export function createJournalAlertStore(deps: { dataDir: string; logger: Logger 
           await t.close();
         }
         await rename(tmp, snapshotPath);
+        await syncDir();
         // Everything in the journal is now in the snapshot; start it afresh.
         if (fh) await fh.close();
         fh = undefined;

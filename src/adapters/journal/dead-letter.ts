@@ -1,6 +1,7 @@
 import { mkdirSync, statSync, renameSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatTs } from '../../domain/time.ts';
 import type { DeadLetterSink } from '../../ports/index.ts';
 
 /** createJournalDeadLetterSink: the embedded dead-letter sink, an NDJSON file rotated at `maxBytes`. */
@@ -21,7 +22,8 @@ export function createJournalDeadLetterSink(deps: { dataDir: string; maxBytes?: 
     write(items) {
       if (items.length === 0) return Promise.resolve();
       const p = chain.then(async () => {
-        if (size > maxBytes) {
+        // Rotate once the file has reached maxBytes (one previous generation is kept as .1).
+        if (size > 0 && size >= maxBytes) {
           if (fh) await fh.close();
           fh = undefined;
           renameSync(path, `${path}.1`);
@@ -29,7 +31,7 @@ export function createJournalDeadLetterSink(deps: { dataDir: string; maxBytes?: 
         }
         fh ??= await open(path, 'a');
         let text = '';
-        for (const d of items) text += JSON.stringify({ ...d, failedAt: new Date(d.failedAt).toISOString() }) + '\n';
+        for (const d of items) text += JSON.stringify({ ...d, failedAt: formatTs(d.failedAt) }) + '\n';
         await fh.appendFile(text, 'utf8');
         await fh.datasync();
         size += Buffer.byteLength(text);
