@@ -12,13 +12,17 @@ import { createPipeline, type Pipeline } from './pipeline.ts';
 import type { RuleEngine } from './rules/engine.ts';
 import { Stepper } from './rules/stepper.ts';
 import { checkRulePack } from './rules/pack.ts';
-import { systemClock, type AlertStore, type Clock, type DeadLetterSink } from './ports/index.ts';
+import { systemClock, type AlertStore, type Clock, type ContextStore, type DeadLetterSink } from './ports/index.ts';
+import { WeatherWarning } from './contracts/events.ts';
+import { watch, type FSWatcher } from 'node:fs';
 import { severityRank, SEVERITIES } from './domain/severity.ts';
 
 /** AppPorts: the adapters an app runs on (embedded: journal files; distributed: Kafka). */
 export interface AppPorts {
   store: AlertStore;
   deadLetters: DeadLetterSink;
+  /** keeps the weather warnings in force across restarts */
+  contextStore?: ContextStore;
   clock?: Clock;
 }
 
@@ -33,6 +37,8 @@ export interface AppOptions {
   ports: AppPorts;
   demo?: boolean;
   version?: string;
+  /** watch the rule directory and reload on change (default true) */
+  watchRules?: boolean;
   /** the process must stop (alert events could not be made durable) */
   onFatal?: (err: unknown) => void;
 }
@@ -94,6 +100,7 @@ export function createApp(o: AppOptions): App {
     clock,
     logger,
     ...(o.demo ? { extraLabels: { demo: 'true' } } : {}),
+    afterBatch: () => persistContext(),
     onFatal: (err) => {
       ready = false;
       o.onFatal?.(err);
@@ -113,6 +120,7 @@ export function createApp(o: AppOptions): App {
       book,
       reference: () => o.reference,
       engine: () => engine,
+      context: () => stepper.context,
       pipeline,
       metrics,
       clock,
@@ -127,18 +135,46 @@ export function createApp(o: AppOptions): App {
         await pipeline.commit([stored]);
         return stored.event.alert;
       },
-      reloadRules() {
-        const r = checkRulePack(o.rulesDir);
-        if (!r.ok) return r;
-        engine.load(r.rules);
-        for (const rec of book.openRecords()) engine.seed(rec.alert.ruleId, rec.subjectKey, rec.alert.severity);
-        logger.info({ rules: r.rules.length }, 'rules reloaded');
-        return { ok: true as const, rules: r.rules.length };
-      },
+      reloadRules: () => reloadRules(),
     },
     hub,
     logger,
   );
+
+  let savedContextVersion = stepper.context.version;
+  const persistContext = (): void => {
+    if (!ports.contextStore || stepper.context.version === savedContextVersion) return;
+    savedContextVersion = stepper.context.version;
+    ports.contextStore.save(stepper.context.sources()).catch((err: unknown) => logger.error({ err }, 'saving weather warnings failed'));
+  };
+
+  function reloadRules() {
+    const r = checkRulePack(o.rulesDir);
+    if (!r.ok) return r;
+    engine.load(r.rules);
+    for (const rec of book.openRecords()) engine.seed(rec.alert.ruleId, rec.subjectKey, rec.alert.severity);
+    logger.info({ rules: r.rules.length }, 'rules reloaded');
+    return { ok: true as const, rules: r.rules.length };
+  }
+
+  let watcher: FSWatcher | undefined;
+  let reloadTimer: NodeJS.Timeout | undefined;
+  const watchRules = (): void => {
+    try {
+      watcher = watch(o.rulesDir, () => {
+        // editors write files in several steps: reload once things settle
+        clearTimeout(reloadTimer);
+        reloadTimer = setTimeout(() => {
+          const r = reloadRules();
+          if (!r.ok) logger.error({ errors: r.errors }, 'rule pack changed but is invalid; the previous rules stay active');
+        }, 500);
+        reloadTimer.unref();
+      });
+      watcher.on('error', (err) => logger.warn({ err: err.message }, 'rule directory watch failed'));
+    } catch (err) {
+      logger.warn({ err: (err as Error).message, dir: o.rulesDir }, 'cannot watch the rule directory; use POST /api/v1/rules/reload');
+    }
+  };
 
   let snapshotTimer: NodeJS.Timeout | undefined;
   let tickTimer: NodeJS.Timeout | undefined;
@@ -155,7 +191,13 @@ export function createApp(o: AppOptions): App {
       book.restore(snap, tail);
       // Rule state follows the recovered open alerts, so a clearing reading after a restart resolves them.
       for (const rec of book.openRecords()) engine.seed(rec.alert.ruleId, rec.subjectKey, rec.alert.severity);
+      for (const raw of ports.contextStore?.load() ?? []) {
+        const w = WeatherWarning.safeParse(raw);
+        if (w.success) stepper.context.applyWarning(w.data, clock.now());
+      }
+      savedContextVersion = stepper.context.version;
       updateOpenGauge();
+      if (o.watchRules !== false) watchRules();
       await server.listen({ host: config.http.host, port: config.http.port });
       const addr = server.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
@@ -178,6 +220,8 @@ export function createApp(o: AppOptions): App {
       ready = false;
       if (snapshotTimer) clearInterval(snapshotTimer);
       if (tickTimer) clearInterval(tickTimer);
+      watcher?.close();
+      clearTimeout(reloadTimer);
       hub.closeAll();
       await server.close();
       await snapshot();

@@ -9,6 +9,7 @@ import { loadReference } from './enrich/reference.ts';
 import { loadRulePack } from './rules/pack.ts';
 import { createJournalAlertStore } from './adapters/journal/alert-journal.ts';
 import { createJournalDeadLetterSink } from './adapters/journal/dead-letter.ts';
+import { createContextFile } from './adapters/journal/context-file.ts';
 import { createAuth } from './api/auth.ts';
 import { startDemo } from './jobs/demo.ts';
 import { AppError } from './errors.ts';
@@ -78,6 +79,7 @@ export async function boot(flags: StartFlags, logger: Logger, env: NodeJS.Proces
     ports: {
       store: createJournalAlertStore({ dataDir: config.dataDir, logger }),
       deadLetters: createJournalDeadLetterSink({ dataDir: config.dataDir }),
+      contextStore: createContextFile(config.dataDir),
     },
   });
   const { url, port } = await app.start();

@@ -24,6 +24,8 @@ export interface PipelineDeps {
   logger: Logger;
   /** label put on every alert raised by this pipeline (demo scenario) */
   extraLabels?: Record<string, string>;
+  /** called after every batch and tick (e.g. to persist context that changed) */
+  afterBatch?: () => void;
   /** called when alert events cannot be made durable: memory is then ahead of the journal, so the process must stop */
   onFatal?: (err: unknown) => void;
 }
@@ -65,6 +67,7 @@ export function createPipeline(d: PipelineDeps): Pipeline {
     async tick() {
       const transitions: AlertTransition[] = [];
       d.stepper.tick(timerNow(), transitions);
+      d.afterBatch?.();
       if (transitions.length === 0) return [];
       if (d.extraLabels) for (const t of transitions) Object.assign(t.labels, d.extraLabels);
       const stored = d.book.apply(transitions);
@@ -87,6 +90,7 @@ export function createPipeline(d: PipelineDeps): Pipeline {
         if (r.late) d.metrics.lateEvents.inc({ topic });
       }
       d.stepper.tick(timerNow(), transitions);
+      d.afterBatch?.();
       d.metrics.eventsIn.inc({ topic }, events.length);
       if (d.extraLabels) for (const t of transitions) Object.assign(t.labels, d.extraLabels);
       const stored = d.book.apply(transitions);

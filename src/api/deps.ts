@@ -3,6 +3,7 @@ import type { Alert } from '../contracts/alerts.ts';
 import type { AlertBook } from '../alerts/book.ts';
 import type { ReferenceData } from '../enrich/reference.ts';
 import type { RuleEngine } from '../rules/engine.ts';
+import type { ContextState } from '../enrich/context.ts';
 import type { Pipeline } from '../pipeline.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Clock } from '../ports/index.ts';
@@ -15,6 +16,7 @@ export interface ApiDeps {
   book: AlertBook;
   reference: () => ReferenceData;
   engine: () => RuleEngine;
+  context: () => ContextState;
   pipeline: Pipeline;
   metrics: Metrics;
   clock: Clock;

@@ -9,6 +9,7 @@ import { installErrorHandlers } from './http-errors.ts';
 import { authenticate, type ApiDeps } from './deps.ts';
 import { registerIngest } from './ingest.ts';
 import { registerRoutes } from './routes.ts';
+import { registerSituation } from './situation.ts';
 
 /** buildServer assembles the HTTP API, the dashboard and the WebSocket upgrade on one Fastify instance. */
 export function buildServer(deps: ApiDeps, hub: WsHub, logger: Logger): FastifyInstance {
@@ -24,6 +25,7 @@ export function buildServer(deps: ApiDeps, hub: WsHub, logger: Logger): FastifyI
 
   registerIngest(app, deps);
   registerRoutes(app, deps);
+  registerSituation(app, deps);
 
   // The dashboard: static assets are public (no data in them); the page itself needs a token.
   app.register(fastifyStatic, { root: BUNDLED.web, prefix: '/assets/', index: false, cacheControl: false });

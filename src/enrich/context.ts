@@ -41,6 +41,8 @@ export class ContextState {
   readonly openPermits = new Map<string, EventOf<'enforcement.permit'>>();
   readonly openAccidents = new Map<string, EventOf<'enforcement.accident'>>();
   private readonly sites: Site[];
+  /** bumped whenever the warning table changes (so it can be persisted) */
+  version = 0;
 
   constructor(ref: ReferenceData) {
     this.sites = [...ref.sites.values()];
@@ -62,6 +64,13 @@ export class ContextState {
       }
     }
     this.remember(w.id, rootId);
+    if (w.msgType === 'Cancel') {
+      // A Cancel for a warning this table never held (e.g. lost across a restart) still ends alerts about it.
+      for (const ref of w.references ?? []) {
+        if (!changes.some((c) => c.warning.id === ref)) changes.push({ kind: 'remove', warning: this.stub(ref, w), reason: 'cancel' });
+      }
+    }
+    if (changes.length > 0) this.version++;
     if (w.msgType === 'Cancel' || w.expires <= now) return changes;
     const polygons = (w.area.polygons ?? []).map((p) => toPolygon(p as [number, number][])).filter((p): p is GeoPolygon => p !== undefined);
     const towns = w.area.towns ?? [];
@@ -82,8 +91,18 @@ export class ContextState {
       source: w,
     };
     this.warnings.set(w.id, active);
+    this.version++;
     changes.push({ kind: 'upsert', warning: active });
     return changes;
+  }
+
+  private stub(id: string, w: Warning): ActiveWarning {
+    return { id, rootId: this.roots.get(id) ?? id, event: w.event, level: w.level, status: w.status, sender: w.sender, onset: w.onset, expires: w.expires, towns: [], polygons: [], siteIds: [], source: w };
+  }
+
+  /** sources lists the warnings in force as received, to persist and re-apply after a restart. */
+  sources(): Warning[] {
+    return [...this.warnings.values()].map((w) => w.source);
   }
 
   private remember(id: string, root: string): void {
@@ -100,6 +119,7 @@ export class ContextState {
         out.push({ kind: 'remove', warning: w, reason: 'expired' });
       }
     }
+    if (out.length > 0) this.version++;
     return out;
   }
 

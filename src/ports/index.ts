@@ -68,3 +68,9 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+/** ContextStore: the weather warnings in force, kept so a restart still knows them (embedded mode). */
+export interface ContextStore {
+  load(): unknown[];
+  save(warnings: readonly unknown[]): Promise<void>;
+}

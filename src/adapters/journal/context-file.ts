@@ -1,0 +1,34 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import type { ContextStore } from '../../ports/index.ts';
+
+/** createContextFile writes `<dataDir>/warnings.json` atomically (temp file + fsync + rename). */
+export function createContextFile(dataDir: string): ContextStore {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, 'warnings.json');
+  let chain: Promise<unknown> = Promise.resolve();
+  return {
+    load() {
+      if (!existsSync(path)) return [];
+      const v = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+      return Array.isArray(v) ? v : [];
+    },
+    save(warnings) {
+      const p = chain.then(async () => {
+        const tmp = `${path}.tmp`;
+        const fh = await open(tmp, 'w');
+        try {
+          await fh.writeFile(JSON.stringify(warnings));
+          await fh.datasync();
+        } finally {
+          await fh.close();
+        }
+        await rename(tmp, path);
+      });
+      chain = p.catch(() => undefined);
+      return p;
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Site } from '../contracts/reference.ts';
+import type { ActiveWarning } from '../enrich/context.ts';
+import { severityRank } from '../domain/severity.ts';
+import { formatTs } from '../domain/time.ts';
+import { AppError } from '../errors.ts';
+import { canSeeTown, type Principal } from './auth.ts';
+import { authenticate, type ApiDeps } from './deps.ts';
+
+function siteView(s: Site) {
+  return { id: s.id, name: s.name, kind: s.kind, town: s.town };
+}
+
+function warningView(deps: ApiDeps, p: Principal, w: ActiveWarning) {
+  const sites = w.siteIds.map((id) => deps.reference().sites.get(id)).filter((s): s is Site => s !== undefined && canSeeTown(p, s.town));
+  return {
+    id: w.id,
+    rootId: w.rootId,
+    event: w.event,
+    level: w.level,
+    status: w.status,
+    sender: w.sender,
+    ...(w.headline ? { headline: w.headline } : {}),
+    onset: formatTs(w.onset),
+    expires: formatTs(w.expires),
+    towns: w.towns,
+    sites: sites.map(siteView),
+  };
+}
+
+/** registerSituation: active weather warnings and the joint-consultation briefing (CONTRACT.md §2). */
+export function registerSituation(app: FastifyInstance, deps: ApiDeps): void {
+  app.get('/api/v1/warnings', async (req) => {
+    const p = await authenticate(deps, req, 'viewer');
+    const warnings = [...deps.context().warnings.values()]
+      .map((w) => warningView(deps, p, w))
+      // a town-limited token sees the warnings that touch its towns
+      .filter((w) => p.towns === '*' || w.sites.length > 0 || w.towns.some((t) => canSeeTown(p, t)))
+      .sort((a, b) => severityRank(b.level) - severityRank(a.level) || a.onset.localeCompare(b.onset));
+    return { warnings };
+  });
+
+  app.get('/api/v1/briefing', async (req) => {
+    const p = await authenticate(deps, req, 'viewer');
+    const q = z.object({ town: z.string().optional(), token: z.string().optional() }).parse(req.query);
+    if (q.town && !canSeeTown(p, q.town)) throw new AppError('FORBIDDEN', `this token may not see town ${q.town}`);
+    const ref = deps.reference();
+    const towns = q.town ? [q.town] : Object.keys(ref.townNames).filter((t) => canSeeTown(p, t));
+    const open = deps.book.openAlerts();
+    const warnings = [...deps.context().warnings.values()];
+    const hazards = [...deps.context().openHazards.values()].filter((h) => h.level === 'major');
+    return {
+      generatedAt: formatTs(deps.clock.now()),
+      towns: towns.map((town) => {
+        const inTown = (siteId: string) => ref.sites.get(siteId)?.town === town;
+        const ws = warnings.filter((w) => w.towns.includes(town) || w.siteIds.some(inTown));
+        const exposed = new Set(ws.flatMap((w) => w.siteIds.filter(inTown)));
+        return {
+          town,
+          name: ref.townNames[town] ?? town,
+          warnings: ws.map((w) => ({ id: w.id, event: w.event, level: w.level, status: w.status, expires: formatTs(w.expires) })),
+          exposedSites: [...exposed].map((id) => siteView(ref.sites.get(id)!)),
+          firingAlerts: open
+            .filter((a) => a.town === town && a.state === 'firing')
+            .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || b.startsAt.localeCompare(a.startsAt)),
+          openMajorHazards: hazards
+            .filter((h) => inTown(h.siteId))
+            .map((h) => ({ hazardId: h.hazardId, siteId: h.siteId, status: h.status, foundAt: formatTs(h.foundAt), deadline: formatTs(h.deadline), overdue: h.deadline < deps.clock.now(), ...(h.description ? { description: h.description } : {}) })),
+        };
+      }),
+    };
+  });
+}
