@@ -12,7 +12,8 @@ import { createPipeline, type Pipeline } from './pipeline.ts';
 import type { RuleEngine } from './rules/engine.ts';
 import { Stepper } from './rules/stepper.ts';
 import { checkRulePack } from './rules/pack.ts';
-import { systemClock, type AlertStore, type Clock, type ContextStore, type DeadLetterSink } from './ports/index.ts';
+import { systemClock, type AlertStore, type Clock, type StateFile, type DeadLetterSink, type NotificationLog, type SmsGateway } from './ports/index.ts';
+import { createNotifications, type Notifications } from './notify/notifications.ts';
 import { WeatherWarning } from './contracts/events.ts';
 import { watch, type FSWatcher } from 'node:fs';
 import { severityRank, SEVERITIES } from './domain/severity.ts';
@@ -21,8 +22,14 @@ import { severityRank, SEVERITIES } from './domain/severity.ts';
 export interface AppPorts {
   store: AlertStore;
   deadLetters: DeadLetterSink;
+  /** the SMS provider (log, HTTP or SMPP) */
+  sms: SmsGateway;
+  /** what was texted to whom */
+  nflog: NotificationLog;
+  /** keeps silences across restarts */
+  silencesFile?: StateFile;
   /** keeps the weather warnings in force across restarts */
-  contextStore?: ContextStore;
+  warningsFile?: StateFile;
   clock?: Clock;
 }
 
@@ -52,6 +59,7 @@ export interface App {
   engine: RuleEngine;
   stepper: Stepper;
   hub: WsHub;
+  notifications: Notifications;
 }
 
 /** createApp wires the stages and adapters: decode → enrich → evaluate → alerts → notify. */
@@ -60,7 +68,7 @@ export function createApp(o: AppOptions): App {
   const clock = ports.clock ?? systemClock;
   const metrics = createMetrics();
   const auth = createAuth(o.secret);
-  const book = new AlertBook();
+  const book = new AlertBook({ decorate: (a, at) => notifications.decorate(a, at) });
   const stepper = new Stepper(o.reference, o.rules, (siteId) => book.openAlerts().filter((a) => a.siteId === siteId), { lateness: config.rules.lateness });
   const engine = stepper.engine;
   let ready = false;
@@ -94,6 +102,7 @@ export function createApp(o: AppOptions): App {
     deadLetters: ports.deadLetters,
     deliver: (events) => {
       hub.broadcast(events);
+      notifications.onEvents(events);
       updateOpenGauge();
     },
     metrics,
@@ -105,6 +114,19 @@ export function createApp(o: AppOptions): App {
       ready = false;
       o.onFatal?.(err);
     },
+  });
+
+  const notifications = createNotifications({
+    config,
+    reference: o.reference,
+    book,
+    commit: (stored) => pipeline.commit(stored),
+    logger,
+    clock,
+    gateway: ports.sms,
+    nflog: ports.nflog,
+    ...(ports.silencesFile ? { silencesFile: ports.silencesFile } : {}),
+    broadcast: (frame) => hub.broadcastFrame(frame),
   });
 
   function updateOpenGauge(): void {
@@ -128,6 +150,7 @@ export function createApp(o: AppOptions): App {
       info: { version: o.version ?? '0.0.0', mode: config.mode, demo: o.demo ?? false },
       isReady: () => ready,
       ackAlert,
+      notifications,
       async resolveAlert(id, p, note) {
         const stored = book.resolveManually(id, p.sub, clock.now(), note);
         // The condition may persist: forget rule state so the next reading raises a fresh alert.
@@ -143,9 +166,9 @@ export function createApp(o: AppOptions): App {
 
   let savedContextVersion = stepper.context.version;
   const persistContext = (): void => {
-    if (!ports.contextStore || stepper.context.version === savedContextVersion) return;
+    if (!ports.warningsFile || stepper.context.version === savedContextVersion) return;
     savedContextVersion = stepper.context.version;
-    ports.contextStore.save(stepper.context.sources()).catch((err: unknown) => logger.error({ err }, 'saving weather warnings failed'));
+    ports.warningsFile.save(stepper.context.sources()).catch((err: unknown) => logger.error({ err }, 'saving weather warnings failed'));
   };
 
   function reloadRules() {
@@ -186,12 +209,13 @@ export function createApp(o: AppOptions): App {
     engine,
     stepper,
     hub,
+    notifications,
     async start() {
       const { snapshot: snap, tail } = await ports.store.load();
       book.restore(snap, tail);
       // Rule state follows the recovered open alerts, so a clearing reading after a restart resolves them.
       for (const rec of book.openRecords()) engine.seed(rec.alert.ruleId, rec.subjectKey, rec.alert.severity);
-      for (const raw of ports.contextStore?.load() ?? []) {
+      for (const raw of ports.warningsFile?.load() ?? []) {
         const w = WeatherWarning.safeParse(raw);
         if (w.success) stepper.context.applyWarning(w.data, clock.now());
       }
@@ -206,8 +230,16 @@ export function createApp(o: AppOptions): App {
       }, config.snapshotEvery);
       snapshotTimer.unref();
       // Timers (absence, deadlines, windows) follow the wall clock too, so silence is caught when nothing arrives.
+      await notifications.start();
+      let ticks = 0;
       tickTimer = setInterval(() => {
-        pipeline.tick().catch((err: unknown) => logger.error({ err }, 'timer tick failed'));
+        pipeline
+          .tick()
+          .then(() => notifications.tick())
+          .then(() => {
+            if (++ticks % 60 === 0) notifications.sweep(clock.now());
+          })
+          .catch((err: unknown) => logger.error({ err }, 'timer tick failed'));
       }, 1000);
       tickTimer.unref();
       ready = true;
@@ -224,6 +256,7 @@ export function createApp(o: AppOptions): App {
       clearTimeout(reloadTimer);
       hub.closeAll();
       await server.close();
+      await notifications.stop();
       await snapshot();
       await ports.store.close();
       await ports.deadLetters.close();

@@ -9,7 +9,9 @@ import { loadReference } from './enrich/reference.ts';
 import { loadRulePack } from './rules/pack.ts';
 import { createJournalAlertStore } from './adapters/journal/alert-journal.ts';
 import { createJournalDeadLetterSink } from './adapters/journal/dead-letter.ts';
-import { createContextFile } from './adapters/journal/context-file.ts';
+import { createStateFile } from './adapters/journal/state-file.ts';
+import { createJournalNotificationLog } from './adapters/journal/notification-log.ts';
+import { createSmsGateway } from './adapters/sms-gateway.ts';
 import { createAuth } from './api/auth.ts';
 import { startDemo } from './jobs/demo.ts';
 import { AppError } from './errors.ts';
@@ -79,7 +81,10 @@ export async function boot(flags: StartFlags, logger: Logger, env: NodeJS.Proces
     ports: {
       store: createJournalAlertStore({ dataDir: config.dataDir, logger }),
       deadLetters: createJournalDeadLetterSink({ dataDir: config.dataDir }),
-      contextStore: createContextFile(config.dataDir),
+      warningsFile: createStateFile(config.dataDir, 'warnings.json'),
+      silencesFile: createStateFile(config.dataDir, 'silences.json'),
+      nflog: createJournalNotificationLog(config.dataDir),
+      sms: createSmsGateway(config, logger),
     },
   });
   const { url, port } = await app.start();

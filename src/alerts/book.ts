@@ -7,6 +7,9 @@ import { AppError } from '../errors.ts';
 import type { AlertRecord, AlertStoreState, StoredAlertEvent } from '../ports/index.ts';
 
 const MAX_HISTORY = 200;
+
+/** Decorate: extra labels for an alert as it fires or changes (e.g. the silence that covers it). */
+export type Decorate = (alert: Alert, at: number) => Record<string, string> | undefined;
 const MAX_EVIDENCE = 20;
 
 /** AlertBook holds the alert lifecycle: at most one open alert per fingerprint, `seq` strictly increasing. */
@@ -18,8 +21,17 @@ export class AlertBook {
   private readonly maxResolved: number;
   private resolvedCount = 0;
 
-  constructor(opts: { maxResolved?: number } = {}) {
+  private readonly decorate: Decorate | undefined;
+
+  constructor(opts: { maxResolved?: number; decorate?: Decorate } = {}) {
     this.maxResolved = opts.maxResolved ?? 5000;
+    this.decorate = opts.decorate;
+  }
+
+  private labelsFor(a: Alert, at: number): Record<string, string> {
+    if (!this.decorate) return a.labels;
+    const extra = this.decorate(a, at);
+    return extra ? { ...a.labels, ...extra } : a.labels;
   }
 
   /** lastSeq is the seq of the newest alert event. */
@@ -81,6 +93,7 @@ export class AlertBook {
           acks: [],
           labels: t.labels,
         };
+        alert.labels = this.labelsFor(alert, t.at);
         out.push(this.record(t.subjectKey, 'fired', t.at, alert));
         continue;
       }
@@ -96,10 +109,13 @@ export class AlertBook {
         summary: t.summary,
         actions: t.actions,
         labels: t.labels,
+        // a rise starts escalation afresh at the new severity
+        escalation: rising ? 0 : rec.alert.escalation,
         evidence: addEvidence(rec.alert.evidence, t),
         ...(t.value !== undefined ? { value: t.value } : {}),
         ...(t.threshold !== undefined ? { threshold: t.threshold } : {}),
       };
+      alert.labels = this.labelsFor(alert, t.at);
       out.push(this.record(rec.subjectKey, 'updated', t.at, alert));
     }
     return out;
@@ -119,6 +135,42 @@ export class AlertBook {
     const labels = { ...rec.alert.labels, resolvedBy: by, ...(note ? { resolveNote: note } : {}) };
     const alert: Alert = { ...rec.alert, state: 'resolved', updatedAt: formatTs(at), endsAt: formatTs(at), labels };
     return this.record(rec.subjectKey, 'resolved', at, alert);
+  }
+
+  /** escalate records that an unacknowledged alert was escalated (to the leader on duty, or its officer again). */
+  escalate(id: string, at: number, to: string): StoredAlertEvent {
+    const rec = this.requireOpen(id);
+    const alert: Alert = { ...rec.alert, escalation: rec.alert.escalation + 1, updatedAt: formatTs(at), labels: { ...rec.alert.labels, escalatedTo: to } };
+    return this.record(rec.subjectKey, 'escalated', at, alert);
+  }
+
+  /** relabel changes an open alert's labels (silence marks) without touching its times; undefined removes a label. */
+  relabel(id: string, patch: Record<string, string | undefined>, at: number): StoredAlertEvent | undefined {
+    const rec = this.byId.get(id);
+    if (!rec || rec.alert.state === 'resolved') return undefined;
+    const labels = { ...rec.alert.labels };
+    let changed = false;
+    for (const [k, v] of Object.entries(patch)) {
+      if (labels[k] === v) continue;
+      changed = true;
+      if (v === undefined) delete labels[k];
+      else labels[k] = v;
+    }
+    if (!changed) return undefined;
+    return this.record(rec.subjectKey, 'updated', at, { ...rec.alert, labels });
+  }
+
+  /** prune drops resolved alerts that ended before `before` (retention). */
+  prune(before: number): number {
+    let n = 0;
+    for (const [id, r] of this.byId) {
+      if (r.alert.state === 'resolved' && r.alert.endsAt !== undefined && Date.parse(r.alert.endsAt) < before) {
+        this.byId.delete(id);
+        this.resolvedCount--;
+        n++;
+      }
+    }
+    return n;
   }
 
   private requireOpen(id: string): AlertRecord {

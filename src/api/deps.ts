@@ -4,6 +4,7 @@ import type { AlertBook } from '../alerts/book.ts';
 import type { ReferenceData } from '../enrich/reference.ts';
 import type { RuleEngine } from '../rules/engine.ts';
 import type { ContextState } from '../enrich/context.ts';
+import type { Notifications } from '../notify/notifications.ts';
 import type { Pipeline } from '../pipeline.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Clock } from '../ports/index.ts';
@@ -23,6 +24,7 @@ export interface ApiDeps {
   maxBodyBytes: number;
   info: { version: string; mode: string; demo: boolean };
   isReady: () => boolean;
+  notifications: Notifications;
   ackAlert(id: string, p: Principal, note: string | undefined): Promise<Alert>;
   resolveAlert(id: string, p: Principal, note: string | undefined): Promise<Alert>;
   reloadRules(): { ok: true; rules: number } | { ok: false; errors: ErrorDetail[] };

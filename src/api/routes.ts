@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Alert } from '../contracts/alerts.ts';
 import { Domain, Severity } from '../contracts/common.ts';
 import { severityRank } from '../domain/severity.ts';
+import { formatTs } from '../domain/time.ts';
 import { AppError } from '../errors.ts';
 import { bearerOf, canSeeTown, type Principal } from './auth.ts';
 import { authenticate, type ApiDeps } from './deps.ts';
@@ -59,7 +60,9 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Params: { id: string } }>('/api/v1/alerts/:id', async (req) => {
     const p = await authenticate(deps, req, 'viewer');
     const alert = visibleAlert(deps, p, req.params.id);
-    return { ...alert, history: deps.book.get(alert.id)?.history ?? [] };
+    // audit: every transition, and every text sent about it (who, when, to whom)
+    const notifications = deps.notifications.records(alert.id).map((r) => ({ kind: r.kind, severity: r.severity, level: r.level, to: r.to, name: r.name, role: r.role, at: formatTs(r.at), status: r.status, ...(r.error ? { error: r.error } : {}) }));
+    return { ...alert, history: deps.book.get(alert.id)?.history ?? [], notifications };
   });
 
   app.post<{ Params: { id: string } }>('/api/v1/alerts/:id/ack', async (req) => {

@@ -10,11 +10,19 @@ import { authenticate, type ApiDeps } from './deps.ts';
 import { registerIngest } from './ingest.ts';
 import { registerRoutes } from './routes.ts';
 import { registerSituation } from './situation.ts';
+import { registerSilences } from './silences.ts';
 
 /** buildServer assembles the HTTP API, the dashboard and the WebSocket upgrade on one Fastify instance. */
 export function buildServer(deps: ApiDeps, hub: WsHub, logger: Logger): FastifyInstance {
   const app = Fastify({ loggerInstance: logger as unknown as FastifyBaseLogger, bodyLimit: 1024 * 1024, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true });
   installErrorHandlers(app);
+  // JSON bodies: an empty body (DELETE, a bodiless POST) is no body, not an error
+  const strictJson = app.getDefaultJsonParser('error', 'error'); // refuses __proto__ / constructor keys
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (String(body).trim() === '') return done(null, undefined);
+    strictJson(req, body as string, done);
+  });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => (deps.isReady() ? { status: 'ready' } : reply.status(503).send({ status: 'starting' })));
@@ -26,6 +34,7 @@ export function buildServer(deps: ApiDeps, hub: WsHub, logger: Logger): FastifyI
   registerIngest(app, deps);
   registerRoutes(app, deps);
   registerSituation(app, deps);
+  registerSilences(app, deps);
 
   // The dashboard: static assets are public (no data in them); the page itself needs a token.
   app.register(fastifyStatic, { root: BUNDLED.web, prefix: '/assets/', index: false, cacheControl: false });

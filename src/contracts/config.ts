@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Duration } from './common.ts';
+import { Duration, Severity } from './common.ts';
 
 const HostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
 
@@ -51,7 +51,21 @@ export const Config = z.strictObject({
       ratePerMinute: z.number().int().positive().default(30),
     })
     .prefault({}),
-  escalation: z.strictObject({ red: Duration.default(300_000), orange: Duration.default(900_000) }).prefault({}),
+  escalation: z
+    .strictObject({ red: Duration.default(300_000), orange: Duration.default(900_000), repeat: Duration.default(1_800_000) })
+    .prefault({}),
+  notify: z
+    .strictObject({
+      /** the least severe alert that is texted */
+      minSeverity: Severity.default('orange'),
+      groupWait: Duration.default(5_000),
+      groupInterval: Duration.default(60_000),
+      /** the daily duty report (值班日报), a cron expression in Asia/Shanghai time */
+      dutyReport: z.string().default('0 8 * * *'),
+    })
+    .prefault({}),
+  /** resolved alerts and ended silences are kept this long */
+  retention: Duration.default(7 * 86_400_000),
   ws: z
     .strictObject({
       heartbeat: Duration.default(15_000),
@@ -60,6 +74,12 @@ export const Config = z.strictObject({
     })
     .prefault({}),
   snapshotEvery: Duration.default(60_000),
+}).superRefine((c, ctx) => {
+  if (c.notify.groupInterval < c.notify.groupWait) {
+    ctx.addIssue({ code: 'custom', path: ['notify', 'groupInterval'], message: `notify.groupInterval (${c.notify.groupInterval} ms) must be ≥ notify.groupWait (${c.notify.groupWait} ms)` });
+  }
+  if (c.sms.provider === 'http' && !c.sms.url) ctx.addIssue({ code: 'custom', path: ['sms', 'url'], message: 'sms.url is required when sms.provider is http' });
+  if (c.sms.provider === 'smpp' && !c.sms.smpp) ctx.addIssue({ code: 'custom', path: ['sms', 'smpp'], message: 'sms.smpp is required when sms.provider is smpp' });
 });
 export type Config = z.infer<typeof Config>;
 /** ConfigInput: the file's shape before defaults are applied. */

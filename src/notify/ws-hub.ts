@@ -161,6 +161,12 @@ export class WsHub {
     }
   }
 
+  /** broadcastFrame sends a non-alert frame (the daily duty report) to every screen. */
+  broadcastFrame(frame: Record<string, unknown>): void {
+    const text = JSON.stringify(frame);
+    for (const c of this.clients) this.send(c, text);
+  }
+
   /** visible: token towns always apply; the severity floor only to new alerts, so a screen sees how shown ones end. */
   private visible(c: Client, a: Alert, applySeverityFloor: boolean): boolean {
     if (!canSeeTown(c.principal, a.town)) return false;

@@ -69,8 +69,72 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** ContextStore: the weather warnings in force, kept so a restart still knows them (embedded mode). */
-export interface ContextStore {
+/** StateFile: a small list kept across restarts (weather warnings in force, silences) in embedded mode. */
+export interface StateFile {
   load(): unknown[];
   save(warnings: readonly unknown[]): Promise<void>;
+}
+
+/** NotificationRecord: one text sent (or given up) to one person for one alert transition — the audit and the dedup key. */
+export interface NotificationRecord {
+  /** alertId/kind/severity/level/phone: the same key is never texted twice */
+  key: string;
+  alertId: string;
+  kind: 'fired' | 'escalated' | 'resolved' | 'report';
+  severity?: string;
+  level: number;
+  to: string;
+  name: string;
+  role: 'officer' | 'leader';
+  at: number;
+  smsId: string;
+  status: 'sent' | 'failed';
+  providerIds?: string[];
+  error?: string;
+}
+
+/** NotificationLog: the durable record of what was texted to whom (Alertmanager's nflog). */
+export interface NotificationLog {
+  load(): Promise<NotificationRecord[]>;
+  /** resolves once the records are durable */
+  append(records: readonly NotificationRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** SmsMessage: one text to one phone. */
+export interface SmsMessage {
+  /** idempotency key (e.g. alert id + transition + recipient); a retry reuses it */
+  id: string;
+  /** E.164 phone number such as +8613900000001 */
+  to: string;
+  text: string;
+}
+
+/** SmsResult: what the provider accepted for one message. */
+export interface SmsResult {
+  id: string;
+  /** provider message ids, one per part where the provider gives them */
+  providerIds: string[];
+  /** number of SMS parts (UCS-2: 70 characters alone, 67 per part when concatenated) */
+  parts: number;
+}
+
+/** SmsDeliveryReceipt: a provider's report on a sent part (SMPP `stat:` such as DELIVRD, UNDELIV). */
+export interface SmsDeliveryReceipt {
+  /** the SmsMessage id, when the gateway still knows which message the provider id belongs to */
+  id?: string;
+  providerId: string;
+  status: string;
+  at: number;
+}
+
+/**
+ * SmsGateway: sends texts through one provider. Errors are AppError with `retryable` set:
+ * network, timeout, throttling, 5xx, SMSC system errors → retryable; 4xx, invalid destination,
+ * rejected credentials → permanent.
+ */
+export interface SmsGateway {
+  send(msg: SmsMessage): Promise<SmsResult>;
+  close(): Promise<void>;
+  onDeliveryReceipt?(cb: (r: SmsDeliveryReceipt) => void): void;
 }

@@ -9,6 +9,9 @@ import { loadReference } from '../../src/enrich/reference.ts';
 import { loadRulePack } from '../../src/rules/pack.ts';
 import { createJournalAlertStore } from '../../src/adapters/journal/alert-journal.ts';
 import { createJournalDeadLetterSink } from '../../src/adapters/journal/dead-letter.ts';
+import { createStateFile } from '../../src/adapters/journal/state-file.ts';
+import { createJournalNotificationLog } from '../../src/adapters/journal/notification-log.ts';
+import { createMemorySmsGateway, type MemorySmsGateway } from '../../src/adapters/memory/sms.ts';
 import { createAuth } from '../../src/api/auth.ts';
 
 /** TEST_SECRET: the signing secret of test apps. */
@@ -16,6 +19,8 @@ export const TEST_SECRET = 'test-secret-0123456789abcdef';
 
 /** TestApp: a real app on 127.0.0.1, port 0, with a temp data dir and the bundled data. */
 export interface TestApp {
+  /** texts the app sent (in-memory SMS gateway) */
+  sms: MemorySmsGateway;
   app: App;
   baseUrl: string;
   port: number;
@@ -29,7 +34,8 @@ export interface TestApp {
 }
 
 /** startTestApp starts the real app; pass the same dataDir again to test a restart, `rulesDir` to use another rule pack. */
-export async function startTestApp(opts: { dataDir?: string; demo?: boolean; config?: Record<string, unknown>; rulesDir?: string } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { dataDir?: string; demo?: boolean; config?: Record<string, unknown>; rulesDir?: string; only?: string[]; sms?: MemorySmsGateway; now?: () => number } = {}): Promise<TestApp> {
+  const sms = opts.sms ?? createMemorySmsGateway();
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'riskstream-test-'));
   const config = Config.parse({ http: { host: '127.0.0.1', port: 0 }, dataDir, ...opts.config });
   const logger = pino({ level: process.env.RISKSTREAM_TEST_LOG ?? 'silent' });
@@ -37,11 +43,12 @@ export async function startTestApp(opts: { dataDir?: string; demo?: boolean; con
     config,
     secret: TEST_SECRET,
     reference: loadReference({ sites: BUNDLED.sites, roster: BUNDLED.roster, calendar: BUNDLED.calendar }),
-    rules: loadRulePack(opts.rulesDir ?? BUNDLED.rules),
+    // `only` narrows the pack to some rule kinds, for tests of API mechanics that count alerts exactly
+    rules: loadRulePack(opts.rulesDir ?? BUNDLED.rules).filter((r) => !opts.only || opts.only.includes(r.kind)),
     rulesDir: opts.rulesDir ?? BUNDLED.rules,
     logger,
     demo: opts.demo ?? false,
-    ports: { store: createJournalAlertStore({ dataDir, logger }), deadLetters: createJournalDeadLetterSink({ dataDir }) },
+    ports: { store: createJournalAlertStore({ dataDir, logger }), deadLetters: createJournalDeadLetterSink({ dataDir }), warningsFile: createStateFile(dataDir, 'warnings.json'), silencesFile: createStateFile(dataDir, 'silences.json'), nflog: createJournalNotificationLog(dataDir), sms, ...(opts.now ? { clock: { now: opts.now } } : {}) },
   });
   const { port } = await app.start();
   const auth = createAuth(TEST_SECRET);
@@ -54,6 +61,7 @@ export async function startTestApp(opts: { dataDir?: string; demo?: boolean; con
     await app.stop();
   };
   return {
+    sms,
     app,
     baseUrl: `http://127.0.0.1:${port}`,
     port,

@@ -18,7 +18,7 @@ describe('WebSocket hub', () => {
   const apps: TestApp[] = [];
   const probes: Probe[] = [];
   const start = async (config?: Record<string, unknown>) => {
-    const t = await startTestApp(config ? { config } : {});
+    const t = await startTestApp(config ? { config, only: ['threshold'] } : { only: ['threshold'] });
     apps.push(t);
     return t;
   };

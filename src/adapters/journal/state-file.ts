@@ -2,12 +2,12 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import type { ContextStore } from '../../ports/index.ts';
+import type { StateFile } from '../../ports/index.ts';
 
-/** createContextFile writes `<dataDir>/warnings.json` atomically (temp file + fsync + rename). */
-export function createContextFile(dataDir: string): ContextStore {
+/** createStateFile keeps a small JSON list in `<dataDir>/<name>`, written atomically (temp file + fsync + rename). */
+export function createStateFile(dataDir: string, name: string): StateFile {
   mkdirSync(dataDir, { recursive: true });
-  const path = join(dataDir, 'warnings.json');
+  const path = join(dataDir, name);
   let chain: Promise<unknown> = Promise.resolve();
   return {
     load() {

@@ -1,0 +1,31 @@
+import type { Alert } from '../contracts/alerts.ts';
+
+/** EscalationPolicy: how long a red or orange alert may stay unacknowledged, and the repeat interval after that. */
+export interface EscalationPolicy {
+  red: number;
+  orange: number;
+  repeat: number;
+}
+
+/**
+ * escalationDue returns the instant an unacknowledged alert escalates next, or undefined when it
+ * never does (acknowledged, resolved, yellow/blue, a drill). Derived from the durable alert alone
+ * (updatedAt and the escalation count), so the timer survives a restart.
+ */
+export function escalationDue(a: Alert, p: EscalationPolicy): number | undefined {
+  if (a.state !== 'firing' || a.labels.drill) return undefined;
+  const base = a.severity === 'red' ? p.red : a.severity === 'orange' ? p.orange : undefined;
+  if (base === undefined) return undefined;
+  return Date.parse(a.updatedAt) + (a.escalation === 0 ? base : p.repeat);
+}
+
+/** dueEscalations lists the open alerts whose escalation is due at `now`, with who they go to. */
+export function dueEscalations(open: readonly Alert[], now: number, p: EscalationPolicy, muted: (a: Alert) => boolean): { alert: Alert; to: 'leader' | 'officer' }[] {
+  const out: { alert: Alert; to: 'leader' | 'officer' }[] = [];
+  for (const a of open) {
+    const due = escalationDue(a, p);
+    if (due === undefined || due > now || muted(a)) continue;
+    out.push({ alert: a, to: a.severity === 'red' ? 'leader' : 'officer' });
+  }
+  return out;
+}

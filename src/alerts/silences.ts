@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import type { Alert } from '../contracts/alerts.ts';
+import type { Silence, SilenceInput } from '../contracts/silences.ts';
+import { formatTs } from '../domain/time.ts';
+import { AppError } from '../errors.ts';
+
+type Matchable = Pick<Alert, 'ruleId' | 'domain'> & { siteId?: string; town?: string };
+
+function hit(want: string | string[] | undefined, got: string | undefined): boolean {
+  if (want === undefined) return true;
+  if (got === undefined) return false;
+  return Array.isArray(want) ? want.includes(got) : want === got;
+}
+
+/** silenceMatches: every matcher the silence gives holds for the alert. */
+export function silenceMatches(s: Pick<Silence, 'matchers'>, a: Matchable): boolean {
+  const m = s.matchers;
+  return hit(m.ruleId, a.ruleId) && hit(m.siteId, a.siteId) && hit(m.town, a.town) && hit(m.domain, a.domain);
+}
+
+/** Silences holds silences (active, pending and recently ended), with who made and ended each. */
+export class Silences {
+  private readonly byId = new Map<string, Silence>();
+
+  constructor(initial: readonly Silence[] = []) {
+    for (const s of initial) this.byId.set(s.id, s);
+  }
+
+  /** list returns every held silence, newest first. */
+  list(): Silence[] {
+    return [...this.byId.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  /** add creates a silence; checks that it ends after it starts. */
+  add(input: SilenceInput, by: string, now: number): Silence {
+    const startsAt = input.startsAt === undefined ? now : typeof input.startsAt === 'number' ? input.startsAt : Date.parse(input.startsAt);
+    const endsAt = typeof input.endsAt === 'number' ? input.endsAt : Date.parse(input.endsAt);
+    if (!(endsAt > startsAt)) throw new AppError('BAD_REQUEST', `endsAt (${formatTs(endsAt)}) must be after startsAt (${formatTs(startsAt)})`, { details: [{ path: 'endsAt', message: 'must be after startsAt' }] });
+    if (endsAt <= now) throw new AppError('BAD_REQUEST', 'endsAt is in the past', { details: [{ path: 'endsAt', message: 'must be in the future' }] });
+    const s: Silence = {
+      id: randomUUID(),
+      matchers: input.matchers,
+      startsAt: formatTs(startsAt),
+      endsAt: formatTs(endsAt),
+      createdBy: by,
+      createdAt: formatTs(now),
+      comment: input.comment,
+    };
+    this.byId.set(s.id, s);
+    return s;
+  }
+
+  /** expire ends a silence now (DELETE), recording who. */
+  expire(id: string, by: string, now: number): Silence {
+    const s = this.byId.get(id);
+    if (!s) throw new AppError('NOT_FOUND', `silence ${id} not found`);
+    if (Date.parse(s.endsAt) <= now) throw new AppError('CONFLICT', `silence ${id} has already ended`);
+    const ended: Silence = { ...s, endsAt: formatTs(now), expiredBy: by, expiredAt: formatTs(now) };
+    this.byId.set(id, ended);
+    return ended;
+  }
+
+  /** activeFor returns the first silence in force at `now` that covers the alert. */
+  activeFor(a: Matchable, now: number): Silence | undefined {
+    for (const s of this.byId.values()) {
+      if (Date.parse(s.startsAt) <= now && now < Date.parse(s.endsAt) && silenceMatches(s, a)) return s;
+    }
+    return undefined;
+  }
+
+  /** sweep drops silences that ended more than `retention` ago; returns whether anything changed. */
+  sweep(now: number, retention: number): boolean {
+    let changed = false;
+    for (const [id, s] of this.byId) if (Date.parse(s.endsAt) < now - retention) {
+      this.byId.delete(id);
+      changed = true;
+    }
+    return changed;
+  }
+}

@@ -1,0 +1,201 @@
+import cron from 'node-cron';
+import type { Logger } from 'pino';
+import type { Alert, AlertEvent } from '../contracts/alerts.ts';
+import type { Config } from '../contracts/config.ts';
+import { Silence, type SilenceInput } from '../contracts/silences.ts';
+import { SEVERITY_ZH, severityRank, type Severity } from '../domain/severity.ts';
+import { formatTs } from '../domain/time.ts';
+import type { AlertBook } from '../alerts/book.ts';
+import { DEFAULT_INHIBIT_RULES } from '../alerts/inhibit.ts';
+import { dueEscalations } from '../alerts/escalation.ts';
+import { leadersOnDuty, onDuty } from '../alerts/roster.ts';
+import { Silences } from '../alerts/silences.ts';
+import type { ReferenceData } from '../enrich/reference.ts';
+import type { Clock, NotificationLog, NotificationRecord, SmsGateway, StateFile, StoredAlertEvent } from '../ports/index.ts';
+import { muteReason, Notifier, type Intent } from './notifier.ts';
+import { createSmsSender } from './sms/sender.ts';
+import { renderAlertSms, renderDutyReportHeader } from './sms/templates.ts';
+
+/** NotificationsDeps: the alert book, a way to commit alert events, and the SMS and state ports. */
+export interface NotificationsDeps {
+  config: Config;
+  reference: ReferenceData;
+  book: AlertBook;
+  commit: (stored: StoredAlertEvent[]) => Promise<void>;
+  logger: Logger;
+  clock: Clock;
+  gateway: SmsGateway;
+  nflog: NotificationLog;
+  silencesFile?: StateFile;
+  /** pushes the daily duty report to the screens */
+  broadcast?: (frame: Record<string, unknown>) => void;
+}
+
+/**
+ * createNotifications: silences (marked on screens, never texted), inhibition, escalation of
+ * unacknowledged alerts, grouped and deduplicated texts to the duty roster, and the daily duty
+ * report — the alert lifecycle after an alert event is durable.
+ */
+export function createNotifications(d: NotificationsDeps) {
+  const { config, book, logger, clock } = d;
+  const silences = new Silences(loadSilences());
+  const sender = createSmsSender({ gateway: d.gateway, ratePerMinute: config.sms.ratePerMinute, now: () => clock.now(), logger });
+  const siteName = (id?: string) => (id ? d.reference.sites.get(id)?.name : undefined);
+  const townName = (id?: string) => (id ? d.reference.townNames[id] : undefined);
+  const deps = {
+    silencedBy: (a: Alert, at: number) => silences.activeFor(a, at)?.id,
+    openAlerts: () => book.openAlerts(),
+    inhibitRules: DEFAULT_INHIBIT_RULES,
+  };
+  const notifier = new Notifier({
+    ...deps,
+    log: d.nflog,
+    logger,
+    now: () => clock.now(),
+    onDuty: (town, domain, at) => onDuty(d.reference.roster, town, domain, at),
+    render: (intents) => renderGroup(intents),
+    send: (msg) => sender.send(msg),
+    minSeverity: config.notify.minSeverity,
+    groupWait: config.notify.groupWait,
+    groupInterval: config.notify.groupInterval,
+  });
+  let job: { stop(): void } | undefined;
+
+  function loadSilences(): Silence[] {
+    const out: Silence[] = [];
+    for (const raw of d.silencesFile?.load() ?? []) {
+      const r = Silence.safeParse(raw);
+      if (r.success) out.push(r.data);
+    }
+    return out;
+  }
+
+  function saveSilences(): void {
+    d.silencesFile?.save(silences.list()).catch((err: unknown) => logger.error({ err }, 'saving silences failed'));
+  }
+
+  function renderGroup(intents: readonly Intent[]): string {
+    const first = intents[0]!;
+    const a = first.alert;
+    if (intents.length === 1) {
+      const ctx = { siteName: siteName(a.siteId) ?? a.siteId, townName: townName(a.town) ?? a.town, ...(first.kind === 'escalated' ? { escalatedTo: first.to.name } : {}) };
+      return renderAlertSms(first.kind, a, ctx as never);
+    }
+    // many alerts at one site in one text: counts per colour and the worst one
+    const worst = [...intents].sort((x, y) => severityRank(y.alert.severity) - severityRank(x.alert.severity))[0]!.alert;
+    const counts = new Map<Severity, number>();
+    for (const i of intents) counts.set(i.alert.severity, (counts.get(i.alert.severity) ?? 0) + 1);
+    const colours = [...counts].sort((x, y) => severityRank(y[0]) - severityRank(x[0])).map(([s, n]) => `${SEVERITY_ZH[s]}${n}`).join(' ');
+    const where = `${townName(a.town) ?? ''}${siteName(a.siteId) ?? a.siteId ?? ''}`;
+    const verb = first.kind === 'resolved' ? '已解除' : first.kind === 'escalated' ? '超时未确认（已升级）' : '告警';
+    const action = worst.actions[0] ? `。处置：${worst.actions[0]}` : '';
+    return `【风险${verb}】${where} ${intents.length}条：${colours}；最高：${worst.title}${action}。请在指挥中心大屏确认。`;
+  }
+
+  /** reconcile marks and unmarks silenced open alerts on the screens (a silence started, ended or was deleted). */
+  async function reconcileSilences(now: number): Promise<void> {
+    const stored: StoredAlertEvent[] = [];
+    for (const a of book.openAlerts()) {
+      const s = silences.activeFor(a, now);
+      const patch = s ? { silenced: 'true', silenceId: s.id } : { silenced: undefined, silenceId: undefined };
+      if ((s && a.labels.silenceId !== s.id) || (!s && a.labels.silenced)) {
+        const ev = book.relabel(a.id, patch, now);
+        if (ev) stored.push(ev);
+      }
+    }
+    await d.commit(stored);
+  }
+
+  async function escalate(now: number): Promise<void> {
+    const due = dueEscalations(book.openAlerts(), now, config.escalation, (a) => muteReason(a, deps, now) !== undefined);
+    const stored = due.map(({ alert, to }) => {
+      const duty = onDuty(d.reference.roster, alert.town, alert.domain, now);
+      const who = to === 'leader' ? duty?.leader.name : duty?.officer.name;
+      return book.escalate(alert.id, now, who ? `${to}:${who}` : to);
+    });
+    await d.commit(stored);
+  }
+
+  async function dutyReport(): Promise<void> {
+    const now = clock.now();
+    const since = now - 86_400_000;
+    const recent = book.all().filter((a) => Date.parse(a.startsAt) >= since);
+    const real = recent.filter((a) => !a.labels.drill);
+    const fired: Partial<Record<Severity, number>> = {};
+    for (const a of real) fired[a.severity] = (fired[a.severity] ?? 0) + 1;
+    const perTown: Record<string, Record<string, number>> = {};
+    for (const a of real) {
+      const t = (perTown[a.town ?? '-'] ??= {});
+      t[a.domain] = (t[a.domain] ?? 0) + 1;
+    }
+    const summary = { at: now, fired, open: book.openAlerts().length, escalated: real.filter((a) => a.escalation > 0).length, drills: recent.length - real.length };
+    const text = renderDutyReportHeader(summary);
+    d.broadcast?.({ type: 'report', kind: 'duty', at: formatTs(now), text, summary: { ...summary, at: formatTs(now), perTown } });
+    const day = formatTs(now).slice(0, 10);
+    for (const leader of leadersOnDuty(d.reference.roster, now)) {
+      const key = `report/${day}/${leader.phone}`;
+      if (notifier.records(key).some((r) => r.status === 'sent')) continue;
+      try {
+        const res = await sender.send({ id: key, to: leader.phone, text });
+        const rec: NotificationRecord = { key, alertId: key, kind: 'report', level: 0, to: leader.phone, name: leader.name, role: 'leader', at: clock.now(), smsId: key, status: 'sent', providerIds: res.providerIds };
+        await d.nflog.append([rec]);
+        notifier.note(rec);
+      } catch (err) {
+        logger.error({ err, to: leader.phone }, 'duty report not sent');
+      }
+    }
+  }
+
+  return {
+    silences,
+    notifier,
+    /** decorate marks an alert covered by a silence as it fires or changes */
+    decorate(a: Alert, at: number): Record<string, string> | undefined {
+      const s = silences.activeFor(a, at);
+      return s ? { silenced: 'true', silenceId: s.id } : undefined;
+    },
+    onEvents(events: readonly AlertEvent[]): void {
+      notifier.onEvents(events);
+    },
+    async start(): Promise<void> {
+      await notifier.start();
+      const n = notifier.recover(book.openAlerts());
+      if (n > 0) logger.warn({ texts: n }, 'texts for open alerts were not confirmed sent before the restart; sending them now');
+      job = cron.schedule(config.notify.dutyReport, () => void dutyReport().catch((err: unknown) => logger.error({ err }, 'duty report failed')), { timezone: 'Asia/Shanghai' });
+    },
+    /** tick runs every second: silence marks, escalations, due texts, retention */
+    async tick(): Promise<void> {
+      const now = clock.now();
+      await reconcileSilences(now);
+      await escalate(now);
+      await notifier.tick();
+    },
+    async addSilence(input: SilenceInput, by: string): Promise<Silence> {
+      const s = silences.add(input, by, clock.now());
+      saveSilences();
+      await reconcileSilences(clock.now());
+      return s;
+    },
+    async expireSilence(id: string, by: string): Promise<Silence> {
+      const s = silences.expire(id, by, clock.now());
+      saveSilences();
+      await reconcileSilences(clock.now());
+      return s;
+    },
+    sweep(now: number): void {
+      if (silences.sweep(now, config.retention)) saveSilences();
+      book.prune(now - config.retention);
+    },
+    records: (alertId: string) => notifier.records(alertId),
+    dutyReport,
+    async stop(): Promise<void> {
+      job?.stop();
+      await notifier.tick();
+      await d.nflog.close();
+      await d.gateway.close();
+    },
+  };
+}
+
+/** Notifications: the running notification stage. */
+export type Notifications = ReturnType<typeof createNotifications>;

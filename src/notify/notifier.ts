@@ -1,0 +1,207 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Alert, AlertEvent } from '../contracts/alerts.ts';
+import { severityRank, type Severity } from '../domain/severity.ts';
+import type { NotificationLog, NotificationRecord } from '../ports/index.ts';
+import { inhibitedBy, type InhibitRule } from '../alerts/inhibit.ts';
+
+/** Person: someone on the duty roster. */
+export interface Person {
+  name: string;
+  phone: string;
+}
+
+/** Intent: one text one person should get about one alert transition. */
+export interface Intent {
+  key: string;
+  alert: Alert;
+  kind: 'fired' | 'escalated' | 'resolved';
+  level: number;
+  to: Person;
+  role: 'officer' | 'leader';
+}
+
+/** NotifierDeps: the decisions' inputs and the send path. */
+export interface NotifierDeps {
+  log: NotificationLog;
+  logger: Logger;
+  now: () => number;
+  /** who is on duty for a town and domain at an instant */
+  onDuty(town: string | undefined, domain: string, at: number): { officer: Person; leader: Person } | undefined;
+  /** the silence covering an alert now, if any */
+  silencedBy(alert: Alert, at: number): string | undefined;
+  openAlerts(): Alert[];
+  inhibitRules: readonly InhibitRule[];
+  /** renders one text for one or more alerts of one group */
+  render(intents: readonly Intent[]): string;
+  /** sends one text (with rate limit and retries); throws when it finally fails */
+  send(msg: { id: string; to: string; text: string }): Promise<{ providerIds?: string[] }>;
+  minSeverity: Severity;
+  groupWait: number;
+  groupInterval: number;
+  onSent?: (records: readonly NotificationRecord[]) => void;
+}
+
+/** muteReason: why an alert transition is not texted (a pure decision), or undefined. */
+export function muteReason(alert: Alert, d: Pick<NotifierDeps, 'silencedBy' | 'openAlerts' | 'inhibitRules'>, at: number): string | undefined {
+  if (alert.labels.drill) return `drill (${alert.labels.drill})`;
+  const s = d.silencedBy(alert, at);
+  if (s) return `silenced by ${s}`;
+  const inh = inhibitedBy(alert, d.openAlerts(), d.inhibitRules);
+  return inh ? `inhibited by ${inh.by} (${inh.rule})` : undefined;
+}
+
+interface Group {
+  intents: Intent[];
+  flushAt: number;
+  lastFlush: number;
+}
+
+/**
+ * Notifier: alert events → who must be texted (roster) → silence and inhibition → grouping
+ * (group wait / interval, so many alerts at one site make one text) → dedup against the durable
+ * notification log → send with retry → record. A restart neither loses nor repeats a text:
+ * intents are re-derived from open alerts and the log.
+ */
+export class Notifier {
+  private readonly sent = new Map<string, NotificationRecord>();
+  private readonly byAlert = new Map<string, NotificationRecord[]>();
+  private readonly groups = new Map<string, Group>();
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly d: NotifierDeps) {}
+
+  /** start loads the notification log. */
+  async start(): Promise<void> {
+    for (const r of await this.d.log.load()) this.note(r);
+  }
+
+  /** note remembers a record (loaded, or written by another sender such as the duty report). */
+  note(r: NotificationRecord): void {
+    if (r.status === 'sent') this.sent.set(r.key, r);
+    const list = this.byAlert.get(r.alertId) ?? [];
+    list.push(r);
+    this.byAlert.set(r.alertId, list);
+  }
+
+  /** records lists what was texted about an alert (audit). */
+  records(alertId: string): NotificationRecord[] {
+    return this.byAlert.get(alertId) ?? [];
+  }
+
+  /** intentsFor decides who gets a text for one alert event (no I/O). */
+  intentsFor(e: AlertEvent, at: number): Intent[] {
+    const a = e.alert;
+    let kind: Intent['kind'];
+    if (e.kind === 'fired' || e.kind === 'updated') {
+      if (a.state !== 'firing' || severityRank(a.severity) < severityRank(this.d.minSeverity)) return [];
+      kind = 'fired';
+    } else if (e.kind === 'escalated') kind = 'escalated';
+    else if (e.kind === 'resolved') {
+      // tell whoever was told it fired
+      const told = (this.byAlert.get(a.id) ?? []).filter((r) => r.status === 'sent' && r.kind !== 'resolved');
+      const people = new Map(told.map((r) => [r.to, r]));
+      return [...people.values()].map((r) => this.intent(a, 'resolved', 0, { name: r.name, phone: r.to }, r.role));
+    } else return [];
+    if (muteReason(a, this.d, at)) return [];
+    const duty = this.d.onDuty(a.town, a.domain, at);
+    if (!duty) {
+      this.d.logger.error({ alertId: a.id, town: a.town, domain: a.domain }, 'nobody on the duty roster for this alert');
+      return [];
+    }
+    if (kind === 'fired') return [this.intent(a, 'fired', 0, duty.officer, 'officer')];
+    // red escalates to the leader on duty; orange goes to the duty officer again
+    return a.severity === 'red' ? [this.intent(a, 'escalated', a.escalation, duty.leader, 'leader')] : [this.intent(a, 'escalated', a.escalation, duty.officer, 'officer')];
+  }
+
+  private intent(alert: Alert, kind: Intent['kind'], level: number, to: Person, role: Intent['role']): Intent {
+    const sev = kind === 'resolved' ? '' : alert.severity;
+    return { key: `${alert.id}/${kind}/${sev}/${level}/${to.phone}`, alert, kind, level, to, role };
+  }
+
+  /** onEvents queues the texts durable alert events call for. */
+  onEvents(events: readonly AlertEvent[]): void {
+    const now = this.d.now();
+    for (const e of events) for (const i of this.intentsFor(e, now)) this.enqueue(i, now);
+  }
+
+  /** recover re-derives texts for open alerts that the log does not show as sent (after a restart). */
+  recover(open: readonly Alert[]): number {
+    const now = this.d.now();
+    let n = 0;
+    for (const a of open) {
+      const events: AlertEvent[] = [{ seq: 0, kind: 'fired', at: a.updatedAt, alert: a }];
+      if (a.escalation > 0) events.push({ seq: 0, kind: 'escalated', at: a.updatedAt, alert: a });
+      for (const e of events) for (const i of this.intentsFor(e, now)) if (!this.sent.has(i.key)) {
+        this.enqueue(i, now);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private enqueue(i: Intent, now: number): void {
+    if (this.sent.has(i.key)) return;
+    const gk = `${i.to.phone}|${i.alert.siteId ?? i.alert.town ?? '-'}|${i.kind}`;
+    let g = this.groups.get(gk);
+    if (!g) this.groups.set(gk, (g = { intents: [], flushAt: now + this.d.groupWait, lastFlush: -Infinity }));
+    if (g.intents.some((x) => x.key === i.key)) return;
+    g.intents.push(i);
+    if (g.intents.length === 1) g.flushAt = Math.max(now + (g.lastFlush === -Infinity ? this.d.groupWait : 0), g.lastFlush + this.d.groupInterval);
+  }
+
+  /** pending counts queued texts (for /metrics and tests). */
+  pending(): number {
+    let n = 0;
+    for (const g of this.groups.values()) n += g.intents.length;
+    return n;
+  }
+
+  /** tick sends the groups that are due; runs one flush at a time. */
+  tick(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flushDue()).catch((err: unknown) => this.d.logger.error({ err }, 'notification flush failed'));
+    return this.flushing;
+  }
+
+  private async flushDue(): Promise<void> {
+    const now = this.d.now();
+    for (const [gk, g] of this.groups) {
+      if (g.intents.length === 0 || g.flushAt > now) continue;
+      // drop what became muted (acknowledged before the group wait ended, silenced, already sent)
+      const intents = g.intents.filter((i) => !this.sent.has(i.key) && (i.kind === 'resolved' || !this.stale(i, now)));
+      g.intents = [];
+      g.lastFlush = now;
+      if (intents.length === 0) continue;
+      const text = this.d.render(intents);
+      const smsId = createHash('sha256').update(intents.map((i) => i.key).join('\n')).digest('hex').slice(0, 24);
+      const base = { to: intents[0]!.to.phone, name: intents[0]!.to.name, role: intents[0]!.role, smsId };
+      try {
+        const res = await this.d.send({ id: smsId, to: base.to, text });
+        const at = this.d.now();
+        const records = intents.map<NotificationRecord>((i) => ({ ...base, key: i.key, alertId: i.alert.id, kind: i.kind, severity: i.alert.severity, level: i.level, at, status: 'sent', ...(res.providerIds ? { providerIds: res.providerIds } : {}) }));
+        // record before anything else: a crash after sending but before this line may repeat one text (fail open)
+        await this.d.log.append(records);
+        for (const r of records) this.note(r);
+        this.d.onSent?.(records);
+      } catch (err) {
+        this.d.logger.error({ err, to: base.to, group: gk, alerts: intents.length }, 'text not sent; will retry');
+        const at = this.d.now();
+        const failed = intents.map<NotificationRecord>((i) => ({ ...base, key: i.key, alertId: i.alert.id, kind: i.kind, severity: i.alert.severity, level: i.level, at, status: 'failed', error: (err as Error).message }));
+        await this.d.log.append(failed).catch(() => undefined);
+        for (const r of failed) this.note(r);
+        // never drop a text: try the group again after the interval
+        g.intents.push(...intents);
+        g.flushAt = now + this.d.groupInterval;
+      }
+    }
+    for (const [gk, g] of this.groups) if (g.intents.length === 0 && now - g.lastFlush > 10 * this.d.groupInterval) this.groups.delete(gk);
+  }
+
+  /** stale: the alert is no longer one to text about (acknowledged, resolved or muted meanwhile). */
+  private stale(i: Intent, now: number): boolean {
+    const cur = this.d.openAlerts().find((a) => a.id === i.alert.id);
+    if (!cur) return true;
+    if (i.kind === 'fired' && cur.state !== 'firing') return true;
+    return muteReason(cur, this.d, now) !== undefined;
+  }
+}
