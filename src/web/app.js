@@ -361,6 +361,8 @@ function onFrame(f) {
     upsert(f.alert);
   } else if (f.type === 'error') {
     toast(`服务器错误 ${f.code || ''}：${f.message || ''}`);
+  } else if (f.type === 'report' && typeof f.text === 'string') {
+    toast(f.text); // the daily duty report (值班日报)
   } // heartbeat: nothing more to do, lastFrameAt is already updated
 }
 
