@@ -23,7 +23,7 @@ export interface AlertMatch {
 export const DEFAULT_INHIBIT_RULES: InhibitRule[] = [
   { name: 'higher-severity-same-sensor', higherSeverity: true, equal: ['siteId', 'sensorId'] },
   { name: 'higher-severity-same-equipment', higherSeverity: true, equal: ['siteId', 'equipmentId'] },
-  { name: 'interruption-mutes-sensor-values', source: { labels: { category: 'monitoring_interruption' } }, target: { domain: ['mine'] }, equal: ['siteId', 'sensorId'] },
+  { name: 'interruption-mutes-sensor-values', source: { ruleId: ['mine.monitoring.sensor-silent'] }, target: { domain: ['mine'] }, equal: ['siteId', 'sensorId'] },
 ];
 
 function field(a: Alert, name: string): string | undefined {
