@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   // storage
   'JOURNAL_CORRUPT',
   'IO_FAILED',
+  // sms
+  'SMS_FAILED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

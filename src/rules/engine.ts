@@ -127,6 +127,7 @@ export class RuleEngine {
 
   /** advance fires every timer due at or before `now` (the watermark, or the wall clock in live mode). */
   advance(now: number, out: AlertTransition[]): void {
+    if (!Number.isFinite(now)) return; // before the first event the event-time clock has not started
     for (const ev of this.withTimers) ev.advance!(now, out);
   }
 

@@ -4,7 +4,7 @@ import { formatTs } from '../../domain/time.ts';
 import type { EvalContext } from '../context.ts';
 import { compileWhere, type Predicate } from '../match.ts';
 import { TimerQueue } from '../timers.ts';
-import { Emitter, infoOf, infoOfSite, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
+import { Emitter, infoOf, infoOfSite, scopedInfo, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
 
 interface Watch {
   /** last event time; NaN for an expected subject not yet heard from (watched from the first tick) */
@@ -80,6 +80,7 @@ export class AbsenceEvaluator implements Evaluator {
   }
 
   advance(now: number, out: AlertTransition[]): void {
+    if (!Number.isFinite(now)) return; // no clock yet (a backtest without events: watermark −∞)
     if (!this.started) {
       // Expected subjects that never reported are watched from the first tick of the clock.
       this.started = true;
@@ -110,7 +111,7 @@ export class AbsenceEvaluator implements Evaluator {
   }
 
   private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, w: Watch, at: number): void {
-    this.emitter.push(out, action, key, w.info, {
+    this.emitter.push(out, action, key, scopedInfo(w.info, this.rule.subject), {
       severity: this.rule.severity,
       at,
       evidenceTs: w.lastSeen,

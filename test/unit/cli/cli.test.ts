@@ -62,7 +62,7 @@ describe('riskstream rules check', () => {
   it('the bundled rule pack is valid: exit 0', async () => {
     const r = await cli(['rules', 'check', 'deploy/rules']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^\d+ rules in 3 files: ok$/m);
+    expect(r.stdout).toMatch(/^\d+ rules in \d+ files: ok$/m);
     expect(r.stderr).toBe('');
   });
 

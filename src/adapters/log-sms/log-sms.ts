@@ -1,0 +1,74 @@
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import { formatTs } from '../../domain/time.ts';
+import { AppError } from '../../errors.ts';
+import { countSmsParts } from '../../domain/segments.ts';
+import type { SmsDeliveryReceipt, SmsGateway, SmsMessage, SmsResult } from '../../ports/index.ts';
+
+/** LogSmsGatewayDeps: where texts go when no provider is configured (embedded and demo mode). */
+export interface LogSmsGatewayDeps {
+  logger: Logger;
+  /** NDJSON outbox, e.g. `<dataDir>/sms-outbox.ndjson`; one line per text */
+  outboxFile?: string;
+  now?: () => number;
+}
+
+/**
+ * createLogSmsGateway logs every text (info) and appends it to an NDJSON outbox file when given,
+ * so a demo shows what would have been texted. Every text is "delivered" at once: a DELIVRD
+ * receipt is reported to onDeliveryReceipt listeners.
+ */
+export function createLogSmsGateway(deps: LogSmsGatewayDeps): SmsGateway {
+  const now = deps.now ?? Date.now;
+  const listeners: ((r: SmsDeliveryReceipt) => void)[] = [];
+  let seq = 0;
+  let dirReady: Promise<unknown> | undefined;
+  // appends are chained so lines never interleave
+  let chain: Promise<void> = Promise.resolve();
+
+  async function append(line: string): Promise<void> {
+    const file = deps.outboxFile as string;
+    dirReady ??= mkdir(dirname(file), { recursive: true });
+    await dirReady;
+    await appendFile(file, line, 'utf8');
+  }
+
+  return {
+    async send(msg: SmsMessage): Promise<SmsResult> {
+      const at = now();
+      const parts = countSmsParts(msg.text);
+      const providerId = `log-${at.toString(36)}-${++seq}`;
+      deps.logger.info({ smsId: msg.id, to: msg.to, parts, text: msg.text }, 'sms (log provider)');
+      if (deps.outboxFile) {
+        const line = `${JSON.stringify({ id: msg.id, to: msg.to, text: msg.text, parts, providerId, at: formatTs(at) })}\n`;
+        const write = chain.then(() => append(line));
+        chain = write.catch(() => undefined);
+        try {
+          await write;
+        } catch (err) {
+          throw new AppError('IO_FAILED', `cannot append to SMS outbox ${deps.outboxFile}`, { retryable: true, cause: err });
+        }
+      }
+      if (listeners.length > 0) {
+        const receipt: SmsDeliveryReceipt = { id: msg.id, providerId, status: 'DELIVRD', at };
+        setImmediate(() => {
+          for (const cb of listeners) {
+            try {
+              cb(receipt);
+            } catch (err) {
+              deps.logger.warn({ err }, 'sms receipt listener failed');
+            }
+          }
+        });
+      }
+      return { id: msg.id, providerIds: [providerId], parts };
+    },
+    async close() {
+      await chain;
+    },
+    onDeliveryReceipt(cb) {
+      listeners.push(cb);
+    },
+  };
+}
