@@ -1,4 +1,5 @@
 import type { Event } from '../contracts/events.ts';
+import type { Site } from '../contracts/reference.ts';
 import { eventTime } from '../contracts/events.ts';
 import type { EvalContext } from '../rules/context.ts';
 import type { ContextState, WarningChange } from './context.ts';
@@ -33,7 +34,7 @@ export function enrich(ref: ReferenceData, context: ContextState | undefined, to
       ctx.townName = ref.townNames[site.town] ?? site.town;
     } else unknownSite = true;
     if (event.type === 'mine.reading' || event.type === 'mine.power') {
-      const areaId = event.areaId ?? (event.sensorId !== undefined ? site?.sensors?.find((s) => s.id === event.sensorId)?.areaId : undefined);
+      const areaId = event.areaId ?? (event.sensorId !== undefined ? areaOfSensor(site, event.sensorId) : undefined);
       if (areaId !== undefined) ctx.areaId = areaId;
     } else if (context && (event.type === 'enforcement.hazard' || event.type === 'enforcement.permit' || event.type === 'enforcement.accident')) {
       context.observeEnforcement(event, time);
@@ -46,6 +47,14 @@ export function enrich(ref: ReferenceData, context: ContextState | undefined, to
     }
   }
   return { ctx, changes, unknownSite };
+}
+
+/** areaOfSensor: the area of a reference sensor (a plain loop: no closure per event). */
+function areaOfSensor(site: Site | undefined, sensorId: string): string | undefined {
+  const sensors = site?.sensors;
+  if (sensors === undefined) return undefined;
+  for (let i = 0; i < sensors.length; i++) if (sensors[i]!.id === sensorId) return sensors[i]!.areaId;
+  return undefined;
 }
 
 /** keyOf returns the Kafka-style key of an event (site id, warning id, cell id). */

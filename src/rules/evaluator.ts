@@ -46,6 +46,8 @@ export interface SubjectInfo {
   site?: Site;
   town?: string;
   townName?: string;
+  /** the area the enrich stage found (from the event, or its sensor in the reference data) */
+  areaId?: string;
 }
 
 /** infoOf keeps what a later (timer) transition needs from an event context. */
@@ -57,6 +59,7 @@ export function infoOf(ctx: EvalContext): SubjectInfo {
     ...(ctx.site ? { site: ctx.site } : {}),
     ...(ctx.town ? { town: ctx.town } : {}),
     ...(ctx.townName ? { townName: ctx.townName } : {}),
+    ...(ctx.areaId !== undefined ? { areaId: ctx.areaId } : {}),
   };
 }
 
@@ -80,6 +83,18 @@ export function subjectKeyOf(ruleId: string, fields: readonly string[], e: Recor
 
 /** LABEL_FIELDS: identifiers copied from the event into alert labels (CONTRACT.md §4). */
 export const LABEL_FIELDS = ['sensorId', 'areaId', 'equipmentId', 'cellId', 'hazardId', 'permitId', 'accidentId', 'location', 'sensorType', 'quantity', 'metric'] as const;
+
+/**
+ * scopedInfo drops the event's label fields when the subject is coarser than a sensor or piece of
+ * equipment (a whole site): an alert about a mine must not be labelled with whichever sensor spoke last.
+ */
+export function scopedInfo(info: SubjectInfo, subject: readonly string[]): SubjectInfo {
+  if (subject.includes('sensorId') || subject.includes('equipmentId')) return info;
+  const event = { ...info.event };
+  for (const f of LABEL_FIELDS) if (!subject.includes(f)) delete event[f];
+  const { areaId, ...rest } = info;
+  return { ...rest, ...(areaId !== undefined && subject.includes('areaId') ? { areaId } : {}), event };
+}
 
 /** Emission: the per-transition parts of an alert. */
 export interface Emission {
@@ -130,6 +145,8 @@ export class Emitter {
       const v = e[f];
       if (v !== undefined && v !== null) labels[f] = String(v);
     }
+    // a reading may leave its area out: the one enrich found from the reference sensor still labels the alert
+    if (labels.areaId === undefined && info.areaId !== undefined) labels.areaId = info.areaId;
     if (em.labels) Object.assign(labels, em.labels);
     if (this.rule.escalateInSpecialPeriods && action === 'fire') {
       const period = em.specialPeriod ?? specialPeriodAt(this.env, em.at);
@@ -140,6 +157,7 @@ export class Emitter {
     }
     const vars = {
       ...e,
+      ...(e.areaId === undefined && info.areaId !== undefined ? { areaId: info.areaId } : {}),
       ...em.vars,
       threshold: em.threshold,
       severityZh: SEVERITY_ZH[severity],

@@ -16,13 +16,14 @@ interface Indexable {
 
 /** RuleIndex finds, for an event, only the rules that can apply to it (by type and primary field). */
 export class RuleIndex<R extends Indexable> {
-  private readonly byType = new Map<string, { byValue: Map<unknown, R[]>; any: R[] }>();
+  // `pf`: the type's primary field, looked up once here rather than per event by type name
+  private readonly byType = new Map<string, { pf: string | undefined; byValue: Map<unknown, R[]>; any: R[] }>();
 
   constructor(rules: readonly R[]) {
     for (const r of rules) {
-      let t = this.byType.get(r.match.type);
-      if (!t) this.byType.set(r.match.type, (t = { byValue: new Map(), any: [] }));
       const pf = PRIMARY_FIELD[r.match.type as EventType];
+      let t = this.byType.get(r.match.type);
+      if (!t) this.byType.set(r.match.type, (t = { pf, byValue: new Map(), any: [] }));
       const values = pf ? valuesOf(r.match.where[pf] as never) : undefined;
       if (values === undefined) t.any.push(r);
       else for (const v of values) (t.byValue.get(v) ?? t.byValue.set(v, []).get(v)!).push(r);
@@ -35,7 +36,7 @@ export class RuleIndex<R extends Indexable> {
   candidates(e: { type: string } & Record<string, unknown>): readonly R[] {
     const t = this.byType.get(e.type);
     if (!t) return EMPTY;
-    const pf = PRIMARY_FIELD[e.type as EventType];
+    const pf = t.pf;
     if (pf === undefined) return t.any;
     return t.byValue.get(e[pf]) ?? t.any;
   }

@@ -9,15 +9,30 @@ function compileCondition(field: string, cond: FieldCondition): Predicate {
     const set = new Set<unknown>(cond);
     return (e) => set.has(e[field]);
   }
-  if (typeof cond === 'object' && cond !== null) {
-    const { gt, gte, lt, lte } = cond;
-    return (e) => {
-      const v = e[field];
-      if (typeof v !== 'number') return false;
-      return (gt === undefined || v > gt) && (gte === undefined || v >= gte) && (lt === undefined || v < lt) && (lte === undefined || v <= lte);
-    };
-  }
+  if (typeof cond === 'object' && cond !== null) return compileRange(field, cond);
   return (e) => e[field] === cond;
+}
+
+/** compileRange: a numeric range; the common one-bound case gets its own predicate (hot path). */
+function compileRange(field: string, cond: { gt?: number; gte?: number; lt?: number; lte?: number }): Predicate {
+  const { gt, gte, lt, lte } = cond;
+  const bounds = Number(gt !== undefined) + Number(gte !== undefined) + Number(lt !== undefined) + Number(lte !== undefined);
+  if (bounds === 1) {
+    if (gt !== undefined) return (e) => numberOf(e[field]) > gt;
+    if (gte !== undefined) return (e) => numberOf(e[field]) >= gte;
+    if (lt !== undefined) return (e) => numberOf(e[field]) < lt;
+    if (lte !== undefined) return (e) => numberOf(e[field]) <= lte;
+  }
+  return (e) => {
+    const v = e[field];
+    if (typeof v !== 'number') return false;
+    return (gt === undefined || v > gt) && (gte === undefined || v >= gte) && (lt === undefined || v < lt) && (lte === undefined || v <= lte);
+  };
+}
+
+/** numberOf: the value if it is a number, else NaN (every comparison with NaN is false: no match). */
+function numberOf(v: unknown): number {
+  return typeof v === 'number' ? v : Number.NaN;
 }
 
 /** compileWhere combines all conditions of a rule's `where` into one predicate (fields absent → no match). */
@@ -25,6 +40,15 @@ export function compileWhere(where: Record<string, FieldCondition>): Predicate {
   const preds = Object.entries(where).map(([f, c]) => compileCondition(f, c));
   if (preds.length === 0) return () => true;
   if (preds.length === 1) return preds[0] as Predicate;
+  // two or three conditions (most rules) without the loop over an array of closures
+  if (preds.length === 2) {
+    const [p0, p1] = preds as [Predicate, Predicate];
+    return (e) => p0(e) && p1(e);
+  }
+  if (preds.length === 3) {
+    const [p0, p1, p2] = preds as [Predicate, Predicate, Predicate];
+    return (e) => p0(e) && p1(e) && p2(e);
+  }
   return (e) => {
     for (let i = 0; i < preds.length; i++) if (!(preds[i] as Predicate)(e)) return false;
     return true;

@@ -8,8 +8,8 @@ import type { Severity } from '../domain/severity.ts';
 import { severityRank } from '../domain/severity.ts';
 import { RuleEngine } from './engine.ts';
 
-/** OpenAlertsAtSite: the severities of open alerts at a site, by domain (from the alert book). */
-export type OpenAlertsAtSite = (siteId: string) => Iterable<{ severity: Severity; domain: string }>;
+/** OpenAlertsAtSite: the severities of open alerts at a site, by domain (from the alert book); drills are marked by a `drill` label. */
+export type OpenAlertsAtSite = (siteId: string) => Iterable<{ severity: Severity; domain: string; labels?: Record<string, string> }>;
 
 /** StepResult: what one event did. */
 export interface StepResult {
@@ -39,6 +39,7 @@ export class Stepper {
         let worst: Severity | undefined;
         for (const a of openAt(siteId)) {
           if (domains && !domains.includes(a.domain)) continue;
+          if (a.labels?.drill !== undefined) continue; // an exercise or test warning is never a real red alert
           if (worst === undefined || severityRank(a.severity) > severityRank(worst)) worst = a.severity;
         }
         return worst;

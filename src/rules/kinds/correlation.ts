@@ -12,6 +12,18 @@ interface Instance {
   severity: Severity;
   firing: boolean;
   specialPeriod?: string;
+  /** not_followed_by with `clear`: B has come, so the episode is handled until it clears */
+  satisfied?: boolean;
+  /** not_followed_by with `clear`: the subjects (e.g. sensors) whose A opened or joined the episode */
+  members?: Set<string>;
+}
+
+/** IDENTITY_FIELDS: what tells one A subject (a sensor, a piece of equipment …) from another inside a scope. */
+const IDENTITY_FIELDS = ['sensorId', 'equipmentId', 'cellId', 'hazardId', 'permitId', 'accidentId'] as const;
+
+function identityOf(e: Record<string, unknown>): string | undefined {
+  for (const f of IDENTITY_FIELDS) if (e[f] !== undefined && e[f] !== null) return `${f}=${String(e[f])}`;
+  return undefined;
 }
 
 function anyOf(ms: readonly Matcher[]): Predicate {
@@ -25,11 +37,19 @@ function anyOf(ms: readonly Matcher[]): Predicate {
 /**
  * CorrelationEvaluator: condition A, then B (`followed_by`) or no B (`not_followed_by`) within a
  * window, in a scope (same fields, site, area or town). Time is event time; timers fire on advance.
+ *
+ * `not_followed_by` with `clear` treats A as an episode that lasts until it clears (methane at or
+ * above the power-off value until it is back below the restore value): B settles the episode, so
+ * later A readings of the same episode do not demand a new B; a B up to `window` before the first
+ * A counts too (the power-off may be stamped before the reading that caused it); and only a
+ * `clear` from a subject that raised A (same sensor) ends it, not a normal reading of a neighbour.
  */
 export class CorrelationEvaluator implements Evaluator {
   readonly matchers: readonly Matcher[];
   readonly acceptsLate = false;
   private readonly instances = new Map<string, Instance>();
+  /** not_followed_by with `clear`: the last B per scope that found no episode open */
+  private readonly lastB = new Map<string, number>();
   private readonly isA: Predicate;
   private readonly isB: Predicate;
   private readonly isClear: Predicate | undefined;
@@ -80,17 +100,7 @@ export class CorrelationEvaluator implements Evaluator {
     const t = ctx.time;
     const inst = this.instances.get(key);
     if (this.rule.mode === 'not_followed_by') {
-      if ((b || clear) && inst) {
-        this.instances.delete(key);
-        if (inst.firing) this.emit(out, 'resolve', key, inst, t, infoOf(ctx));
-        return;
-      }
-      if (a && !inst) {
-        const severity = this.emitter.severityFor(e);
-        if (!severity) return;
-        this.instances.set(key, { aAt: t, info: infoOf(ctx), severity, firing: false, ...(ctx.specialPeriod ? { specialPeriod: ctx.specialPeriod } : {}) });
-        this.timers.push(t + this.rule.window, key);
-      }
+      this.notFollowedBy(ctx, e, key, inst, a, b, clear, out);
       return;
     }
     // followed_by: remember the latest A; a B within the window fires; `clear` resolves
@@ -112,12 +122,61 @@ export class CorrelationEvaluator implements Evaluator {
     }
   }
 
+  private notFollowedBy(ctx: EvalContext, e: Record<string, unknown>, key: string, inst: Instance | undefined, a: boolean, b: boolean, clear: boolean, out: AlertTransition[]): void {
+    const t = ctx.time;
+    const episodes = this.isClear !== undefined;
+    if (b) {
+      if (!inst) {
+        if (episodes) this.lastB.set(key, t);
+        return;
+      }
+      if (inst.firing) this.emit(out, 'resolve', key, inst, t, infoOf(ctx));
+      if (episodes) {
+        inst.firing = false;
+        inst.satisfied = true;
+      } else this.instances.delete(key);
+      return;
+    }
+    if (clear && inst) {
+      const id = identityOf(e);
+      const members = inst.members;
+      if (id !== undefined && members && members.size > 0) {
+        if (!members.delete(id)) return; // a neighbour's normal reading: not this episode's end
+        if (members.size > 0) return; // another subject still holds A
+      }
+      this.instances.delete(key);
+      if (inst.firing) this.emit(out, 'resolve', key, inst, t, infoOf(ctx));
+      return;
+    }
+    if (!a) return;
+    const id = episodes ? identityOf(e) : undefined;
+    if (inst) {
+      if (id !== undefined) inst.members?.add(id);
+      return;
+    }
+    const severity = this.emitter.severityFor(e);
+    if (!severity) return;
+    const bAt = this.lastB.get(key);
+    const satisfied = bAt !== undefined && bAt <= t && t - bAt <= this.rule.window;
+    this.lastB.delete(key);
+    this.instances.set(key, {
+      aAt: t,
+      info: infoOf(ctx),
+      severity,
+      firing: false,
+      ...(ctx.specialPeriod ? { specialPeriod: ctx.specialPeriod } : {}),
+      ...(episodes ? { satisfied, members: new Set(id !== undefined ? [id] : []) } : {}),
+    });
+    if (!satisfied) this.timers.push(t + this.rule.window, key);
+  }
+
   advance(now: number, out: AlertTransition[]): void {
+    if (this.lastB.size > 0) for (const [k, at] of this.lastB) if (at < now - this.rule.window) this.lastB.delete(k);
     this.due.length = 0;
     this.timers.popDue(now, this.due);
     for (const { key, due } of this.due) {
       const inst = this.instances.get(key);
-      if (!inst || inst.firing || inst.aAt + this.rule.window !== due) continue;
+      if (!inst || inst.firing || inst.satisfied || inst.aAt + this.rule.window !== due) continue;
       if (this.rule.mode === 'not_followed_by') {
         inst.firing = true;
         this.emit(out, 'fire', key, inst, due);
@@ -146,6 +205,6 @@ export class CorrelationEvaluator implements Evaluator {
   }
 
   size(): number {
-    return this.instances.size;
+    return this.instances.size + this.lastB.size;
   }
 }

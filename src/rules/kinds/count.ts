@@ -3,7 +3,7 @@ import type { AlertTransition } from '../../domain/transition.ts';
 import type { EvalContext } from '../context.ts';
 import { compileWhere, type Predicate } from '../match.ts';
 import { TimerQueue } from '../timers.ts';
-import { Emitter, infoOf, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
+import { Emitter, infoOf, scopedInfo, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
 
 const MAX_ENTRIES = 10_000;
 
@@ -38,15 +38,23 @@ export class CountEvaluator implements Evaluator {
     this.emitter = new Emitter(rule, env);
   }
 
+  /**
+   * total: the sum of weights (1 each without `weight`). With `distinct`, an event that has one of
+   * the distinct fields counts once per value (with its latest weight: a hazard re-sent on every
+   * update is one hazard, an inspection re-sent is its violations once); one without adds its weight.
+   */
   private total(b: Bucket): number {
-    if (this.rule.distinct) {
-      const seen = new Set<string>();
-      let anon = 0;
-      for (const k of b.keys) if (k === undefined) anon++;
-      else seen.add(k);
-      return seen.size + anon;
-    }
     let sum = 0;
+    if (this.rule.distinct) {
+      const latest = new Map<string, number>();
+      for (let i = 0; i < b.keys.length; i++) {
+        const k = b.keys[i];
+        if (k === undefined) sum += b.weights[i]!;
+        else latest.set(k, b.weights[i]!);
+      }
+      for (const w of latest.values()) sum += w;
+      return sum;
+    }
     for (const w of b.weights) sum += w;
     return sum;
   }
@@ -114,7 +122,7 @@ export class CountEvaluator implements Evaluator {
   }
 
   private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, b: Bucket, at: number, n: number): void {
-    this.emitter.push(out, action, key, b.info, {
+    this.emitter.push(out, action, key, scopedInfo(b.info, this.rule.scope), {
       severity: this.rule.severity,
       at,
       value: n,

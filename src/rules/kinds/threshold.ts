@@ -69,8 +69,6 @@ export class ThresholdEvaluator implements Evaluator {
     if (!this.where(e)) return;
     const m = this.measure(e);
     if (m === undefined) return;
-    const key = subjectKeyOf(this.rule.id, this.rule.subject, e);
-    if (key === undefined) return;
     const levels = this.rule.levels;
     let raw = -1;
     for (let i = levels.length - 1; i >= 0; i--) {
@@ -80,6 +78,11 @@ export class ThresholdEvaluator implements Evaluator {
         break;
       }
     }
+    // The common case: a normal reading and no subject of this rule active or pending, so there is
+    // nothing to change; skip building the subject key (a string concatenation and a map read).
+    if (raw === -1 && this.states.size === 0) return;
+    const key = subjectKeyOf(this.rule.id, this.rule.subject, e);
+    if (key === undefined) return;
     const st = this.states.get(key);
     const cur = st ? st.level : -1;
     let target = raw;

@@ -1,6 +1,6 @@
 import type { WarningImpactRule } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
-import { severityRank, type Severity } from '../../domain/severity.ts';
+import { SEVERITY_ZH, severityRank, type Severity } from '../../domain/severity.ts';
 import type { ActiveWarning, WarningChange } from '../../enrich/context.ts';
 import type { EvalContext } from '../context.ts';
 import { Emitter, infoOfSite, type EngineEnv, type Evaluator } from '../evaluator.ts';
@@ -78,7 +78,7 @@ export class WarningImpactEvaluator implements Evaluator {
       at,
       labels,
       actions: site ? (this.rule.siteKinds[site.kind] ?? this.rule.actions) : this.rule.actions,
-      vars: { warningEvent: w.event, level: w.level, expires: w.expires, siteKind: site?.kind },
+      vars: { warningEvent: w.event, level: w.level, levelZh: SEVERITY_ZH[w.level], expires: w.expires, siteKind: site?.kind },
     });
   }
 
