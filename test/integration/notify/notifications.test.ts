@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
-import { onDuty } from '../../../src/alerts/roster.ts';
+import { leadersOnDuty, onDuty } from '../../../src/alerts/roster.ts';
 import { loadReference } from '../../../src/enrich/reference.ts';
 import { BUNDLED } from '../../../src/config/paths.ts';
 
@@ -115,3 +115,31 @@ describe('notifications', () => {
     expect(detail.notifications.some((n: { kind: string }) => n.kind === 'fired')).toBe(true);
   });
 });
+
+describe('daily duty report', () => {
+  it('texts every leader on duty once a day and shows the report on the screens', async () => {
+    const t = await startTestApp({ only: ['threshold'], config: FAST });
+    try {
+      const { connectWs } = await import('../../helpers/ws.ts');
+      const ws = await connectWs(t.baseUrl, t.tokens.viewer);
+      await post(t, reading('CH4-T1-1201', 1.6));
+      await t.app.notifications.dutyReport();
+      const leaders = new Set(onDutyLeaders());
+      const reports = t.sms.sent.filter((m) => m.text.startsWith('【值班日报】'));
+      expect(new Set(reports.map((m) => m.to))).toEqual(leaders);
+      expect(reports[0]!.text).toContain('红色1');
+      const frame = await ws.next((f) => f.type === 'report');
+      expect(frame.text).toBe(reports[0]!.text);
+      // a second run the same day texts nobody again
+      await t.app.notifications.dutyReport();
+      expect(t.sms.sent.filter((m) => m.text.startsWith('【值班日报】'))).toHaveLength(reports.length);
+      ws.close();
+    } finally {
+      await t.destroy();
+    }
+  });
+});
+
+function onDutyLeaders(): string[] {
+  return leadersOnDuty(ref.roster, Date.now()).map((p) => p.phone);
+}
