@@ -13,7 +13,7 @@ import { createStateFile } from './adapters/journal/state-file.ts';
 import { createJournalNotificationLog } from './adapters/journal/notification-log.ts';
 import { createSmsGateway } from './adapters/sms-gateway.ts';
 import { createAuth } from './api/auth.ts';
-import { startDemo } from './jobs/demo.ts';
+import { startBundledDemo } from './jobs/demo.ts';
 import { AppError } from './errors.ts';
 
 /** StartFlags: `riskstream start` flags (CONTRACT.md §1). */
@@ -88,7 +88,7 @@ export async function boot(flags: StartFlags, logger: Logger, env: NodeJS.Proces
     },
   });
   const { url, port } = await app.start();
-  const stopDemo = flags.demo ? startDemo({ file: BUNDLED.demo, pipeline: app.pipeline, logger, now: () => Date.now() }) : () => undefined;
+  const stopDemo = flags.demo ? startBundledDemo({ scenario: BUNDLED.demo, pipeline: app.pipeline, reference: app.stepper.reference, logger, now: () => Date.now() }) : () => undefined;
   const operatorToken = await createAuth(secret).sign({ sub: 'console-operator', role: 'operator', towns: '*' }, '12h');
   return {
     app,

@@ -4,6 +4,7 @@ import { runRulesCheck } from './rules.ts';
 import { runToken } from './token.ts';
 import { runSchemas } from './schemas.ts';
 import { runReplay } from './replay.ts';
+import { runDemo } from './demo.ts';
 
 const USAGE = `usage: riskstream <command> [options]
 
@@ -12,7 +13,9 @@ const USAGE = `usage: riskstream <command> [options]
   rules check [DIR]
   replay FILE [--speed X] [--to URL] [--token TOKEN]
   token --role viewer|operator|admin|ingest [--towns a,b|*] [--ttl 12h] [--config FILE] [--data DIR]
+  topics create [--config FILE] [--partitions N] [--replication N]
   schemas [--out DIR]
+  demo generate [--out FILE] [--spec FILE] [--sites FILE]
 `;
 
 /** main dispatches a command; resolves to the process exit code. */
@@ -31,8 +34,14 @@ export async function main(argv: string[]): Promise<number> {
         return await runReplay(rest);
       case 'token':
         return await runToken(rest);
+      case 'topics':
+        if (rest[0] !== 'create') break;
+        // loaded on demand: kafkajs is needed only by this command
+        return await (await import('./topics.ts')).runTopicsCreate(rest.slice(1));
       case 'schemas':
         return runSchemas(rest);
+      case 'demo':
+        return await runDemo(rest);
       case 'help':
       case '--help':
       case '-h':

@@ -1,0 +1,65 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { once } from 'node:events';
+import { parseArgs } from 'node:util';
+import { BUNDLED } from '../config/paths.ts';
+import { loadReference } from '../enrich/reference.ts';
+import { AppError } from '../errors.ts';
+import { DAY_SPEC, generateDemoDay, loadDaySpec } from '../jobs/demo-day.ts';
+
+const FLUSH_CHARS = 1 << 20;
+
+/**
+ * runDemo: `riskstream demo generate [--out FILE] [--spec FILE] [--sites FILE]` writes the SIMULATED
+ * flood-season day (deploy/demo/day.yaml) as NDJSON, one bare event per line, in event-time order.
+ * Deterministic: the same spec and sites give byte-identical output. Without --out it writes to stdout.
+ */
+export async function runDemo(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'generate') {
+    process.stderr.write(`riskstream demo: expected "generate", got ${sub === undefined ? 'nothing' : `"${sub}"`}\nusage: riskstream demo generate [--out FILE] [--spec FILE] [--sites FILE]\n`);
+    return 2;
+  }
+  const { values } = parseArgs({ args: rest, options: { out: { type: 'string' }, spec: { type: 'string' }, sites: { type: 'string' } }, strict: true });
+  let spec;
+  let reference;
+  try {
+    spec = loadDaySpec(values.spec ?? DAY_SPEC);
+    reference = loadReference({ sites: values.sites ?? BUNDLED.sites, roster: BUNDLED.roster, calendar: BUNDLED.calendar });
+  } catch (err) {
+    if (err instanceof AppError) {
+      for (const d of err.details) process.stderr.write(`${d.file ?? ''}: ${d.path}: ${d.message}\n`);
+      if (err.details.length === 0) process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const fd = values.out !== undefined ? openSync(values.out, 'w') : undefined;
+  let events = 0;
+  let bytes = 0;
+  let buf = '';
+  const flush = async (): Promise<void> => {
+    if (buf === '') return;
+    const b = Buffer.from(buf, 'utf8');
+    buf = '';
+    bytes += b.length;
+    if (fd !== undefined) {
+      for (let off = 0; off < b.length; ) off += writeSync(fd, b, off);
+    } else if (!process.stdout.write(b)) await once(process.stdout, 'drain'); // a pipe: respect back-pressure
+  };
+  try {
+    for (const { event } of generateDemoDay(spec, reference)) {
+      buf += JSON.stringify(event) + '\n';
+      events++;
+      if (buf.length >= FLUSH_CHARS) await flush();
+    }
+    await flush();
+  } catch (err) {
+    process.stderr.write(`riskstream demo generate: ${(err as Error).message}\n`);
+    return 2;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  if (fd === undefined) await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  process.stderr.write(`demo generate: ${events} SIMULATED events (${bytes} bytes) for ${spec.date}, ${spec.incidents.length} incidents${values.out !== undefined ? ` → ${values.out}` : ''}\n`);
+  return 0;
+}
