@@ -6,10 +6,11 @@ import { severityRank } from '../domain/severity.ts';
 const EventTypeName = z.enum(Object.keys(EVENT_SCHEMAS) as [keyof typeof EVENT_SCHEMAS, ...(keyof typeof EVENT_SCHEMAS)[]]);
 const Scalar = z.union([z.string(), z.number(), z.boolean()]);
 
-/** FieldCondition: equality, one of a list, or a numeric range. */
+/** FieldCondition: equality, one of a list, none of a list (`notIn`; an absent field passes), or a numeric range. */
 export const FieldCondition = z.union([
   Scalar,
   z.array(Scalar).min(1),
+  z.strictObject({ notIn: z.array(Scalar).min(1) }),
   z
     .strictObject({ gt: z.number().optional(), gte: z.number().optional(), lt: z.number().optional(), lte: z.number().optional() })
     .refine((o) => Object.keys(o).length > 0, { message: 'a range needs at least one of gt, gte, lt, lte' }),

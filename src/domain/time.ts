@@ -29,3 +29,9 @@ export function localMinuteOfDay(ms: number): number {
   const d = new Date(ms + CST_OFFSET_MS);
   return d.getUTCHours() * 60 + d.getUTCMinutes();
 }
+
+/** formatLocal renders epoch milliseconds as short local time for texts: "07-16 10:29:23" (+08:00). */
+export function formatLocal(ms: number): string {
+  const iso = formatTs(ms);
+  return `${iso.slice(5, 10)} ${iso.slice(11, 19)}`;
+}

@@ -96,6 +96,21 @@ export function scopedInfo(info: SubjectInfo, subject: readonly string[]): Subje
   return { ...rest, ...(areaId !== undefined && subject.includes('areaId') ? { areaId } : {}), event };
 }
 
+/** LOCATION_ZH: Chinese names of the sensor locations of DOMAIN.md, for titles and texts. */
+export const LOCATION_ZH: Record<string, string> = {
+  coal_face_upper_corner: '工作面上隅角',
+  coal_face: '采煤工作面',
+  coal_face_return: '工作面回风巷',
+  intake: '进风巷',
+  heading_face: '掘进工作面',
+  heading_return: '掘进回风巷',
+  shearer: '采煤机',
+  drainage_roadway: '抽放巷',
+  total_return: '总回风巷',
+};
+
+const round3 = (v: number): number => Math.round(v * 1000) / 1000;
+
 /** Emission: the per-transition parts of an alert. */
 export interface Emission {
   severity: Severity;
@@ -148,19 +163,24 @@ export class Emitter {
     // a reading may leave its area out: the one enrich found from the reference sensor still labels the alert
     if (labels.areaId === undefined && info.areaId !== undefined) labels.areaId = info.areaId;
     if (em.labels) Object.assign(labels, em.labels);
+    let raisedBy: string | undefined;
     if (this.rule.escalateInSpecialPeriods && action === 'fire') {
       const period = em.specialPeriod ?? specialPeriodAt(this.env, em.at);
       if (period) {
         severity = raiseSeverity(severity);
         labels.specialPeriod = period;
+        raisedBy = period;
       }
     }
+    const location = typeof e.location === 'string' ? e.location : undefined;
     const vars = {
       ...e,
       ...(e.areaId === undefined && info.areaId !== undefined ? { areaId: info.areaId } : {}),
       ...em.vars,
       threshold: em.threshold,
-      severityZh: SEVERITY_ZH[severity],
+      // the colour of the level that was crossed; a special period's raise is said separately
+      severityZh: SEVERITY_ZH[em.severity],
+      locationZh: location === undefined ? undefined : (LOCATION_ZH[location] ?? location),
       siteName: info.site?.name ?? e.siteId,
       townName: info.townName ?? info.town,
     };
@@ -173,12 +193,12 @@ export class Emitter {
       severity,
       domain: this.rule.domain,
       title: this.title(vars),
-      summary: this.summary(vars),
+      summary: raisedBy ? `${this.summary(vars)}（特殊时期“${raisedBy}”提级为${SEVERITY_ZH[severity]}）` : this.summary(vars),
       actions: em.actions ?? this.rule.actions,
       ...(siteId ? { siteId } : {}),
       ...(info.town ? { town: info.town } : {}),
-      ...(em.value !== undefined ? { value: em.value } : {}),
-      ...(em.threshold !== undefined ? { threshold: em.threshold } : {}),
+      ...(em.value !== undefined ? { value: round3(em.value) } : {}),
+      ...(em.threshold !== undefined ? { threshold: round3(em.threshold) } : {}),
       labels,
       evidence: { topic: info.topic, ...(info.key !== undefined ? { key: info.key } : {}), ts: em.evidenceTs ?? em.at },
     });

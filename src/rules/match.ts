@@ -9,6 +9,10 @@ function compileCondition(field: string, cond: FieldCondition): Predicate {
     const set = new Set<unknown>(cond);
     return (e) => set.has(e[field]);
   }
+  if (typeof cond === 'object' && cond !== null && 'notIn' in cond) {
+    const set = new Set<unknown>(cond.notIn);
+    return (e) => !set.has(e[field]);
+  }
   if (typeof cond === 'object' && cond !== null) return compileRange(field, cond);
   return (e) => e[field] === cond;
 }

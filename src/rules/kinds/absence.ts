@@ -1,6 +1,6 @@
 import type { AbsenceRule, Matcher } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
-import { formatTs } from '../../domain/time.ts';
+import { formatLocal } from '../../domain/time.ts';
 import type { EvalContext } from '../context.ts';
 import { compileWhere, type Predicate } from '../match.ts';
 import { TimerQueue } from '../timers.ts';
@@ -115,7 +115,7 @@ export class AbsenceEvaluator implements Evaluator {
       severity: this.rule.severity,
       at,
       evidenceTs: w.lastSeen,
-      vars: { periodSec: Math.round(this.rule.period / 1000), lastSeen: formatTs(w.lastSeen), silentSec: Math.round((at - w.lastSeen) / 1000) },
+      vars: { periodSec: Math.round(this.rule.period / 1000), lastSeen: formatLocal(w.lastSeen), silentSec: Math.round((at - w.lastSeen) / 1000) },
     });
   }
 

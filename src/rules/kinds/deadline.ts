@@ -1,7 +1,7 @@
 import type { DeadlineRule, Matcher } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import type { Severity } from '../../domain/severity.ts';
-import { formatTs } from '../../domain/time.ts';
+import { formatLocal } from '../../domain/time.ts';
 import type { EvalContext } from '../context.ts';
 import { compileWhere, type Predicate } from '../match.ts';
 import { TimerQueue } from '../timers.ts';
@@ -99,7 +99,7 @@ export class DeadlineEvaluator implements Evaluator {
     this.emitter.push(out, action, key, info ?? c.info, {
       severity: c.severity,
       at,
-      vars: { due: formatTs(c.due), overdueMin: Math.max(0, Math.round(((closedAt ?? at) - c.due) / 60_000)) },
+      vars: { due: formatLocal(c.due), overdueMin: Math.max(0, Math.round(((closedAt ?? at) - c.due) / 60_000)) },
     });
   }
 

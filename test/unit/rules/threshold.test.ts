@@ -240,7 +240,8 @@ describe('ThresholdEvaluator transitions', () => {
     flagged.evaluate(ctx(mine(1.0), '二十届三中全会期间'), out);
     expect(out[0]!.severity).toBe('red');
     expect(out[0]!.labels.specialPeriod).toBe('二十届三中全会期间');
-    expect(out[0]!.summary).toContain('红色阈值 1%');
+    expect(out[0]!.summary).toContain('橙色阈值 1%'); // the crossed level's colour, then the raise
+    expect(out[0]!.summary).toContain('提级为红色');
     // an unflagged rule is not raised
     expect(step(new ThresholdEvaluator(rule()), mine(1.0), '二十届三中全会期间')).toEqual(['fire orange']);
   });
