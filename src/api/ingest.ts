@@ -11,7 +11,9 @@ import { authenticate, type ApiDeps } from './deps.ts';
 export function registerIngest(app: FastifyInstance, deps: ApiDeps): void {
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.maxBodyBytes }, (_req, body, done) => done(null, body));
+    // Bodies up to 4× the limit are read so an oversized one can still be dead-lettered (with its
+    // first bytes) and answered 413 by the decode stage; beyond that Fastify refuses it unread.
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.maxBodyBytes * 4 }, (_req, body, done) => done(null, body));
     scope.post<{ Params: { topic: string } }>('/api/v1/events/:topic', async (req, reply) => {
       await authenticate(deps, req, 'ingest');
       const topic = req.params.topic;
@@ -23,6 +25,8 @@ export function registerIngest(app: FastifyInstance, deps: ApiDeps): void {
       }
       await deps.pipeline.process(topic, events, rejections, 'http');
       const errors = rejections.map((r) => ({ index: r.index, code: r.code, path: r.path, message: r.message }));
+      const tooLarge = events.length === 0 && rejections.length === 1 && rejections[0]!.code === 'PAYLOAD_TOO_LARGE';
+      if (tooLarge) return reply.status(413).send({ error: { code: 'PAYLOAD_TOO_LARGE', message: rejections[0]!.message, details: errors } });
       return reply.status(events.length > 0 ? 202 : 400).send({ accepted: events.length, rejected: rejections.length, errors });
     });
   });

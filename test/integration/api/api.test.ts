@@ -220,6 +220,9 @@ describe('ingest API', () => {
     const big = await ingest(t, MINE, many);
     expect(big.status).toBe(413);
     expect(isErrorBody(big.body, 'PAYLOAD_TOO_LARGE')).toBe(true);
+    // the refused body is kept in the dead-letter journal with its first bytes, not silently dropped
+    const dlq = readFileSync(join(t.dataDir, 'dead-letter.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(dlq.some((d: { code: string; original: string }) => d.code === 'PAYLOAD_TOO_LARGE' && d.original.startsWith('[{'))).toBe(true);
     const small = await ingest(t, MINE, many.slice(0, 10));
     expect(small.status).toBe(202);
     expect(small.body.accepted).toBe(10);
