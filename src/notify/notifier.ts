@@ -4,6 +4,7 @@ import type { Alert, AlertEvent } from '../contracts/alerts.ts';
 import { severityRank, type Severity } from '../domain/severity.ts';
 import type { NotificationLog, NotificationRecord } from '../ports/index.ts';
 import { inhibitedBy, type InhibitRule } from '../alerts/inhibit.ts';
+import { AppError } from '../errors.ts';
 
 /** Person: someone on the duty roster. */
 export interface Person {
@@ -189,7 +190,9 @@ export class Notifier {
         const failed = intents.map<NotificationRecord>((i) => ({ ...base, key: i.key, alertId: i.alert.id, kind: i.kind, severity: i.alert.severity, level: i.level, at, status: 'failed', error: (err as Error).message }));
         await this.d.log.append(failed).catch(() => undefined);
         for (const r of failed) this.note(r);
-        // never drop a text: try the group again after the interval
+        // A permanent failure (an invalid number, a refused account) is recorded and not retried;
+        // anything else is tried again after the interval: a text is never dropped silently.
+        if (err instanceof AppError && !err.retryable) continue;
         g.intents.push(...intents);
         g.flushAt = now + this.d.groupInterval;
       }

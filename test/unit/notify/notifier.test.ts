@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import type { Alert, AlertEvent } from '../../../src/contracts/alerts.ts';
+import { Notifier, type NotifierDeps } from '../../../src/notify/notifier.ts';
+import { DEFAULT_INHIBIT_RULES } from '../../../src/alerts/inhibit.ts';
+import { AppError } from '../../../src/errors.ts';
+import { formatTs } from '../../../src/domain/time.ts';
+import type { NotificationRecord } from '../../../src/ports/index.ts';
+
+const T0 = Date.parse('2024-07-16T09:00:00+08:00');
+const OFFICER = { name: '值班员（虚构）', phone: '+8613900000001' };
+const LEADER = { name: '带班领导（虚构）', phone: '+8613900000002' };
+
+function alert(id: string, over: Partial<Alert> = {}): Alert {
+  return { id, fingerprint: `fp-${id}`, ruleId: 'mine.ch4.face', title: '甲烷超限', severity: 'red', domain: 'mine', state: 'firing', siteId: 'cm-shm-01', town: 'shanghaimiao', startsAt: formatTs(T0), updatedAt: formatTs(T0), summary: 's', actions: ['断电撤人'], evidence: [], escalation: 0, acks: [], labels: { sensorId: id }, ...over };
+}
+
+/** harness: a notifier with a fake clock, an in-memory log and a scripted send. */
+function harness(send: NotifierDeps['send'], open: Alert[]) {
+  let now = T0;
+  const log: NotificationRecord[] = [];
+  const texts: { to: string; text: string }[] = [];
+  const n = new Notifier({
+    log: { load: async () => [...log], append: async (r) => void log.push(...r), close: async () => undefined },
+    logger: pino({ level: 'silent' }),
+    now: () => now,
+    onDuty: () => ({ officer: OFFICER, leader: LEADER }),
+    silencedBy: () => undefined,
+    openAlerts: () => open,
+    inhibitRules: DEFAULT_INHIBIT_RULES,
+    render: (intents) => `${intents.length} alerts`,
+    send: async (m) => {
+      const r = await send(m);
+      texts.push({ to: m.to, text: m.text });
+      return r;
+    },
+    minSeverity: 'orange',
+    groupWait: 1000,
+    groupInterval: 5000,
+  });
+  return { n, log, texts, advance: (ms: number) => (now += ms) };
+}
+
+const fired = (a: Alert): AlertEvent => ({ seq: 1, kind: 'fired', at: a.startsAt, alert: a });
+
+describe('Notifier', () => {
+  it('groups alerts at one site into one text after the group wait', async () => {
+    const open = [alert('a'), alert('b'), alert('c')];
+    const h = harness(async () => ({ providerIds: ['p'] }), open);
+    h.n.onEvents(open.map(fired));
+    await h.n.tick();
+    expect(h.texts).toEqual([]); // still inside the group wait
+    h.advance(1000);
+    await h.n.tick();
+    expect(h.texts).toEqual([{ to: OFFICER.phone, text: '3 alerts' }]);
+    expect(h.log.filter((r) => r.status === 'sent')).toHaveLength(3);
+  });
+
+  it('retries a retryable failure after the interval and sends once', async () => {
+    const open = [alert('a')];
+    let fail = 1;
+    const h = harness(async () => {
+      if (fail-- > 0) throw new AppError('SMS_FAILED', 'SMSC busy', { retryable: true });
+      return { providerIds: ['p'] };
+    }, open);
+    h.n.onEvents(open.map(fired));
+    h.advance(1000);
+    await h.n.tick();
+    expect(h.log.map((r) => r.status)).toEqual(['failed']);
+    h.advance(5000);
+    await h.n.tick();
+    h.advance(5000);
+    await h.n.tick();
+    expect(h.texts).toHaveLength(1);
+    expect(h.log.map((r) => r.status)).toEqual(['failed', 'sent']);
+  });
+
+  it('records a permanent failure and does not retry it', async () => {
+    const open = [alert('a')];
+    let calls = 0;
+    const h = harness(async () => {
+      calls++;
+      throw new AppError('SMS_FAILED', 'invalid destination', { retryable: false });
+    }, open);
+    h.n.onEvents(open.map(fired));
+    h.advance(1000);
+    await h.n.tick();
+    h.advance(60_000);
+    await h.n.tick();
+    expect(calls).toBe(1);
+    expect(h.n.records('a').map((r) => r.status)).toEqual(['failed']);
+  });
+
+  it('does not text an alert acknowledged during the group wait, nor a yellow one', async () => {
+    const acked = alert('a', { state: 'acknowledged' });
+    const h = harness(async () => ({}), [acked, alert('y', { severity: 'yellow' })]);
+    h.n.onEvents([fired(alert('a')), fired(alert('y', { severity: 'yellow' }))]);
+    h.advance(1000);
+    await h.n.tick();
+    expect(h.texts).toEqual([]);
+  });
+
+  it('recovers texts not confirmed before a restart, and only those', async () => {
+    const open = [alert('a', { escalation: 1 })];
+    const h = harness(async () => ({}), open);
+    await h.n.start();
+    // the fired text was confirmed before the restart; the escalation was not
+    h.n.note({ key: `a/fired/red/0/${OFFICER.phone}`, alertId: 'a', kind: 'fired', severity: 'red', level: 0, to: OFFICER.phone, name: OFFICER.name, role: 'officer', at: T0, smsId: 'x', status: 'sent' });
+    expect(h.n.recover(open)).toBe(1);
+    h.advance(1000);
+    await h.n.tick();
+    expect(h.texts).toEqual([{ to: LEADER.phone, text: '1 alerts' }]);
+  });
+});
