@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { TOPIC_TYPES } from '../contracts/events.ts';
 import { decodeBody } from '../ingest/decode.ts';
+import { refuseFuture } from '../ingest/future.ts';
 import { AppError } from '../errors.ts';
 import { authenticate, type ApiDeps } from './deps.ts';
 
@@ -19,7 +20,14 @@ export function registerIngest(app: FastifyInstance, deps: ApiDeps): void {
       const topic = req.params.topic;
       if (!(topic in TOPIC_TYPES)) throw new AppError('NOT_FOUND', `unknown topic "${topic}"; topics: ${Object.keys(TOPIC_TYPES).join(', ')}`);
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const { events, rejections } = decodeBody(topic, body, req.headers['content-type'], { maxBytes: deps.maxBodyBytes });
+      const decoded = decodeBody(topic, body, req.headers['content-type'], { maxBytes: deps.maxBodyBytes });
+      // each item became one event or one rejection: accepted items are the indices not rejected
+      const rejected = new Set(decoded.rejections.map((r) => r.index));
+      const itemIndex: number[] = [];
+      for (let i = 0; itemIndex.length < decoded.events.length; i++) if (!rejected.has(i)) itemIndex.push(i);
+      const future = refuseFuture(decoded.events, deps.clock.now(), (i) => itemIndex[i] ?? i);
+      const events = future.events;
+      const rejections = [...decoded.rejections, ...future.rejections].sort((a, b) => a.index - b.index);
       if (events.length === 0 && rejections.length === 0) {
         rejections.push({ index: 0, code: 'INVALID_JSON', path: '', message: 'empty body: expected an event, an array of events or NDJSON', details: [], original: '' });
       }

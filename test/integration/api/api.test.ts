@@ -371,3 +371,20 @@ describe('error bodies', () => {
     expect(isErrorBody(conflict.body, 'CONFLICT')).toBe(true);
   });
 });
+
+describe('clock skew', () => {
+  it('an event from the future is refused with its index and path, the others are kept', async () => {
+    // A producer clock far ahead must not drag the watermark and make every later event late.
+    const t = await startTestApp({ only: ['threshold'] });
+    try {
+      const now = Date.now();
+      const body = [ch4Face('cm-shm-01', 'CH4-T1-1201', 0.3, now), ch4Face('cm-shm-01', 'CH4-T0-1201', 0.3, now + 3_600_000)];
+      const r = await ingest(t, MINE, body);
+      expect(r.status).toBe(202);
+      expect(r.body).toMatchObject({ accepted: 1, rejected: 1 });
+      expect(r.body.errors).toEqual([{ index: 1, code: 'TIMESTAMP_IN_FUTURE', path: 'ts', message: expect.stringContaining('ahead') }]);
+    } finally {
+      await t.destroy();
+    }
+  });
+});
