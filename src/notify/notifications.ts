@@ -159,6 +159,7 @@ export function createNotifications(d: NotificationsDeps) {
     },
     async start(): Promise<void> {
       await notifier.start();
+      d.gateway.onDeliveryReceipt?.((r) => void notifier.receipt(r).catch((err: unknown) => logger.warn({ err }, 'delivery receipt not recorded')));
       const n = notifier.recover(book.openAlerts());
       if (n > 0) logger.warn({ texts: n }, 'texts for open alerts were not confirmed sent before the restart; sending them now');
       job = cron.schedule(config.notify.dutyReport, () => void dutyReport().catch((err: unknown) => logger.error({ err }, 'duty report failed')), { timezone: 'Asia/Shanghai' });

@@ -85,6 +85,16 @@ export class Notifier {
     this.byAlert.set(r.alertId, list);
   }
 
+  /** receipt records a provider's delivery receipt against the texts sent with that id (audit). */
+  async receipt(r: { id?: string; providerId: string; status: string; at: number }): Promise<void> {
+    if (!r.id) return;
+    const sent = [...this.sent.values()].filter((x) => x.smsId === r.id);
+    const records = sent.map<NotificationRecord>((x) => ({ ...x, key: `${x.key}/receipt/${r.providerId}`, at: r.at, status: r.status === 'DELIVRD' ? 'delivered' : 'undelivered', providerIds: [r.providerId] }));
+    if (records.length === 0) return;
+    await this.d.log.append(records);
+    for (const rec of records) this.note(rec);
+  }
+
   /** records lists what was texted about an alert (audit). */
   records(alertId: string): NotificationRecord[] {
     return this.byAlert.get(alertId) ?? [];

@@ -88,7 +88,8 @@ export interface NotificationRecord {
   role: 'officer' | 'leader';
   at: number;
   smsId: string;
-  status: 'sent' | 'failed';
+  /** delivered/undelivered come from the provider's delivery receipts */
+  status: 'sent' | 'failed' | 'delivered' | 'undelivered';
   providerIds?: string[];
   error?: string;
 }

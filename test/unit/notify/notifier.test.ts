@@ -112,3 +112,18 @@ describe('Notifier', () => {
     expect(h.texts).toEqual([{ to: LEADER.phone, text: '1 alerts' }]);
   });
 });
+
+describe('delivery receipts', () => {
+  it('are recorded against the alerts of the text they belong to', async () => {
+    const open = [alert('a'), alert('b')];
+    const h = harness(async () => ({ providerIds: ['smsc-1'] }), open);
+    h.n.onEvents(open.map(fired));
+    h.advance(1000);
+    await h.n.tick();
+    const smsId = h.log[0]!.smsId;
+    await h.n.receipt({ id: smsId, providerId: 'smsc-1', status: 'DELIVRD', at: T0 + 5000 });
+    await h.n.receipt({ id: 'unknown', providerId: 'x', status: 'DELIVRD', at: T0 + 5000 });
+    expect(h.n.records('a').map((r) => r.status)).toEqual(['sent', 'delivered']);
+    expect(h.n.records('b').map((r) => r.status)).toEqual(['sent', 'delivered']);
+  });
+});
