@@ -12,7 +12,8 @@ import { createPipeline, type Pipeline } from './pipeline.ts';
 import type { RuleEngine } from './rules/engine.ts';
 import { Stepper } from './rules/stepper.ts';
 import { checkRulePack } from './rules/pack.ts';
-import { systemClock, type AlertStore, type Clock, type StateFile, type DeadLetterSink, type NotificationLog, type SmsGateway } from './ports/index.ts';
+import { systemClock, type AlertStore, type Clock, type StateFile, type DeadLetterSink, type NotificationLog, type SeriesStore, type SmsGateway } from './ports/index.ts';
+import { createMemorySeriesStore } from './adapters/memory/series.ts';
 import { createNotifications, type Notifications } from './notify/notifications.ts';
 import { WeatherWarning } from './contracts/events.ts';
 import { watch, type FSWatcher } from 'node:fs';
@@ -28,6 +29,8 @@ export interface AppPorts {
   nflog: NotificationLog;
   /** keeps silences across restarts */
   silencesFile?: StateFile;
+  /** history of readings (default: a bounded in-memory ring) */
+  series?: SeriesStore;
   /** keeps the weather warnings in force across restarts */
   warningsFile?: StateFile;
   clock?: Clock;
@@ -66,6 +69,7 @@ export interface App {
 export function createApp(o: AppOptions): App {
   const { config, logger, ports } = o;
   const clock = ports.clock ?? systemClock;
+  const series = ports.series ?? createMemorySeriesStore();
   const metrics = createMetrics();
   const auth = createAuth(o.secret);
   const book = new AlertBook({ decorate: (a, at) => notifications.decorate(a, at) });
@@ -96,6 +100,7 @@ export function createApp(o: AppOptions): App {
 
   const pipeline = createPipeline({
     stepper,
+    series,
     live: true,
     book,
     store: ports.store,
@@ -151,6 +156,7 @@ export function createApp(o: AppOptions): App {
       isReady: () => ready,
       ackAlert,
       notifications,
+      series,
       async resolveAlert(id, p, note) {
         const stored = book.resolveManually(id, p.sub, clock.now(), note);
         // The condition may persist: forget rule state so the next reading raises a fresh alert.

@@ -3,7 +3,8 @@ import type { Event } from './contracts/events.ts';
 import type { AlertTransition } from './domain/transition.ts';
 import type { Stepper } from './rules/stepper.ts';
 import type { AlertBook } from './alerts/book.ts';
-import type { AlertStore, Clock, DeadLetterSink, Rejection, StoredAlertEvent } from './ports/index.ts';
+import type { AlertStore, Clock, DeadLetterSink, Rejection, SeriesPoint, SeriesStore, StoredAlertEvent } from './ports/index.ts';
+import { seriesPointOf } from './enrich/series.ts';
 import type { Metrics } from './metrics.ts';
 import type { AlertEvent } from './contracts/alerts.ts';
 
@@ -24,6 +25,8 @@ export interface PipelineDeps {
   logger: Logger;
   /** label put on every alert raised by this pipeline (demo scenario) */
   extraLabels?: Record<string, string>;
+  /** history of readings (optional) */
+  series?: SeriesStore;
   /** called after every batch and tick (e.g. to persist context that changed) */
   afterBatch?: () => void;
   /** called when alert events cannot be made durable: memory is then ahead of the journal, so the process must stop */
@@ -84,11 +87,17 @@ export function createPipeline(d: PipelineDeps): Pipeline {
       }
       if (events.length === 0) return [];
       const transitions: AlertTransition[] = [];
+      const points: SeriesPoint[] = [];
       for (const event of events) {
+        if (d.series) {
+          const p = seriesPointOf(event as never);
+          if (p) points.push(p);
+        }
         const r = d.stepper.event(topic, event, transitions);
         if (r.unknownSite) d.metrics.unknownSite.inc({ topic });
         if (r.late) d.metrics.lateEvents.inc({ topic });
       }
+      if (points.length > 0) d.series!.write(points);
       d.stepper.tick(timerNow(), transitions);
       d.afterBatch?.();
       d.metrics.eventsIn.inc({ topic }, events.length);

@@ -7,7 +7,7 @@ import type { ContextState } from '../enrich/context.ts';
 import type { Notifications } from '../notify/notifications.ts';
 import type { Pipeline } from '../pipeline.ts';
 import type { Metrics } from '../metrics.ts';
-import type { Clock } from '../ports/index.ts';
+import type { Clock, SeriesStore } from '../ports/index.ts';
 import type { ErrorDetail } from '../errors.ts';
 import { bearerOf, requireRole, type Auth, type Principal, type Role } from './auth.ts';
 
@@ -25,6 +25,7 @@ export interface ApiDeps {
   info: { version: string; mode: string; demo: boolean };
   isReady: () => boolean;
   notifications: Notifications;
+  series?: SeriesStore;
   ackAlert(id: string, p: Principal, note: string | undefined): Promise<Alert>;
   resolveAlert(id: string, p: Principal, note: string | undefined): Promise<Alert>;
   reloadRules(): { ok: true; rules: number } | { ok: false; errors: ErrorDetail[] };

@@ -11,6 +11,7 @@ import { registerIngest } from './ingest.ts';
 import { registerRoutes } from './routes.ts';
 import { registerSituation } from './situation.ts';
 import { registerSilences } from './silences.ts';
+import { registerHistory } from './history.ts';
 
 /** buildServer assembles the HTTP API, the dashboard and the WebSocket upgrade on one Fastify instance. */
 export function buildServer(deps: ApiDeps, hub: WsHub, logger: Logger): FastifyInstance {
@@ -35,6 +36,7 @@ export function buildServer(deps: ApiDeps, hub: WsHub, logger: Logger): FastifyI
   registerRoutes(app, deps);
   registerSituation(app, deps);
   registerSilences(app, deps);
+  registerHistory(app, deps);
 
   // The dashboard: static assets are public (no data in them); the page itself needs a token.
   app.register(fastifyStatic, { root: BUNDLED.web, prefix: '/assets/', index: false, cacheControl: false });

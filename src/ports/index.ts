@@ -139,3 +139,19 @@ export interface SmsGateway {
   close(): Promise<void>;
   onDeliveryReceipt?(cb: (r: SmsDeliveryReceipt) => void): void;
 }
+
+/** SeriesPoint: one measurement of one series (a sensor, an equipment quantity, a site metric). */
+export interface SeriesPoint {
+  siteId: string;
+  metric: string;
+  ts: number;
+  value: number;
+  unit?: string;
+}
+
+/** SeriesStore: history for charts and the briefing (embedded: a bounded ring; distributed: InfluxDB). */
+export interface SeriesStore {
+  write(points: readonly SeriesPoint[]): void;
+  query(q: { siteId: string; metric?: string; from?: number; to?: number }): { metrics: string[]; points: SeriesPoint[] };
+  size(): number;
+}

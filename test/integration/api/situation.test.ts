@@ -87,3 +87,24 @@ describe('warnings and briefing', () => {
     expect((await get(t, '/api/v1/rules')).body.rules.length).toBe(before - 1);
   });
 });
+
+describe('history', () => {
+  it('keeps the readings of each series and answers by site, metric and time range', async () => {
+    const t = await startTestApp({ only: ['threshold'] });
+    try {
+      const now = Date.now();
+      const readings = [0.2, 0.3, 0.4].map((value, i) => ({ type: 'mine.reading', siteId: 'cm-shm-01', sensorId: 'CH4-T1-1201', sensorType: 'CH4', location: 'coal_face', value, unit: '%', ts: now - 60_000 + i * 1000 }));
+      expect((await post(t, 'risk.mine.telemetry', readings)).status).toBe(202);
+      const list = await get(t, '/api/v1/history?siteId=cm-shm-01');
+      expect(list.body.metrics).toEqual(['CH4:CH4-T1-1201']);
+      const h = await get(t, `/api/v1/history?siteId=cm-shm-01&metric=${encodeURIComponent('CH4:CH4-T1-1201')}&from=${now - 59_500}`);
+      expect(h.status).toBe(200);
+      expect(h.body.points.map((p: { value: number }) => p.value)).toEqual([0.3, 0.4]);
+      expect(h.body.points[0].ts).toMatch(/\+08:00$/);
+      expect((await get(t, '/api/v1/history?siteId=cm-shm-01', await t.token('viewer', ['angsu']))).status).toBe(403);
+      expect((await get(t, '/api/v1/history')).status).toBe(400);
+    } finally {
+      await t.destroy();
+    }
+  });
+});
