@@ -132,6 +132,7 @@ export function createApp(o: AppOptions): App {
     nflog: ports.nflog,
     ...(ports.silencesFile ? { silencesFile: ports.silencesFile } : {}),
     broadcast: (frame) => hub.broadcastFrame(frame),
+    metrics,
   });
 
   function updateOpenGauge(): void {

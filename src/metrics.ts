@@ -14,6 +14,9 @@ export interface Metrics {
   unknownSite: Counter<'topic'>;
   openAlerts: Gauge<'severity'>;
   ruleState: Gauge<never>;
+  textsSent: Counter<'kind' | 'role'>;
+  textsFailed: Counter<'kind' | 'retryable'>;
+  textsPending: Gauge<never>;
 }
 
 /** createMetrics builds a fresh registry (one per app, so tests can run several apps). */
@@ -34,5 +37,8 @@ export function createMetrics(): Metrics {
     unknownSite: new Counter({ name: 'riskstream_events_unknown_site_total', help: 'Valid events naming a site missing from the reference data (still evaluated)', labelNames: ['topic'], ...r }),
     openAlerts: new Gauge({ name: 'riskstream_open_alerts', help: 'Open (firing or acknowledged) alerts per severity', labelNames: ['severity'], ...r }),
     ruleState: new Gauge({ name: 'riskstream_rule_state_subjects', help: 'Subjects held in rule state', ...r }),
+    textsSent: new Counter({ name: 'riskstream_sms_sent_total', help: 'Alert transitions texted, per kind and recipient role', labelNames: ['kind', 'role'], ...r }),
+    textsFailed: new Counter({ name: 'riskstream_sms_failed_total', help: 'Texts that failed after retries, per kind and whether they will be tried again', labelNames: ['kind', 'retryable'], ...r }),
+    textsPending: new Gauge({ name: 'riskstream_sms_pending', help: 'Texts waiting in group wait or for a retry', ...r }),
   };
 }

@@ -11,6 +11,7 @@ import { dueEscalations } from '../alerts/escalation.ts';
 import { leadersOnDuty, onDuty } from '../alerts/roster.ts';
 import { Silences } from '../alerts/silences.ts';
 import type { ReferenceData } from '../enrich/reference.ts';
+import type { Metrics } from '../metrics.ts';
 import type { Clock, NotificationLog, NotificationRecord, SmsGateway, StateFile, StoredAlertEvent } from '../ports/index.ts';
 import { muteReason, Notifier, type Intent } from './notifier.ts';
 import { createSmsSender } from './sms/sender.ts';
@@ -27,6 +28,7 @@ export interface NotificationsDeps {
   gateway: SmsGateway;
   nflog: NotificationLog;
   silencesFile?: StateFile;
+  metrics?: Metrics;
   /** pushes the daily duty report to the screens */
   broadcast?: (frame: Record<string, unknown>) => void;
 }
@@ -58,6 +60,12 @@ export function createNotifications(d: NotificationsDeps) {
     minSeverity: config.notify.minSeverity,
     groupWait: config.notify.groupWait,
     groupInterval: config.notify.groupInterval,
+    onSent: (records) => {
+      for (const r of records) d.metrics?.textsSent.inc({ kind: r.kind, role: r.role });
+    },
+    onFailed: (records, retryable) => {
+      for (const r of records) d.metrics?.textsFailed.inc({ kind: r.kind, retryable: String(retryable) });
+    },
   });
   let job: { stop(): void } | undefined;
 
@@ -170,6 +178,7 @@ export function createNotifications(d: NotificationsDeps) {
       await reconcileSilences(now);
       await escalate(now);
       await notifier.tick();
+      d.metrics?.textsPending.set(notifier.pending());
     },
     async addSilence(input: SilenceInput, by: string): Promise<Silence> {
       const s = silences.add(input, by, clock.now());

@@ -41,6 +41,7 @@ export interface NotifierDeps {
   groupWait: number;
   groupInterval: number;
   onSent?: (records: readonly NotificationRecord[]) => void;
+  onFailed?: (records: readonly NotificationRecord[], retryable: boolean) => void;
 }
 
 /** muteReason: why an alert transition is not texted (a pure decision), or undefined. */
@@ -195,14 +196,16 @@ export class Notifier {
         for (const r of records) this.note(r);
         this.d.onSent?.(records);
       } catch (err) {
-        this.d.logger.error({ err, to: base.to, group: gk, alerts: intents.length }, 'text not sent; will retry');
+        this.d.logger.error({ err, to: base.to, group: gk, alerts: intents.length }, 'text not sent');
         const at = this.d.now();
         const failed = intents.map<NotificationRecord>((i) => ({ ...base, key: i.key, alertId: i.alert.id, kind: i.kind, severity: i.alert.severity, level: i.level, at, status: 'failed', error: (err as Error).message }));
         await this.d.log.append(failed).catch(() => undefined);
         for (const r of failed) this.note(r);
         // A permanent failure (an invalid number, a refused account) is recorded and not retried;
         // anything else is tried again after the interval: a text is never dropped silently.
-        if (err instanceof AppError && !err.retryable) continue;
+        const retryable = !(err instanceof AppError && !err.retryable);
+        this.d.onFailed?.(failed, retryable);
+        if (!retryable) continue;
         g.intents.push(...intents);
         g.flushAt = now + this.d.groupInterval;
       }
