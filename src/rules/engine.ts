@@ -1,10 +1,12 @@
-import type { Rule } from '../contracts/rules.ts';
+import type { EventType } from '../contracts/events.ts';
+import type { Matcher, Rule } from '../contracts/rules.ts';
 import type { AlertTransition } from '../domain/transition.ts';
 import type { Severity } from '../domain/severity.ts';
 import type { WarningChange } from '../enrich/context.ts';
 import type { EvalContext } from './context.ts';
 import type { EngineEnv, Evaluator } from './evaluator.ts';
-import { RuleIndex } from './index.ts';
+import { PRIMARY_FIELD, RuleIndex } from './index.ts';
+import { valuesOf } from './match.ts';
 import { ThresholdEvaluator } from './kinds/threshold.ts';
 import { RateEvaluator } from './kinds/rate.ts';
 import { AbsenceEvaluator } from './kinds/absence.ts';
@@ -51,6 +53,35 @@ interface Entry {
 }
 
 /**
+ * entriesOf: one index entry per distinct event type, so an evaluator sees each event once. Several
+ * matchers of one type are indexed under the union of their primary-field values (the power-off
+ * rule sees methane readings only); when one of them accepts any value, the entry matches all.
+ */
+function entriesOf(ev: Evaluator): Entry[] {
+  const byType = new Map<string, Matcher[]>();
+  for (const m of ev.matchers) (byType.get(m.type) ?? byType.set(m.type, []).get(m.type)!).push(m);
+  const out: Entry[] = [];
+  for (const [type, ms] of byType) {
+    if (ms.length === 1) {
+      out.push({ match: ms[0]!, ev });
+      continue;
+    }
+    const pf = PRIMARY_FIELD[type as EventType];
+    let union: unknown[] | undefined = pf === undefined ? undefined : [];
+    for (const m of ms) {
+      const vs = pf === undefined ? undefined : valuesOf(m.where[pf]);
+      if (vs === undefined) {
+        union = undefined;
+        break;
+      }
+      for (const v of vs) if (!union!.includes(v)) union!.push(v);
+    }
+    out.push({ match: { type, where: union === undefined ? {} : { [pf!]: union } }, ev });
+  }
+  return out;
+}
+
+/**
  * RuleEngine evaluates enriched events against the indexed rule pack and fires timers as the
  * clock advances. Event time is the clock: the watermark (max event time − lateness) decides
  * which events are late; late events reach only the rules that look at each event alone.
@@ -84,15 +115,7 @@ export class RuleEngine {
     this.withTimers = this.evaluators.filter((e) => e.advance !== undefined);
     this.withWarnings = this.evaluators.filter((e) => e.onWarnings !== undefined);
     const entries: Entry[] = [];
-    for (const ev of this.evaluators) {
-      // one entry per distinct event type: an evaluator sees each event once
-      const byType = new Map<string, Entry>();
-      for (const m of ev.matchers) {
-        const prev = byType.get(m.type);
-        byType.set(m.type, prev ? { match: { type: m.type, where: {} }, ev } : { match: m, ev });
-      }
-      entries.push(...byType.values());
-    }
+    for (const ev of this.evaluators) entries.push(...entriesOf(ev));
     this.index = new RuleIndex<Entry>(entries);
   }
 

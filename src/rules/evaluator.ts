@@ -81,6 +81,64 @@ export function subjectKeyOf(ruleId: string, fields: readonly string[], e: Recor
   return key;
 }
 
+// Per-event cache of subject parts, one slot per distinct field list: the rules of one event that
+// share subject fields (most mine rules: siteId, sensorId) build and hash the key string once.
+// A slot is valid for the event object it was computed from (events are not mutated once parsed).
+const SLOTS = new Map<string, number>();
+const slotEvent: unknown[] = [];
+const slotPart: (string | undefined)[] = [];
+
+/**
+ * SubjectKeys computes a rule's subject key in two parts: `part` (the field values, each after a
+ * separator; shared between rules and cached per event) keys the evaluator's own maps, and `full`
+ * (rule id + part, what subjectKeyOf returns) is only built when a transition is emitted.
+ */
+export class SubjectKeys {
+  private readonly slot: number;
+
+  /** `prefix`: what precedes the part in a full key (the rule id); `nullOk`: a null field value is kept as "null" rather than leaving the subject undefined */
+  constructor(
+    private readonly prefix: string,
+    private readonly fields: readonly string[],
+    private readonly nullOk = false,
+  ) {
+    const sig = (nullOk ? '?' : '') + fields.join(SEP);
+    let slot = SLOTS.get(sig);
+    if (slot === undefined) SLOTS.set(sig, (slot = SLOTS.size));
+    this.slot = slot;
+  }
+
+  /** part: the subject without the rule id, or undefined when a field is missing. */
+  part(e: Record<string, unknown>): string | undefined {
+    const slot = this.slot;
+    if (slotEvent[slot] === e) return slotPart[slot];
+    let key = '';
+    let missing = false;
+    for (let i = 0; i < this.fields.length; i++) {
+      const v = e[this.fields[i]!];
+      if (v === undefined || (v === null && !this.nullOk)) {
+        missing = true;
+        break;
+      }
+      key += SEP + String(v);
+    }
+    slotEvent[slot] = e;
+    return (slotPart[slot] = missing ? undefined : key);
+  }
+
+  /** full: the subject key of a part (as subjectKeyOf builds it). */
+  full(part: string): string {
+    // a key seeded from outside this rule's key space is kept as given (marked by a NUL)
+    return part.charCodeAt(0) === 0 ? part.slice(1) : this.prefix + part;
+  }
+
+  /** partOf: the part of a full subject key (seed, forget). */
+  partOf(key: string): string {
+    const n = this.prefix.length;
+    return key.startsWith(this.prefix) && (key.length === n || key.charCodeAt(n) === 0x1f) ? key.slice(n) : '\u0000' + key;
+  }
+}
+
 /** LABEL_FIELDS: identifiers copied from the event into alert labels (CONTRACT.md §4). */
 export const LABEL_FIELDS = ['sensorId', 'areaId', 'equipmentId', 'cellId', 'hazardId', 'permitId', 'accidentId', 'location', 'sensorType', 'quantity', 'metric'] as const;
 

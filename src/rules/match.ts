@@ -1,4 +1,4 @@
-import type { FieldCondition } from '../contracts/rules.ts';
+import type { FieldCondition, Matcher } from '../contracts/rules.ts';
 
 /** Predicate over an event's fields. */
 export type Predicate = (e: Record<string, unknown>) => boolean;
@@ -65,4 +65,19 @@ export function valuesOf(cond: FieldCondition | undefined): unknown[] | undefine
   if (Array.isArray(cond)) return cond;
   if (typeof cond === 'object' && cond !== null) return undefined;
   return [cond];
+}
+
+/** compileAnyOf: true when an event matches one of the matchers (type and `where`); a plain loop, no closure per event. */
+export function compileAnyOf(ms: readonly Matcher[]): Predicate {
+  const types = ms.map((m) => m.type);
+  const preds = ms.map((m) => compileWhere(m.where));
+  if (ms.length === 1) {
+    const [t0, p0] = [types[0]!, preds[0]!];
+    return (e) => e.type === t0 && p0(e);
+  }
+  return (e) => {
+    const type = e.type;
+    for (let i = 0; i < types.length; i++) if (types[i] === type && preds[i]!(e)) return true;
+    return false;
+  };
 }

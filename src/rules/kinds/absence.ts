@@ -4,11 +4,16 @@ import { formatLocal } from '../../domain/time.ts';
 import type { EvalContext } from '../context.ts';
 import { compileWhere, type Predicate } from '../match.ts';
 import { TimerQueue } from '../timers.ts';
-import { Emitter, infoOf, infoOfSite, scopedInfo, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
+import { Emitter, infoOf, infoOfSite, scopedInfo, SubjectKeys, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
+
+const NO_INFO: SubjectInfo = { topic: '', event: {} }; // replaced by `ctx` before any use
 
 interface Watch {
   /** last event time; NaN for an expected subject not yet heard from (watched from the first tick) */
   lastSeen: number;
+  /** the latest event's context; its SubjectInfo is built only when an alert is emitted */
+  ctx: EvalContext | undefined;
+  /** info of an expected or seeded subject that has not reported yet */
   info: SubjectInfo;
   firing: boolean;
   scheduled: boolean;
@@ -27,6 +32,8 @@ export class AbsenceEvaluator implements Evaluator {
   private readonly emitter: Emitter;
   private started = false;
   private readonly due: { due: number; key: string }[] = [];
+  /** watches and timers are keyed by the subject part (rule id left out) */
+  private readonly keys: SubjectKeys;
 
   constructor(
     readonly rule: AbsenceRule,
@@ -35,6 +42,7 @@ export class AbsenceEvaluator implements Evaluator {
     this.matchers = [rule.match];
     this.where = compileWhere(rule.match.where);
     this.emitter = new Emitter(rule, env);
+    this.keys = new SubjectKeys(rule.id, rule.subject);
     this.addExpected();
   }
 
@@ -48,9 +56,9 @@ export class AbsenceEvaluator implements Evaluator {
       const subjects = exp.from === 'sites' ? [{ siteId: site.id }] : (site.sensors ?? []).map((s) => ({ siteId: site.id, sensorId: s.id, sensorType: s.sensorType, location: s.location, ...(s.areaId ? { areaId: s.areaId } : {}) }));
       for (const fields of subjects) {
         if (!where(fields)) continue;
-        const key = subjectKeyOf(this.rule.id, this.rule.subject, fields);
+        const key = this.keys.part(fields);
         if (key === undefined || this.watches.has(key)) continue;
-        this.watches.set(key, { lastSeen: Number.NaN, info: infoOfSite(ref, site, this.topic(), fields), firing: false, scheduled: false });
+        this.watches.set(key, { lastSeen: Number.NaN, ctx: undefined, info: infoOfSite(ref, site, this.topic(), fields), firing: false, scheduled: false });
       }
     }
   }
@@ -62,13 +70,13 @@ export class AbsenceEvaluator implements Evaluator {
   evaluate(ctx: EvalContext, out: AlertTransition[]): void {
     const e = ctx.event as unknown as Record<string, unknown>;
     if (!this.where(e)) return;
-    const key = subjectKeyOf(this.rule.id, this.rule.subject, e);
+    const key = this.keys.part(e);
     if (key === undefined) return;
     const t = ctx.time;
     let w = this.watches.get(key);
-    if (!w) this.watches.set(key, (w = { lastSeen: t, info: infoOf(ctx), firing: false, scheduled: false }));
+    if (!w) this.watches.set(key, (w = { lastSeen: t, ctx, info: NO_INFO, firing: false, scheduled: false }));
     if (!(w.lastSeen >= t)) w.lastSeen = t;
-    w.info = infoOf(ctx);
+    w.ctx = ctx;
     if (w.firing) {
       w.firing = false;
       this.emit(out, 'resolve', key, w, t);
@@ -111,7 +119,8 @@ export class AbsenceEvaluator implements Evaluator {
   }
 
   private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, w: Watch, at: number): void {
-    this.emitter.push(out, action, key, scopedInfo(w.info, this.rule.subject), {
+    const info = w.ctx !== undefined ? infoOf(w.ctx) : w.info;
+    this.emitter.push(out, action, this.keys.full(key), scopedInfo(info, this.rule.subject), {
       severity: this.rule.severity,
       at,
       evidenceTs: w.lastSeen,
@@ -119,14 +128,16 @@ export class AbsenceEvaluator implements Evaluator {
     });
   }
 
-  seed(subjectKey: string): void {
+  seed(fullKey: string): void {
+    const subjectKey = this.keys.partOf(fullKey);
     const w = this.watches.get(subjectKey);
     if (w) w.firing = true;
     // an open alert for a subject this rule no longer expects resolves on its next event
-    else this.watches.set(subjectKey, { lastSeen: Number.NaN, info: { topic: this.topic(), event: {} }, firing: true, scheduled: false });
+    else this.watches.set(subjectKey, { lastSeen: Number.NaN, ctx: undefined, info: { topic: this.topic(), event: {} }, firing: true, scheduled: false });
   }
 
-  forget(subjectKey: string): void {
+  forget(fullKey: string): void {
+    const subjectKey = this.keys.partOf(fullKey);
     const w = this.watches.get(subjectKey);
     if (!w) return;
     w.firing = false;

@@ -2,9 +2,9 @@ import type { CorrelationRule, Matcher } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import type { Severity } from '../../domain/severity.ts';
 import type { EvalContext } from '../context.ts';
-import { compileWhere, type Predicate } from '../match.ts';
+import { compileAnyOf, type Predicate } from '../match.ts';
 import { TimerQueue } from '../timers.ts';
-import { Emitter, infoOf, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
+import { Emitter, infoOf, SubjectKeys, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
 
 interface Instance {
   aAt: number;
@@ -24,14 +24,6 @@ const IDENTITY_FIELDS = ['sensorId', 'equipmentId', 'cellId', 'hazardId', 'permi
 function identityOf(e: Record<string, unknown>): string | undefined {
   for (const f of IDENTITY_FIELDS) if (e[f] !== undefined && e[f] !== null) return `${f}=${String(e[f])}`;
   return undefined;
-}
-
-function anyOf(ms: readonly Matcher[]): Predicate {
-  const ps = ms.map((m) => {
-    const w = compileWhere(m.where);
-    return (e: Record<string, unknown>) => e.type === m.type && w(e);
-  });
-  return (e) => ps.some((p) => p(e));
 }
 
 /**
@@ -56,36 +48,32 @@ export class CorrelationEvaluator implements Evaluator {
   private readonly emitter: Emitter;
   private readonly timers = new TimerQueue();
   private readonly due: { due: number; key: string }[] = [];
+  /** state is keyed by the scope part (rule id left out); `fields` scopes share the per-event cache */
+  private readonly keys: SubjectKeys;
 
   constructor(
     readonly rule: CorrelationRule,
     env?: EngineEnv,
   ) {
     this.matchers = [...rule.a, ...rule.b, ...(rule.clear ?? [])];
-    this.isA = anyOf(rule.a);
-    this.isB = anyOf(rule.b);
-    this.isClear = rule.clear ? anyOf(rule.clear) : undefined;
+    this.isA = compileAnyOf(rule.a);
+    this.isB = compileAnyOf(rule.b);
+    this.isClear = rule.clear ? compileAnyOf(rule.clear) : undefined;
     this.emitter = new Emitter(rule, env);
+    // a `fields` scope key has always carried a doubled separator after the rule id: kept, since alert fingerprints derive from it
+    this.keys = rule.scope.kind === 'fields' ? new SubjectKeys(rule.id + '\u001f', rule.scope.fields, true) : new SubjectKeys(rule.id, []);
   }
 
   private scopeKey(ctx: EvalContext, e: Record<string, unknown>): string | undefined {
-    const s = this.rule.scope;
-    const id = this.rule.id + '\u001f';
-    switch (s.kind) {
+    switch (this.rule.scope.kind) {
       case 'site':
-        return typeof e.siteId === 'string' ? id + e.siteId : undefined;
+        return typeof e.siteId === 'string' ? '\u001f' + e.siteId : undefined;
       case 'area':
-        return typeof e.siteId === 'string' && ctx.areaId !== undefined ? id + e.siteId + '\u001f' + ctx.areaId : undefined;
+        return typeof e.siteId === 'string' && ctx.areaId !== undefined ? '\u001f' + e.siteId + '\u001f' + ctx.areaId : undefined;
       case 'town':
-        return ctx.town !== undefined ? id + ctx.town : undefined;
-      case 'fields': {
-        let k = id;
-        for (const f of s.fields) {
-          if (e[f] === undefined) return undefined;
-          k += '\u001f' + String(e[f]);
-        }
-        return k;
-      }
+        return ctx.town !== undefined ? '\u001f' + ctx.town : undefined;
+      case 'fields':
+        return this.keys.part(e);
     }
   }
 
@@ -95,6 +83,9 @@ export class CorrelationEvaluator implements Evaluator {
     const b = this.isB(e);
     const clear = this.isClear ? this.isClear(e) : false;
     if (!a && !b && !clear) return;
+    // Without an open instance an event that is not A changes nothing (except a B remembered for
+    // episodes): skip building its scope key — most readings are a normal B or clear of no episode.
+    if (!a && this.instances.size === 0 && !(b && this.isClear !== undefined && this.rule.mode === 'not_followed_by')) return;
     const key = this.scopeKey(ctx, e);
     if (key === undefined) return;
     const t = ctx.time;
@@ -186,7 +177,7 @@ export class CorrelationEvaluator implements Evaluator {
 
   private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, inst: Instance, at: number, info?: SubjectInfo): void {
     const e = inst.info.event;
-    this.emitter.push(out, action, key, info ?? inst.info, {
+    this.emitter.push(out, action, this.keys.full(key), info ?? inst.info, {
       severity: inst.severity,
       at,
       ...(typeof e.value === 'number' ? { value: e.value } : {}),
@@ -197,11 +188,11 @@ export class CorrelationEvaluator implements Evaluator {
   }
 
   seed(subjectKey: string, severity: Severity): void {
-    this.instances.set(subjectKey, { aAt: 0, info: { topic: '', event: {} }, severity, firing: true });
+    this.instances.set(this.keys.partOf(subjectKey), { aAt: 0, info: { topic: '', event: {} }, severity, firing: true });
   }
 
   forget(subjectKey: string): void {
-    this.instances.delete(subjectKey);
+    this.instances.delete(this.keys.partOf(subjectKey));
   }
 
   size(): number {

@@ -1,7 +1,7 @@
 import type { CountRule, Matcher } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import type { EvalContext } from '../context.ts';
-import { compileWhere, type Predicate } from '../match.ts';
+import { compileAnyOf, type Predicate } from '../match.ts';
 import { TimerQueue } from '../timers.ts';
 import { Emitter, infoOf, scopedInfo, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
 
@@ -21,7 +21,7 @@ export class CountEvaluator implements Evaluator {
   readonly matchers: readonly Matcher[];
   readonly acceptsLate = false;
   private readonly buckets = new Map<string, Bucket>();
-  private readonly preds: Predicate[];
+  private readonly matches: Predicate;
   private readonly emitter: Emitter;
   private readonly timers = new TimerQueue();
   private readonly due: { due: number; key: string }[] = [];
@@ -31,10 +31,7 @@ export class CountEvaluator implements Evaluator {
     env?: EngineEnv,
   ) {
     this.matchers = rule.match;
-    this.preds = rule.match.map((m) => {
-      const w = compileWhere(m.where);
-      return (e: Record<string, unknown>) => e.type === m.type && w(e);
-    });
+    this.matches = compileAnyOf(rule.match);
     this.emitter = new Emitter(rule, env);
   }
 
@@ -71,7 +68,7 @@ export class CountEvaluator implements Evaluator {
 
   evaluate(ctx: EvalContext, out: AlertTransition[]): void {
     const e = ctx.event as unknown as Record<string, unknown>;
-    if (!this.preds.some((p) => p(e))) return;
+    if (!this.matches(e)) return;
     const key = subjectKeyOf(this.rule.id, this.rule.scope, e);
     if (key === undefined) return;
     let b = this.buckets.get(key);

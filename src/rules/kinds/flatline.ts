@@ -2,7 +2,7 @@ import type { FlatlineRule, Matcher } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import type { EvalContext } from '../context.ts';
 import { compileWhere, type Predicate } from '../match.ts';
-import { Emitter, infoOf, subjectKeyOf, type EngineEnv, type Evaluator } from '../evaluator.ts';
+import { Emitter, infoOf, SubjectKeys, type EngineEnv, type Evaluator } from '../evaluator.ts';
 
 interface Anchor {
   value: number;
@@ -17,6 +17,8 @@ export class FlatlineEvaluator implements Evaluator {
   private readonly anchors = new Map<string, Anchor>();
   private readonly where: Predicate;
   private readonly emitter: Emitter;
+  /** state is keyed by the subject part (rule id left out) */
+  private readonly keys: SubjectKeys;
 
   constructor(
     readonly rule: FlatlineRule,
@@ -25,13 +27,14 @@ export class FlatlineEvaluator implements Evaluator {
     this.matchers = [rule.match];
     this.where = compileWhere(rule.match.where);
     this.emitter = new Emitter(rule, env);
+    this.keys = new SubjectKeys(rule.id, rule.subject);
   }
 
   evaluate(ctx: EvalContext, out: AlertTransition[]): void {
     const e = ctx.event as unknown as Record<string, unknown>;
     const v = e.value;
     if (typeof v !== 'number' || !this.where(e)) return;
-    const key = subjectKeyOf(this.rule.id, this.rule.subject, e);
+    const key = this.keys.part(e);
     if (key === undefined) return;
     const t = ctx.time;
     const a = this.anchors.get(key);
@@ -59,7 +62,7 @@ export class FlatlineEvaluator implements Evaluator {
   }
 
   private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, ctx: EvalContext, a: Anchor, v: number): void {
-    this.emitter.push(out, action, key, infoOf(ctx), {
+    this.emitter.push(out, action, this.keys.full(key), infoOf(ctx), {
       severity: this.rule.severity,
       at: ctx.time,
       value: v,
@@ -68,12 +71,14 @@ export class FlatlineEvaluator implements Evaluator {
     });
   }
 
-  seed(subjectKey: string): void {
+  seed(fullKey: string): void {
+    const subjectKey = this.keys.partOf(fullKey);
     // The anchor is unknown after a restart: the next reading re-anchors, and a changed value resolves.
     this.anchors.set(subjectKey, { value: Number.NaN, since: 0, firing: true });
   }
 
-  forget(subjectKey: string): void {
+  forget(fullKey: string): void {
+    const subjectKey = this.keys.partOf(fullKey);
     this.anchors.delete(subjectKey);
   }
 

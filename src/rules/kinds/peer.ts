@@ -2,7 +2,7 @@ import type { Matcher, PeerRule } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import type { EvalContext } from '../context.ts';
 import { compileWhere, type Predicate } from '../match.ts';
-import { Emitter, infoOf, subjectKeyOf, type EngineEnv, type Evaluator } from '../evaluator.ts';
+import { Emitter, infoOf, SubjectKeys, subjectKeyOf, type EngineEnv, type Evaluator } from '../evaluator.ts';
 
 interface Member {
   value: number;
@@ -19,6 +19,8 @@ export class PeerEvaluator implements Evaluator {
   private readonly seeded = new Set<string>();
   private readonly where: Predicate;
   private readonly emitter: Emitter;
+  /** members are keyed by the subject part (rule id left out) */
+  private readonly keys: SubjectKeys;
 
   constructor(
     readonly rule: PeerRule,
@@ -27,15 +29,15 @@ export class PeerEvaluator implements Evaluator {
     this.matchers = [rule.match];
     this.where = compileWhere(rule.match.where);
     this.emitter = new Emitter(rule, env);
+    this.keys = new SubjectKeys(rule.id, rule.subject);
   }
 
   evaluate(ctx: EvalContext, out: AlertTransition[]): void {
     const e = ctx.event as unknown as Record<string, unknown>;
     const v = e.value;
     if (typeof v !== 'number' || !this.where(e)) return;
-    const group = { ...e, areaId: e.areaId ?? ctx.areaId };
-    const gk = subjectKeyOf(this.rule.id, this.rule.group, group);
-    const key = subjectKeyOf(this.rule.id, this.rule.subject, e);
+    const gk = this.groupKey(e, ctx.areaId);
+    const key = this.keys.part(e);
     if (gk === undefined || key === undefined) return;
     let g = this.groups.get(gk);
     if (!g) this.groups.set(gk, (g = new Map()));
@@ -55,7 +57,7 @@ export class PeerEvaluator implements Evaluator {
     const suspicious = median >= this.rule.minPeerMedian && v < this.rule.ratio * median;
     if (suspicious === m.firing) return;
     m.firing = suspicious;
-    this.emitter.push(out, suspicious ? 'fire' : 'resolve', key, infoOf(ctx), {
+    this.emitter.push(out, suspicious ? 'fire' : 'resolve', this.keys.full(key), infoOf(ctx), {
       severity: this.rule.severity,
       at: t,
       value: v,
@@ -64,12 +66,28 @@ export class PeerEvaluator implements Evaluator {
     });
   }
 
-  seed(subjectKey: string): void {
+  /** groupKey: as subjectKeyOf over the group fields, the area falling back to the one enrich found (no copy of the event). */
+  private groupKey(e: Record<string, unknown>, areaId: string | undefined): string | undefined {
+    const fields = this.rule.group;
+    if (!fields.includes('areaId')) return subjectKeyOf(this.rule.id, fields, e);
+    let key = this.rule.id;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      const v = f === 'areaId' ? (e.areaId ?? areaId) : e[f];
+      if (v === undefined || v === null) return undefined;
+      key += '\u001f' + String(v);
+    }
+    return key;
+  }
+
+  seed(fullKey: string): void {
+    const subjectKey = this.keys.partOf(fullKey);
     // the group is unknown until the sensor reports; its next non-suspicious reading resolves
     this.seeded.add(subjectKey);
   }
 
-  forget(subjectKey: string): void {
+  forget(fullKey: string): void {
+    const subjectKey = this.keys.partOf(fullKey);
     this.seeded.delete(subjectKey);
     for (const g of this.groups.values()) {
       const m = g.get(subjectKey);

@@ -3,7 +3,7 @@ import type { AlertTransition } from '../../domain/transition.ts';
 import type { Severity } from '../../domain/severity.ts';
 import type { EvalContext } from '../context.ts';
 import { compileWhere, type Predicate } from '../match.ts';
-import { Emitter, infoOf, subjectKeyOf, type EngineEnv, type Evaluator } from '../evaluator.ts';
+import { Emitter, infoOf, SubjectKeys, type EngineEnv, type Evaluator } from '../evaluator.ts';
 
 const MAX_SAMPLES = 512;
 
@@ -20,6 +20,8 @@ export class RateEvaluator implements Evaluator {
   private readonly series = new Map<string, Series>();
   private readonly where: Predicate;
   private readonly emitter: Emitter;
+  /** state is keyed by the subject part (rule id left out) */
+  private readonly keys: SubjectKeys;
 
   constructor(
     readonly rule: RateRule,
@@ -28,13 +30,14 @@ export class RateEvaluator implements Evaluator {
     this.matchers = [rule.match];
     this.where = compileWhere(rule.match.where);
     this.emitter = new Emitter(rule, env);
+    this.keys = new SubjectKeys(rule.id, rule.subject);
   }
 
   evaluate(ctx: EvalContext, out: AlertTransition[]): void {
     const e = ctx.event as unknown as Record<string, unknown>;
     const v = e.value;
     if (typeof v !== 'number' || !this.where(e)) return;
-    const key = subjectKeyOf(this.rule.id, this.rule.subject, e);
+    const key = this.keys.part(e);
     if (key === undefined) return;
     let s = this.series.get(key);
     if (!s) this.series.set(key, (s = { ts: [], vs: [], level: -1 }));
@@ -65,7 +68,7 @@ export class RateEvaluator implements Evaluator {
     const idx = target >= 0 ? target : s.level;
     s.level = target;
     const level = levels[idx]!;
-    this.emitter.push(out, target >= 0 ? 'fire' : 'resolve', key, infoOf(ctx), {
+    this.emitter.push(out, target >= 0 ? 'fire' : 'resolve', this.keys.full(key), infoOf(ctx), {
       severity: level.severity,
       at: t,
       value: Math.round(delta * 1000) / 1000,
@@ -76,12 +79,14 @@ export class RateEvaluator implements Evaluator {
     if (target < 0 && s.ts.length <= 1) this.series.delete(key);
   }
 
-  seed(subjectKey: string, severity: Severity): void {
+  seed(fullKey: string, severity: Severity): void {
+    const subjectKey = this.keys.partOf(fullKey);
     const idx = Math.max(0, this.rule.levels.findIndex((l) => l.severity === severity));
     this.series.set(subjectKey, { ts: [], vs: [], level: idx });
   }
 
-  forget(subjectKey: string): void {
+  forget(fullKey: string): void {
+    const subjectKey = this.keys.partOf(fullKey);
     this.series.delete(subjectKey);
   }
 
