@@ -267,6 +267,7 @@ export function createApp(o: AppOptions): App {
       await snapshot();
       await ports.store.close();
       await ports.deadLetters.close();
+      await series.close?.();
     },
   };
 }

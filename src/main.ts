@@ -12,6 +12,7 @@ import { createJournalDeadLetterSink } from './adapters/journal/dead-letter.ts';
 import { createStateFile } from './adapters/journal/state-file.ts';
 import { createJournalNotificationLog } from './adapters/journal/notification-log.ts';
 import { createSmsGateway } from './adapters/sms-gateway.ts';
+import { createInfluxSeriesStore } from './adapters/influx/series.ts';
 import { createAuth } from './api/auth.ts';
 import { startBundledDemo } from './jobs/demo.ts';
 import { AppError } from './errors.ts';
@@ -85,6 +86,7 @@ export async function boot(flags: StartFlags, logger: Logger, env: NodeJS.Proces
       silencesFile: createStateFile(config.dataDir, 'silences.json'),
       nflog: createJournalNotificationLog(config.dataDir),
       sms: createSmsGateway(config, logger),
+      ...(config.influx ? { series: createInfluxSeriesStore({ ...config.influx, logger }) } : {}),
     },
   });
   const { url, port } = await app.start();

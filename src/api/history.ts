@@ -36,7 +36,7 @@ export function registerHistory(app: FastifyInstance, deps: ApiDeps): void {
     if (!deps.series) return { siteId: q.siteId, metrics: [], points: [] };
     const from = instant('from', q.from);
     const to = instant('to', q.to);
-    const res = deps.series.query({ siteId: q.siteId, ...(q.metric ? { metric: q.metric } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
+    const res = await deps.series.query({ siteId: q.siteId, ...(q.metric ? { metric: q.metric } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
     return { siteId: q.siteId, ...(q.metric ? { metric: q.metric } : {}), metrics: res.metrics, points: res.points.map((x) => ({ ts: formatTs(x.ts), value: x.value, ...(x.unit ? { unit: x.unit } : {}) })) };
   });
 }

@@ -151,7 +151,11 @@ export interface SeriesPoint {
 
 /** SeriesStore: history for charts and the briefing (embedded: a bounded ring; distributed: InfluxDB). */
 export interface SeriesStore {
+  /** enqueue/record points; never throws and never waits on a server (history is best-effort) */
   write(points: readonly SeriesPoint[]): void;
-  query(q: { siteId: string; metric?: string; from?: number; to?: number }): { metrics: string[]; points: SeriesPoint[] };
+  /** the site's metric names and, when `metric` is given, that series' points in [from, to], oldest first */
+  query(q: { siteId: string; metric?: string; from?: number; to?: number }): Promise<{ metrics: string[]; points: SeriesPoint[] }>;
   size(): number;
+  /** flush what is queued and release connections (app stop) */
+  close?(): Promise<void>;
 }

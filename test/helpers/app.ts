@@ -13,6 +13,7 @@ import { createStateFile } from '../../src/adapters/journal/state-file.ts';
 import { createJournalNotificationLog } from '../../src/adapters/journal/notification-log.ts';
 import { createMemorySmsGateway, type MemorySmsGateway } from '../../src/adapters/memory/sms.ts';
 import { createAuth } from '../../src/api/auth.ts';
+import type { SeriesStore } from '../../src/ports/index.ts';
 
 /** TEST_SECRET: the signing secret of test apps. */
 export const TEST_SECRET = 'test-secret-0123456789abcdef';
@@ -34,7 +35,7 @@ export interface TestApp {
 }
 
 /** startTestApp starts the real app; pass the same dataDir again to test a restart, `rulesDir` to use another rule pack. */
-export async function startTestApp(opts: { dataDir?: string; demo?: boolean; config?: Record<string, unknown>; rulesDir?: string; only?: string[]; sms?: MemorySmsGateway; now?: () => number } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { dataDir?: string; demo?: boolean; config?: Record<string, unknown>; rulesDir?: string; only?: string[]; sms?: MemorySmsGateway; now?: () => number; series?: SeriesStore } = {}): Promise<TestApp> {
   const sms = opts.sms ?? createMemorySmsGateway();
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'riskstream-test-'));
   const config = Config.parse({ http: { host: '127.0.0.1', port: 0 }, dataDir, ...opts.config });
@@ -48,7 +49,7 @@ export async function startTestApp(opts: { dataDir?: string; demo?: boolean; con
     rulesDir: opts.rulesDir ?? BUNDLED.rules,
     logger,
     demo: opts.demo ?? false,
-    ports: { store: createJournalAlertStore({ dataDir, logger }), deadLetters: createJournalDeadLetterSink({ dataDir }), warningsFile: createStateFile(dataDir, 'warnings.json'), silencesFile: createStateFile(dataDir, 'silences.json'), nflog: createJournalNotificationLog(dataDir), sms, ...(opts.now ? { clock: { now: opts.now } } : {}) },
+    ports: { store: createJournalAlertStore({ dataDir, logger }), deadLetters: createJournalDeadLetterSink({ dataDir }), warningsFile: createStateFile(dataDir, 'warnings.json'), silencesFile: createStateFile(dataDir, 'silences.json'), nflog: createJournalNotificationLog(dataDir), sms, ...(opts.now ? { clock: { now: opts.now } } : {}), ...(opts.series ? { series: opts.series } : {}) },
   });
   const { port } = await app.start();
   const auth = createAuth(TEST_SECRET);

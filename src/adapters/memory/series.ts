@@ -42,7 +42,7 @@ export function createMemorySeriesStore(opts: { pointsPerSeries?: number; maxSer
         bySite.get(siteId)?.delete(metric);
       }
     },
-    query({ siteId, metric, from = -Infinity, to = Infinity }) {
+    async query({ siteId, metric, from = -Infinity, to = Infinity }) {
       const metrics = [...(bySite.get(siteId) ?? [])].sort();
       if (metric === undefined) return { metrics, points: [] };
       const r = series.get(key(siteId, metric));
