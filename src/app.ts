@@ -6,7 +6,7 @@ import { AlertBook } from './alerts/book.ts';
 import { createAuth, type Principal } from './api/auth.ts';
 import { buildServer } from './api/server.ts';
 import type { ReferenceData } from './enrich/reference.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, registerSeriesStats } from './metrics.ts';
 import { WsHub } from './notify/ws-hub.ts';
 import { createPipeline, type Pipeline } from './pipeline.ts';
 import type { RuleEngine } from './rules/engine.ts';
@@ -71,6 +71,7 @@ export function createApp(o: AppOptions): App {
   const clock = ports.clock ?? systemClock;
   const series = ports.series ?? createMemorySeriesStore();
   const metrics = createMetrics();
+  if (series.stats) registerSeriesStats(metrics, () => series.stats!());
   const auth = createAuth(o.secret);
   const book = new AlertBook({ decorate: (a, at) => notifications.decorate(a, at) });
   const stepper = new Stepper(o.reference, o.rules, (siteId) => book.openAlerts().filter((a) => a.siteId === siteId), { lateness: config.rules.lateness });

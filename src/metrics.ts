@@ -19,6 +19,19 @@ export interface Metrics {
   textsPending: Gauge<never>;
 }
 
+/** registerSeriesStats exports a history store's counters as riskstream_history_points{state}. */
+export function registerSeriesStats(m: Metrics, stats: () => object): void {
+  new Gauge({
+    name: 'riskstream_history_points',
+    help: 'History store points by state (queued, inFlight, written, dropped, rejected, writeFailures)',
+    labelNames: ['state'],
+    registers: [m.registry],
+    collect() {
+      for (const [k, v] of Object.entries(stats())) if (typeof v === 'number') this.set({ state: k }, v);
+    },
+  });
+}
+
 /** createMetrics builds a fresh registry (one per app, so tests can run several apps). */
 export function createMetrics(): Metrics {
   const registry = new Registry();

@@ -158,4 +158,6 @@ export interface SeriesStore {
   size(): number;
   /** flush what is queued and release connections (app stop) */
   close?(): Promise<void>;
+  /** numeric counters for /metrics (e.g. queued, written, dropped), when the adapter keeps any */
+  stats?(): object;
 }

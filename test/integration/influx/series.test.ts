@@ -268,6 +268,9 @@ describe.runIf(HAVE_INFLUX)('influx series store (InfluxDB 1.x)', () => {
       expect(h.body.points.map((p: { value: number }) => p.value)).toEqual([0.3, 0.4]);
       expect(h.body.points[0].unit).toBe('%');
       expect(h.body.points[0].ts).toMatch(/\+08:00$/);
+      // the store's counters are on /metrics
+      const metricsText = await fetch(`${t.baseUrl}/metrics`).then((r) => r.text());
+      expect(metricsText).toMatch(/riskstream_history_points\{state="written"\} [3-9]/);
 
       // readings still queued when the app stops are written by stop()
       const late = [0.5, 0.6].map((value, i) => ({ type: 'mine.reading', siteId: 'cm-shm-01', sensorId: 'CH4-T1-1201', sensorType: 'CH4', location: 'coal_face', value, unit: '%', ts: now - 30_000 + i * 1000 }));
