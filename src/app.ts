@@ -239,14 +239,10 @@ export function createApp(o: AppOptions): App {
       snapshotTimer.unref();
       // Timers (absence, deadlines, windows) follow the wall clock too, so silence is caught when nothing arrives.
       await notifications.start();
-      let ticks = 0;
       tickTimer = setInterval(() => {
         pipeline
           .tick()
           .then(() => notifications.tick())
-          .then(() => {
-            if (++ticks % 60 === 0) notifications.sweep(clock.now());
-          })
           .catch((err: unknown) => logger.error({ err }, 'timer tick failed'));
       }, 1000);
       tickTimer.unref();

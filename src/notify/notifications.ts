@@ -67,7 +67,7 @@ export function createNotifications(d: NotificationsDeps) {
       for (const r of records) d.metrics?.textsFailed.inc({ kind: r.kind, retryable: String(retryable) });
     },
   });
-  let job: { stop(): void } | undefined;
+  const jobs: { stop(): void }[] = [];
 
   function loadSilences(): Silence[] {
     const out: Silence[] = [];
@@ -98,6 +98,12 @@ export function createNotifications(d: NotificationsDeps) {
     const verb = first.kind === 'resolved' ? '已解除' : first.kind === 'escalated' ? '超时未确认（已升级）' : '告警';
     const action = worst.actions[0] ? `。处置：${worst.actions[0]}` : '';
     return `【风险${verb}】${where} ${intents.length}条：${colours}；最高：${worst.title}${action}。请在指挥中心大屏确认。`;
+  }
+
+  function sweep(now: number): void {
+    if (silences.sweep(now, config.retention)) saveSilences();
+    const n = book.prune(now - config.retention);
+    if (n > 0) logger.info({ pruned: n }, 'resolved alerts past retention dropped');
   }
 
   /** reconcile marks and unmarks silenced open alerts on the screens (a silence started, ended or was deleted). */
@@ -170,7 +176,9 @@ export function createNotifications(d: NotificationsDeps) {
       d.gateway.onDeliveryReceipt?.((r) => void notifier.receipt(r).catch((err: unknown) => logger.warn({ err }, 'delivery receipt not recorded')));
       const n = notifier.recover(book.openAlerts());
       if (n > 0) logger.warn({ texts: n }, 'texts for open alerts were not confirmed sent before the restart; sending them now');
-      job = cron.schedule(config.notify.dutyReport, () => void dutyReport().catch((err: unknown) => logger.error({ err }, 'duty report failed')), { timezone: 'Asia/Shanghai' });
+      jobs.push(cron.schedule(config.notify.dutyReport, () => void dutyReport().catch((err: unknown) => logger.error({ err }, 'duty report failed')), { timezone: 'Asia/Shanghai' }));
+      // housekeeping: resolved alerts and ended silences past retention (silence marks follow every tick)
+      jobs.push(cron.schedule('*/10 * * * *', () => sweep(clock.now()), { timezone: 'Asia/Shanghai' }));
     },
     /** tick runs every second: silence marks, escalations, due texts, retention */
     async tick(): Promise<void> {
@@ -192,14 +200,11 @@ export function createNotifications(d: NotificationsDeps) {
       await reconcileSilences(clock.now());
       return s;
     },
-    sweep(now: number): void {
-      if (silences.sweep(now, config.retention)) saveSilences();
-      book.prune(now - config.retention);
-    },
+    sweep,
     records: (alertId: string) => notifier.records(alertId),
     dutyReport,
     async stop(): Promise<void> {
-      job?.stop();
+      for (const j of jobs) j.stop();
       await notifier.tick();
       await d.nflog.close();
       await d.gateway.close();

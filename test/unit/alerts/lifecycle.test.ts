@@ -91,3 +91,20 @@ describe('silences', () => {
     expect(() => s.add({ matchers: { siteId: 'x' }, endsAt: T0 - 1, comment: 'c' } as never, 'op', T0)).toThrow(/endsAt/);
   });
 });
+
+describe('retention', () => {
+  it('drops resolved alerts and ended silences past retention, keeps the rest', async () => {
+    const { AlertBook } = await import('../../../src/alerts/book.ts');
+    const book = new AlertBook();
+    const t = (action: 'fire' | 'resolve', key: string, at: number) => ({ action, ruleId: 'r', subjectKey: key, at, severity: 'red' as const, domain: 'mine' as const, title: 't', summary: 's', actions: [], labels: {}, evidence: { topic: 'x', ts: at } });
+    book.apply([t('fire', 'old', T0), t('resolve', 'old', T0 + 1000), t('fire', 'open', T0)]);
+    expect(book.prune(T0 + 500)).toBe(0); // ended after the cut: kept
+    expect(book.prune(T0 + 2000)).toBe(1);
+    expect(book.all().map((a) => a.state)).toEqual(['firing']);
+    const s = new Silences();
+    s.add({ matchers: { siteId: 'x' }, endsAt: T0 + 60_000, comment: 'c' }, 'op', T0);
+    expect(s.sweep(T0 + 120_000, 3_600_000)).toBe(false);
+    expect(s.sweep(T0 + 3_700_000, 3_600_000)).toBe(true);
+    expect(s.list()).toEqual([]);
+  });
+});
