@@ -248,6 +248,18 @@ export function compareTopic(spec: TopicSpec, actual: TopicActual): string[] {
   return problems;
 }
 
+/** withRetry retries a metadata call a few times: fresh topics take a moment to reach every broker. */
+async function withRetry<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (i >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, 300 * i));
+    }
+  }
+}
+
 /**
  * ensureTopics creates the missing topics (validateOnly false, waitForLeaders true), then reads
  * back every topic's partitions, replicas and the verified configs (describeConfigs) and
@@ -261,46 +273,61 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], lo
   const failed = new Map<string, string>();
   for (const spec of specs) {
     if (existing.has(spec.topic)) continue;
-    try {
-      const made = await admin.createTopics({
-        validateOnly: false,
-        waitForLeaders: true,
-        timeout,
-        topics: [
-          {
-            topic: spec.topic,
-            numPartitions: spec.partitions,
-            replicationFactor: spec.replication,
-            configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value })),
-          },
-        ],
-      });
-      // false: it already exists (created concurrently by another instance or job); verified below like any existing topic
-      if (made) {
-        created.add(spec.topic);
-        logger.info({ topic: spec.topic, partitions: spec.partitions, replication: spec.replication, configs: spec.configs }, 'topic created');
-      } else {
-        logger.info({ topic: spec.topic }, 'topic already exists');
+    // kafkajs's waitForLeaders can report UNKNOWN_TOPIC_OR_PARTITION ("does not host this
+    // topic-partition") while metadata propagates: the topic may exist anyway, so look, then retry.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const made = await admin.createTopics({
+          validateOnly: false,
+          waitForLeaders: true,
+          timeout,
+          topics: [
+            {
+              topic: spec.topic,
+              numPartitions: spec.partitions,
+              replicationFactor: spec.replication,
+              configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value })),
+            },
+          ],
+        });
+        // false: it already exists (created concurrently by another instance or job); verified below like any existing topic
+        if (made) {
+          created.add(spec.topic);
+          logger.info({ topic: spec.topic, partitions: spec.partitions, replication: spec.replication, configs: spec.configs }, 'topic created');
+        } else {
+          logger.info({ topic: spec.topic }, 'topic already exists');
+        }
+        break;
+      } catch (e) {
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+        if ((await admin.listTopics().catch(() => [] as string[])).includes(spec.topic)) {
+          created.add(spec.topic);
+          logger.info({ topic: spec.topic, note: errMessage(e) }, 'topic created (leaders were still being elected)');
+          break;
+        }
+        if (attempt < 3) continue;
+        failed.set(spec.topic, errMessage(e));
+        logger.warn({ topic: spec.topic, err: errMessage(e) }, 'topic creation failed');
+        break;
       }
-    } catch (e) {
-      failed.set(spec.topic, errMessage(e));
-      logger.warn({ topic: spec.topic, err: errMessage(e) }, 'topic creation failed');
     }
   }
 
   const present = specs.filter((s) => !failed.has(s.topic)).map((s) => s.topic);
   const actual = new Map<string, TopicActual>();
   if (present.length > 0) {
-    const md = await admin.fetchTopicMetadata({ topics: present });
+    const md = await withRetry(() => admin.fetchTopicMetadata({ topics: present }));
     for (const t of md.topics) {
       const replication = t.partitions.length === 0 ? 0 : Math.min(...t.partitions.map((p) => p.replicas.length));
       actual.set(t.name, { partitions: t.partitions.length, replication, configs: {} });
     }
     const names = [...new Set(specs.flatMap((s) => s.verify))];
-    const described = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: present.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: names })),
-    });
+    const described = await withRetry(() =>
+      admin.describeConfigs({
+        includeSynonyms: false,
+        resources: present.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: names })),
+      }),
+    );
     for (const r of described.resources) {
       const a = actual.get(r.resourceName);
       if (!a) continue;
