@@ -12,6 +12,12 @@ export interface EnrichResult {
   unknownSite: boolean;
 }
 
+/** EnrichFlags: what enrich reports besides the context (a caller-owned object, reused between events). */
+export interface EnrichFlags {
+  changes: WarningChange[];
+  unknownSite: boolean;
+}
+
 const NO_CHANGES: WarningChange[] = [];
 
 /**
@@ -19,9 +25,19 @@ const NO_CHANGES: WarningChange[] = [];
  * clock) and updates the context state: weather warnings, open hazards, permits and accidents.
  */
 export function enrich(ref: ReferenceData, context: ContextState | undefined, topic: string, event: Event, key?: string): EnrichResult {
+  const flags: EnrichFlags = { changes: NO_CHANGES, unknownSite: false };
+  const ctx = enrichInto(ref, context, topic, event, key, flags);
+  return { ctx, changes: flags.changes, unknownSite: flags.unknownSite };
+}
+
+/**
+ * enrichInto is enrich without the result object (the per-event path): the context is returned,
+ * the warning changes and the unknown-site flag are written to `flags`.
+ */
+export function enrichInto(ref: ReferenceData, context: ContextState | undefined, topic: string, event: Event, key: string | undefined, flags: EnrichFlags): EvalContext {
   const time = eventTime(event);
-  const ctx: EvalContext = { topic, event, time };
-  if (key !== undefined) ctx.key = key;
+  // every field present from the start: one object shape for all events
+  const ctx: EvalContext = { topic, key, event, time, site: undefined, town: undefined, townName: undefined, areaId: undefined, specialPeriod: undefined };
   let unknownSite = false;
   let changes = NO_CHANGES;
   if (event.type === 'weather.warning') {
@@ -34,19 +50,22 @@ export function enrich(ref: ReferenceData, context: ContextState | undefined, to
       ctx.townName = ref.townNames[site.town] ?? site.town;
     } else unknownSite = true;
     if (event.type === 'mine.reading' || event.type === 'mine.power') {
-      const areaId = event.areaId ?? (event.sensorId !== undefined ? areaOfSensor(site, event.sensorId) : undefined);
-      if (areaId !== undefined) ctx.areaId = areaId;
+      ctx.areaId = event.areaId ?? (event.sensorId !== undefined ? areaOfSensor(site, event.sensorId) : undefined);
     } else if (context && (event.type === 'enforcement.hazard' || event.type === 'enforcement.permit' || event.type === 'enforcement.accident')) {
       context.observeEnforcement(event, time);
     }
   }
-  for (const p of ref.calendar) {
+  const cal = ref.calendar;
+  for (let i = 0; i < cal.length; i++) {
+    const p = cal[i]!;
     if (time >= p.from && time < p.to && p.effects.includes('escalate')) {
       ctx.specialPeriod = p.name;
       break;
     }
   }
-  return { ctx, changes, unknownSite };
+  flags.changes = changes;
+  flags.unknownSite = unknownSite;
+  return ctx;
 }
 
 /** areaOfSensor: the area of a reference sensor (a plain loop: no closure per event). */

@@ -5,7 +5,7 @@ import type { Severity } from '../domain/severity.ts';
 import type { WarningChange } from '../enrich/context.ts';
 import type { EvalContext } from './context.ts';
 import type { EngineEnv, Evaluator } from './evaluator.ts';
-import { PRIMARY_FIELD, RuleIndex } from './index.ts';
+import { PRIMARY_FIELD, RuleIndex, SECONDARY_FIELD } from './index.ts';
 import { valuesOf } from './match.ts';
 import { ThresholdEvaluator } from './kinds/threshold.ts';
 import { RateEvaluator } from './kinds/rate.ts';
@@ -67,18 +67,38 @@ function entriesOf(ev: Evaluator): Entry[] {
       continue;
     }
     const pf = PRIMARY_FIELD[type as EventType];
-    let union: unknown[] | undefined = pf === undefined ? undefined : [];
-    for (const m of ms) {
-      const vs = pf === undefined ? undefined : valuesOf(m.where[pf]);
-      if (vs === undefined) {
-        union = undefined;
-        break;
-      }
-      for (const v of vs) if (!union!.includes(v)) union!.push(v);
+    const union = unionOf(ms, pf);
+    const where: Record<string, unknown> = {};
+    if (union !== undefined) {
+      where[pf!] = union;
+      // the secondary field narrows only within primary values: kept when every matcher names both
+      const sf = SECONDARY_FIELD[type as EventType];
+      const sub = unionOf(ms, sf);
+      if (sub !== undefined) where[sf!] = sub;
     }
-    out.push({ match: { type, where: union === undefined ? {} : { [pf!]: union } }, ev });
+    out.push({ match: { type, where }, ev });
   }
   return out;
+}
+
+/** impliedFields: the fields of a matcher's conditions that the rule index checks (primary, then secondary values). */
+function impliedFields(m: Matcher): string[] {
+  const pf = PRIMARY_FIELD[m.type as EventType];
+  if (pf === undefined || valuesOf(m.where[pf]) === undefined) return [];
+  const sf = SECONDARY_FIELD[m.type as EventType];
+  return sf !== undefined && valuesOf(m.where[sf]) !== undefined ? [pf, sf] : [pf];
+}
+
+/** unionOf: the values of `field` any of the matchers accepts, or undefined when one accepts any value. */
+function unionOf(ms: readonly Matcher[], field: string | undefined): unknown[] | undefined {
+  if (field === undefined) return undefined;
+  const union: unknown[] = [];
+  for (const m of ms) {
+    const vs = valuesOf(m.where[field]);
+    if (vs === undefined) return undefined;
+    for (const v of vs) if (!union.includes(v)) union.push(v);
+  }
+  return union;
 }
 
 /**
@@ -115,7 +135,10 @@ export class RuleEngine {
     this.withTimers = this.evaluators.filter((e) => e.advance !== undefined);
     this.withWarnings = this.evaluators.filter((e) => e.onWarnings !== undefined);
     const entries: Entry[] = [];
-    for (const ev of this.evaluators) entries.push(...entriesOf(ev));
+    for (const ev of this.evaluators) {
+      entries.push(...entriesOf(ev));
+      if (ev.narrow && ev.matchers.length === 1) ev.narrow(impliedFields(ev.matchers[0]!));
+    }
     this.index = new RuleIndex<Entry>(entries);
   }
 

@@ -29,6 +29,11 @@ export interface Evaluator {
   /** whether events later than the watermark still reach it (stateless rules) */
   readonly acceptsLate: boolean;
   evaluate(ctx: EvalContext, out: AlertTransition[]): void;
+  /**
+   * the rule engine only passes events whose `fields` already meet the single matcher's conditions
+   * on them (the rule index looked them up): the evaluator may leave those out of its own check
+   */
+  narrow?(fields: readonly string[]): void;
   /** fire timers due at or before `now` */
   advance?(now: number, out: AlertTransition[]): void;
   /** react to warnings coming into force, changing or ending */
@@ -87,6 +92,8 @@ export function subjectKeyOf(ruleId: string, fields: readonly string[], e: Recor
 const SLOTS = new Map<string, number>();
 const slotEvent: unknown[] = [];
 const slotPart: (string | undefined)[] = [];
+/** whether the slot's part holds a null field value (as "null"): rules that do not keep nulls see undefined */
+const slotNull: boolean[] = [];
 
 /**
  * SubjectKeys computes a rule's subject key in two parts: `part` (the field values, each after a
@@ -102,7 +109,9 @@ export class SubjectKeys {
     private readonly fields: readonly string[],
     private readonly nullOk = false,
   ) {
-    const sig = (nullOk ? '?' : '') + fields.join(SEP);
+    // one slot per field list, whether nulls are kept or not: the part is built keeping them, and
+    // a rule that does not keep them sees undefined when one was null
+    const sig = fields.join(SEP);
     let slot = SLOTS.get(sig);
     if (slot === undefined) SLOTS.set(sig, (slot = SLOTS.size));
     this.slot = slot;
@@ -111,19 +120,23 @@ export class SubjectKeys {
   /** part: the subject without the rule id, or undefined when a field is missing. */
   part(e: Record<string, unknown>): string | undefined {
     const slot = this.slot;
-    if (slotEvent[slot] === e) return slotPart[slot];
-    let key = '';
-    let missing = false;
-    for (let i = 0; i < this.fields.length; i++) {
-      const v = e[this.fields[i]!];
-      if (v === undefined || (v === null && !this.nullOk)) {
-        missing = true;
-        break;
+    if (slotEvent[slot] !== e) {
+      let key: string | undefined = '';
+      let hadNull = false;
+      for (let i = 0; i < this.fields.length; i++) {
+        const v = e[this.fields[i]!];
+        if (v === undefined) {
+          key = undefined;
+          break;
+        }
+        if (v === null) hadNull = true;
+        key += SEP + String(v);
       }
-      key += SEP + String(v);
+      slotEvent[slot] = e;
+      slotPart[slot] = key;
+      slotNull[slot] = hadNull;
     }
-    slotEvent[slot] = e;
-    return (slotPart[slot] = missing ? undefined : key);
+    return slotNull[slot] && !this.nullOk ? undefined : slotPart[slot];
   }
 
   /** full: the subject key of a part (as subjectKeyOf builds it). */

@@ -41,7 +41,11 @@ function numberOf(v: unknown): number {
 
 /** compileWhere combines all conditions of a rule's `where` into one predicate (fields absent → no match). */
 export function compileWhere(where: Record<string, FieldCondition>): Predicate {
-  const preds = Object.entries(where).map(([f, c]) => compileCondition(f, c));
+  // cheapest first (a number compared, a value compared, a set looked up): the conditions are
+  // pure, so their order changes only how soon a non-matching event is turned away
+  const conds = Object.entries(where).map(([f, c], i) => ({ f, c, i, cost: costOf(c) }));
+  conds.sort((a, b) => a.cost - b.cost || a.i - b.i);
+  const preds = conds.map(({ f, c }) => compileCondition(f, c));
   if (preds.length === 0) return () => true;
   if (preds.length === 1) return preds[0] as Predicate;
   // two or three conditions (most rules) without the loop over an array of closures
@@ -57,6 +61,21 @@ export function compileWhere(where: Record<string, FieldCondition>): Predicate {
     for (let i = 0; i < preds.length; i++) if (!(preds[i] as Predicate)(e)) return false;
     return true;
   };
+}
+
+/** costOf ranks a condition by the work of checking it: range 0, single value 1, set 2, `notIn` 3. */
+function costOf(cond: FieldCondition): number {
+  if (Array.isArray(cond)) return 2;
+  if (typeof cond === 'object' && cond !== null) return 'notIn' in cond ? 3 : 0;
+  return 1;
+}
+
+/** compileWhereExcept: compileWhere without the conditions on `fields` (ones the rule index has already checked). */
+export function compileWhereExcept(where: Record<string, FieldCondition>, fields: readonly string[]): Predicate {
+  if (fields.length === 0) return compileWhere(where);
+  const rest: Record<string, FieldCondition> = {};
+  for (const [f, c] of Object.entries(where)) if (!fields.includes(f)) rest[f] = c;
+  return compileWhere(rest);
 }
 
 /** valuesOf lists the scalar values a condition accepts, or undefined when it is a range. */

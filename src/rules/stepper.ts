@@ -1,7 +1,7 @@
 import type { Event } from '../contracts/events.ts';
 import type { AlertTransition } from '../domain/transition.ts';
-import { ContextState } from '../enrich/context.ts';
-import { enrich, keyOf } from '../enrich/enrich.ts';
+import { ContextState, type WarningChange } from '../enrich/context.ts';
+import { enrichInto, keyOf, type EnrichFlags } from '../enrich/enrich.ts';
 import type { ReferenceData } from '../enrich/reference.ts';
 import type { Rule } from '../contracts/rules.ts';
 import type { Severity } from '../domain/severity.ts';
@@ -17,6 +17,16 @@ export interface StepResult {
   unknownSite: boolean;
 }
 
+const NO_CHANGES: WarningChange[] = [];
+
+/** STEP_RESULTS: the four possible results, shared and frozen (no allocation per event); index late·2 + unknownSite. */
+const STEP_RESULTS: readonly StepResult[] = [
+  Object.freeze({ late: false, unknownSite: false }),
+  Object.freeze({ late: false, unknownSite: true }),
+  Object.freeze({ late: true, unknownSite: false }),
+  Object.freeze({ late: true, unknownSite: true }),
+];
+
 /**
  * Stepper runs enrich → evaluate for one event at a time and fires timers as the clock advances;
  * the live pipeline and the backtest share it, so both decide the same way.
@@ -24,6 +34,8 @@ export interface StepResult {
 export class Stepper {
   readonly context: ContextState;
   readonly engine: RuleEngine;
+  /** enrich's flags, reused for every event (no allocation per event) */
+  private readonly flags: EnrichFlags = { changes: NO_CHANGES, unknownSite: false };
 
   constructor(
     readonly reference: ReferenceData,
@@ -50,10 +62,13 @@ export class Stepper {
 
   /** event enriches and evaluates one event, appending transitions to `out`. */
   event(topic: string, event: Event, out: AlertTransition[]): StepResult {
-    const { ctx, changes, unknownSite } = enrich(this.reference, this.context, topic, event, keyOf(event));
+    const flags = this.flags;
+    const ctx = enrichInto(this.reference, this.context, topic, event, keyOf(event), flags);
     const late = this.engine.evaluate(ctx, out);
+    const { changes, unknownSite } = flags;
+    flags.changes = NO_CHANGES; // hold no warning change past the event
     if (changes.length > 0) this.engine.onWarnings(changes, ctx.time, out);
-    return { late, unknownSite };
+    return STEP_RESULTS[(late ? 2 : 0) + (unknownSite ? 1 : 0)]!;
   }
 
   /** tick moves the clock to `now`: warnings expire and due timers fire. */

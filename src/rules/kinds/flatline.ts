@@ -1,7 +1,7 @@
 import type { FlatlineRule, Matcher } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import type { EvalContext } from '../context.ts';
-import { compileWhere, type Predicate } from '../match.ts';
+import { compileWhere, compileWhereExcept, type Predicate } from '../match.ts';
 import { Emitter, infoOf, SubjectKeys, type EngineEnv, type Evaluator } from '../evaluator.ts';
 
 interface Anchor {
@@ -15,7 +15,7 @@ export class FlatlineEvaluator implements Evaluator {
   readonly matchers: readonly Matcher[];
   readonly acceptsLate = false;
   private readonly anchors = new Map<string, Anchor>();
-  private readonly where: Predicate;
+  private where: Predicate;
   private readonly emitter: Emitter;
   /** state is keyed by the subject part (rule id left out) */
   private readonly keys: SubjectKeys;
@@ -28,6 +28,10 @@ export class FlatlineEvaluator implements Evaluator {
     this.where = compileWhere(rule.match.where);
     this.emitter = new Emitter(rule, env);
     this.keys = new SubjectKeys(rule.id, rule.subject);
+  }
+
+  narrow(fields: readonly string[]): void {
+    this.where = compileWhereExcept(this.rule.match.where, fields);
   }
 
   evaluate(ctx: EvalContext, out: AlertTransition[]): void {

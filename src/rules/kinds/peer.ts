@@ -1,8 +1,8 @@
 import type { Matcher, PeerRule } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import type { EvalContext } from '../context.ts';
-import { compileWhere, type Predicate } from '../match.ts';
-import { Emitter, infoOf, SubjectKeys, subjectKeyOf, type EngineEnv, type Evaluator } from '../evaluator.ts';
+import { compileWhere, compileWhereExcept, type Predicate } from '../match.ts';
+import { Emitter, infoOf, SubjectKeys, type EngineEnv, type Evaluator } from '../evaluator.ts';
 
 interface Member {
   value: number;
@@ -10,17 +10,36 @@ interface Member {
   firing: boolean;
 }
 
+/** Group: the members of one group, by subject part and (in the same insertion order) as a list. */
+interface Group {
+  byKey: Map<string, Member>;
+  list: Member[];
+}
+
+/** Slot: where a subject's last reading went (its group-field values, group and member), so the next reading of the same group skips the group key. */
+interface Slot {
+  values: unknown[];
+  group: Group;
+  member: Member;
+}
+
 /** PeerEvaluator: a sensor far below the median of its fresh peers in the same group (suspected tampering). */
 export class PeerEvaluator implements Evaluator {
   readonly matchers: readonly Matcher[];
   readonly acceptsLate = false;
-  private readonly groups = new Map<string, Map<string, Member>>();
+  private readonly groups = new Map<string, Group>();
+  /** by subject part: the slot of its last reading */
+  private readonly slots = new Map<string, Slot>();
   /** subjects with an open alert recovered after a restart, before they report again */
   private readonly seeded = new Set<string>();
-  private readonly where: Predicate;
+  private where: Predicate;
   private readonly emitter: Emitter;
   /** members are keyed by the subject part (rule id left out) */
   private readonly keys: SubjectKeys;
+  /** the fresh peers' values of the current reading (reused; sorted in place) */
+  private readonly peers: number[] = [];
+  /** the group-field values of the current reading (reused) */
+  private readonly values: unknown[] = [];
 
   constructor(
     readonly rule: PeerRule,
@@ -32,25 +51,45 @@ export class PeerEvaluator implements Evaluator {
     this.keys = new SubjectKeys(rule.id, rule.subject);
   }
 
+  narrow(fields: readonly string[]): void {
+    this.where = compileWhereExcept(this.rule.match.where, fields);
+  }
+
   evaluate(ctx: EvalContext, out: AlertTransition[]): void {
     const e = ctx.event as unknown as Record<string, unknown>;
     const v = e.value;
     if (typeof v !== 'number' || !this.where(e)) return;
-    const gk = this.groupKey(e, ctx.areaId);
+    if (!this.groupValues(e, ctx.areaId)) return;
     const key = this.keys.part(e);
-    if (gk === undefined || key === undefined) return;
-    let g = this.groups.get(gk);
-    if (!g) this.groups.set(gk, (g = new Map()));
+    if (key === undefined) return;
+    const values = this.values;
+    let slot = this.slots.get(key);
+    if (slot === undefined || !sameValues(slot.values, values)) {
+      const gk = this.groupKey(values);
+      let g = this.groups.get(gk);
+      if (!g) this.groups.set(gk, (g = { byKey: new Map(), list: [] }));
+      let m = g.byKey.get(key);
+      if (!m) {
+        m = { value: v, ts: ctx.time, firing: this.seeded.delete(key) };
+        g.byKey.set(key, m);
+        g.list.push(m);
+      }
+      this.slots.set(key, (slot = { values: values.slice(), group: g, member: m }));
+    }
+    const m = slot.member;
     const t = ctx.time;
-    let m = g.get(key);
-    if (!m) g.set(key, (m = { value: v, ts: t, firing: this.seeded.delete(key) }));
     m.value = v;
     m.ts = t;
-    const peers: number[] = [];
-    for (const [k, p] of g) if (k !== key && t - p.ts <= this.rule.freshness) peers.push(p.value);
+    const list = slot.group.list;
+    const peers = this.peers;
+    peers.length = 0;
+    const freshness = this.rule.freshness;
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]!;
+      if (p !== m && t - p.ts <= freshness) insertSorted(peers, p.value);
+    }
     let median = Number.NaN;
     if (peers.length >= this.rule.minPeers) {
-      peers.sort((a, b) => a - b);
       const mid = peers.length >> 1;
       median = peers.length % 2 ? peers[mid]! : (peers[mid - 1]! + peers[mid]!) / 2;
     }
@@ -66,17 +105,24 @@ export class PeerEvaluator implements Evaluator {
     });
   }
 
-  /** groupKey: as subjectKeyOf over the group fields, the area falling back to the one enrich found (no copy of the event). */
-  private groupKey(e: Record<string, unknown>, areaId: string | undefined): string | undefined {
+  /** groupValues fills `values` with the group fields' values, the area falling back to the one enrich found; false when one is missing. */
+  private groupValues(e: Record<string, unknown>, areaId: string | undefined): boolean {
     const fields = this.rule.group;
-    if (!fields.includes('areaId')) return subjectKeyOf(this.rule.id, fields, e);
-    let key = this.rule.id;
+    const values = this.values;
+    values.length = fields.length;
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i]!;
       const v = f === 'areaId' ? (e.areaId ?? areaId) : e[f];
-      if (v === undefined || v === null) return undefined;
-      key += '\u001f' + String(v);
+      if (v === undefined || v === null) return false;
+      values[i] = v;
     }
+    return true;
+  }
+
+  /** groupKey: as subjectKeyOf over the group fields (the values from groupValues). */
+  private groupKey(values: readonly unknown[]): string {
+    let key = this.rule.id;
+    for (let i = 0; i < values.length; i++) key += '\u001f' + String(values[i]);
     return key;
   }
 
@@ -90,14 +136,32 @@ export class PeerEvaluator implements Evaluator {
     const subjectKey = this.keys.partOf(fullKey);
     this.seeded.delete(subjectKey);
     for (const g of this.groups.values()) {
-      const m = g.get(subjectKey);
+      const m = g.byKey.get(subjectKey);
       if (m) m.firing = false;
     }
   }
 
   size(): number {
     let n = this.seeded.size;
-    for (const g of this.groups.values()) n += g.size;
+    for (const g of this.groups.values()) n += g.byKey.size;
     return n;
   }
+}
+
+/** sameValues: whether two group-field value lists are equal, value by value. */
+function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** insertSorted inserts a number into an ascending array (groups are small: a few sensors). */
+function insertSorted(xs: number[], x: number): void {
+  let i = xs.length;
+  xs.push(x);
+  while (i > 0 && xs[i - 1]! > x) {
+    xs[i] = xs[i - 1]!;
+    i--;
+  }
+  xs[i] = x;
 }

@@ -2,7 +2,7 @@ import type { Matcher, RateRule } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import type { Severity } from '../../domain/severity.ts';
 import type { EvalContext } from '../context.ts';
-import { compileWhere, type Predicate } from '../match.ts';
+import { compileWhere, compileWhereExcept, type Predicate } from '../match.ts';
 import { Emitter, infoOf, SubjectKeys, type EngineEnv, type Evaluator } from '../evaluator.ts';
 
 const MAX_SAMPLES = 512;
@@ -18,7 +18,7 @@ export class RateEvaluator implements Evaluator {
   readonly matchers: readonly Matcher[];
   readonly acceptsLate = false;
   private readonly series = new Map<string, Series>();
-  private readonly where: Predicate;
+  private where: Predicate;
   private readonly emitter: Emitter;
   /** state is keyed by the subject part (rule id left out) */
   private readonly keys: SubjectKeys;
@@ -31,6 +31,10 @@ export class RateEvaluator implements Evaluator {
     this.where = compileWhere(rule.match.where);
     this.emitter = new Emitter(rule, env);
     this.keys = new SubjectKeys(rule.id, rule.subject);
+  }
+
+  narrow(fields: readonly string[]): void {
+    this.where = compileWhereExcept(this.rule.match.where, fields);
   }
 
   evaluate(ctx: EvalContext, out: AlertTransition[]): void {

@@ -2,7 +2,7 @@ import type { Matcher, ThresholdRule } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import { raiseSeverity, type Severity } from '../../domain/severity.ts';
 import type { EvalContext } from '../context.ts';
-import { compileWhere, type Predicate } from '../match.ts';
+import { compileWhere, compileWhereExcept, type Predicate } from '../match.ts';
 import { Emitter, infoOf, subjectKeyOf, type EngineEnv, type Evaluator } from '../evaluator.ts';
 
 /** ThresholdState: per subject, the active level (−1 none) and a pending candidate for `for`. */
@@ -18,7 +18,7 @@ export class ThresholdEvaluator implements Evaluator {
   readonly matchers: readonly Matcher[];
   readonly acceptsLate: boolean;
   readonly states = new Map<string, ThresholdState>();
-  private readonly where: Predicate;
+  private where: Predicate;
   private readonly emitter: Emitter;
   private readonly above: boolean;
 
@@ -61,6 +61,10 @@ export class ThresholdEvaluator implements Evaluator {
     const nominal = e[m.nominalField];
     if (typeof nominal !== 'number' || nominal <= 0) return undefined;
     return (Math.abs(v - nominal) / nominal) * 100;
+  }
+
+  narrow(fields: readonly string[]): void {
+    this.where = compileWhereExcept(this.rule.match.where, fields);
   }
 
   /** evaluate applies one event; pushes at most one transition into `out`. */
