@@ -1,8 +1,8 @@
-import type { FlatlineRule, Matcher } from '../../contracts/rules.ts';
+import type { FlatlineRule } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import type { EvalContext } from '../context.ts';
-import { compileWhere, compileWhereExcept, type Predicate } from '../match.ts';
-import { Emitter, infoOf, SubjectKeys, type EngineEnv, type Evaluator } from '../evaluator.ts';
+import { infoOf, type Evaluator } from '../evaluator.ts';
+import { SubjectRuleBase } from './subject-rule.ts';
 
 interface Anchor {
   value: number;
@@ -11,28 +11,9 @@ interface Anchor {
 }
 
 /** FlatlineEvaluator: a value that stays within ±epsilon of where it started for `duration` (frozen data). */
-export class FlatlineEvaluator implements Evaluator {
-  readonly matchers: readonly Matcher[];
+export class FlatlineEvaluator extends SubjectRuleBase<FlatlineRule> implements Evaluator {
   readonly acceptsLate = false;
   private readonly anchors = new Map<string, Anchor>();
-  private where: Predicate;
-  private readonly emitter: Emitter;
-  /** state is keyed by the subject part (rule id left out) */
-  private readonly keys: SubjectKeys;
-
-  constructor(
-    readonly rule: FlatlineRule,
-    env?: EngineEnv,
-  ) {
-    this.matchers = [rule.match];
-    this.where = compileWhere(rule.match.where);
-    this.emitter = new Emitter(rule, env);
-    this.keys = new SubjectKeys(rule.id, rule.subject);
-  }
-
-  narrow(fields: readonly string[]): void {
-    this.where = compileWhereExcept(this.rule.match.where, fields);
-  }
 
   evaluate(ctx: EvalContext, out: AlertTransition[]): void {
     const e = ctx.event as unknown as Record<string, unknown>;

@@ -1,8 +1,8 @@
-import type { Matcher, PeerRule } from '../../contracts/rules.ts';
+import type { PeerRule } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import type { EvalContext } from '../context.ts';
-import { compileWhere, compileWhereExcept, type Predicate } from '../match.ts';
-import { Emitter, infoOf, SubjectKeys, type EngineEnv, type Evaluator } from '../evaluator.ts';
+import { infoOf, type Evaluator } from '../evaluator.ts';
+import { SubjectRuleBase } from './subject-rule.ts';
 
 interface Member {
   value: number;
@@ -24,36 +24,17 @@ interface Slot {
 }
 
 /** PeerEvaluator: a sensor far below the median of its fresh peers in the same group (suspected tampering). */
-export class PeerEvaluator implements Evaluator {
-  readonly matchers: readonly Matcher[];
+export class PeerEvaluator extends SubjectRuleBase<PeerRule> implements Evaluator {
   readonly acceptsLate = false;
   private readonly groups = new Map<string, Group>();
   /** by subject part: the slot of its last reading */
   private readonly slots = new Map<string, Slot>();
   /** subjects with an open alert recovered after a restart, before they report again */
   private readonly seeded = new Set<string>();
-  private where: Predicate;
-  private readonly emitter: Emitter;
-  /** members are keyed by the subject part (rule id left out) */
-  private readonly keys: SubjectKeys;
   /** the fresh peers' values of the current reading (reused; sorted in place) */
   private readonly peers: number[] = [];
   /** the group-field values of the current reading (reused) */
   private readonly values: unknown[] = [];
-
-  constructor(
-    readonly rule: PeerRule,
-    env?: EngineEnv,
-  ) {
-    this.matchers = [rule.match];
-    this.where = compileWhere(rule.match.where);
-    this.emitter = new Emitter(rule, env);
-    this.keys = new SubjectKeys(rule.id, rule.subject);
-  }
-
-  narrow(fields: readonly string[]): void {
-    this.where = compileWhereExcept(this.rule.match.where, fields);
-  }
 
   evaluate(ctx: EvalContext, out: AlertTransition[]): void {
     const e = ctx.event as unknown as Record<string, unknown>;

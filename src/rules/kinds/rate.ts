@@ -1,9 +1,9 @@
-import type { Matcher, RateRule } from '../../contracts/rules.ts';
+import type { RateRule } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import type { Severity } from '../../domain/severity.ts';
 import type { EvalContext } from '../context.ts';
-import { compileWhere, compileWhereExcept, type Predicate } from '../match.ts';
-import { Emitter, infoOf, SubjectKeys, type EngineEnv, type Evaluator } from '../evaluator.ts';
+import { infoOf, type Evaluator } from '../evaluator.ts';
+import { SubjectRuleBase } from './subject-rule.ts';
 
 const MAX_SAMPLES = 512;
 
@@ -14,28 +14,9 @@ interface Series {
 }
 
 /** RateEvaluator: change of `value` between the oldest sample inside `window` and the newest. */
-export class RateEvaluator implements Evaluator {
-  readonly matchers: readonly Matcher[];
+export class RateEvaluator extends SubjectRuleBase<RateRule> implements Evaluator {
   readonly acceptsLate = false;
   private readonly series = new Map<string, Series>();
-  private where: Predicate;
-  private readonly emitter: Emitter;
-  /** state is keyed by the subject part (rule id left out) */
-  private readonly keys: SubjectKeys;
-
-  constructor(
-    readonly rule: RateRule,
-    env?: EngineEnv,
-  ) {
-    this.matchers = [rule.match];
-    this.where = compileWhere(rule.match.where);
-    this.emitter = new Emitter(rule, env);
-    this.keys = new SubjectKeys(rule.id, rule.subject);
-  }
-
-  narrow(fields: readonly string[]): void {
-    this.where = compileWhereExcept(this.rule.match.where, fields);
-  }
 
   evaluate(ctx: EvalContext, out: AlertTransition[]): void {
     const e = ctx.event as unknown as Record<string, unknown>;
