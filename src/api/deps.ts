@@ -1,4 +1,6 @@
 import type { FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { AppError } from '../errors.ts';
 import type { Alert } from '../contracts/alerts.ts';
 import type { AlertBook } from '../alerts/book.ts';
 import type { ReferenceData } from '../enrich/reference.ts';
@@ -36,4 +38,14 @@ export async function authenticate(deps: ApiDeps, req: FastifyRequest, role: Rol
   const p = await deps.auth.verify(bearerOf(req.headers.authorization, (req.query as Record<string, unknown> | undefined)?.token));
   requireRole(p, role);
   return p;
+}
+
+/** parseOr400 validates request input with a zod schema; failures are 400 BAD_REQUEST naming each path. */
+export function parseOr400<S extends z.ZodType>(schema: S, v: unknown): z.infer<S> {
+  const r = schema.safeParse(v);
+  if (!r.success) {
+    const details = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    throw new AppError('BAD_REQUEST', details.map((d) => `${d.path || '(body)'}: ${d.message}`).join('; '), { details });
+  }
+  return r.data;
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { formatTs } from '../domain/time.ts';
 import { AppError } from '../errors.ts';
 import { canSeeTown } from './auth.ts';
-import { authenticate, type ApiDeps } from './deps.ts';
+import { authenticate, parseOr400, type ApiDeps } from './deps.ts';
 
 const Query = z.object({
   siteId: z.string().min(1),
@@ -24,12 +24,7 @@ function instant(name: string, v: string | undefined): number | undefined {
 export function registerHistory(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/v1/history', async (req) => {
     const p = await authenticate(deps, req, 'viewer');
-    const r = Query.safeParse(req.query);
-    if (!r.success) {
-      const i = r.error.issues[0]!;
-      throw new AppError('BAD_REQUEST', `${i.path.join('.')}: ${i.message}`, { details: r.error.issues.map((x) => ({ path: x.path.join('.'), message: x.message })) });
-    }
-    const q = r.data;
+    const q = parseOr400(Query, req.query);
     const site = deps.reference().sites.get(q.siteId);
     if (site && !canSeeTown(p, site.town)) throw new AppError('FORBIDDEN', `site ${q.siteId} belongs to a town this token may not see`);
     if (!site && p.towns !== '*') throw new AppError('FORBIDDEN', `site ${q.siteId} is not in the reference data`);

@@ -6,7 +6,7 @@ import { severityRank } from '../domain/severity.ts';
 import { formatTs } from '../domain/time.ts';
 import { AppError } from '../errors.ts';
 import { bearerOf, canSeeTown, type Principal } from './auth.ts';
-import { authenticate, type ApiDeps } from './deps.ts';
+import { authenticate, parseOr400, type ApiDeps } from './deps.ts';
 
 const AlertQuery = z.object({
   // comma-separated states; an unknown one is a 400 like any other bad filter, not an empty list
@@ -18,15 +18,6 @@ const AlertQuery = z.object({
   token: z.string().optional(),
 });
 const NoteBody = z.object({ note: z.string().max(2000).optional() }).nullish();
-
-function parseOr400<S extends z.ZodType>(schema: S, v: unknown): z.infer<S> {
-  const r = schema.safeParse(v);
-  if (!r.success) {
-    const details = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    throw new AppError('BAD_REQUEST', details.map((d) => `${d.path || '(body)'}: ${d.message}`).join('; '), { details });
-  }
-  return r.data;
-}
 
 function visibleAlert(deps: ApiDeps, p: Principal, id: string): Alert {
   const rec = deps.book.get(id);

@@ -6,7 +6,7 @@ import { severityRank } from '../domain/severity.ts';
 import { formatTs } from '../domain/time.ts';
 import { AppError } from '../errors.ts';
 import { canSeeTown, type Principal } from './auth.ts';
-import { authenticate, type ApiDeps } from './deps.ts';
+import { authenticate, parseOr400, type ApiDeps } from './deps.ts';
 
 function siteView(s: Site) {
   return { id: s.id, name: s.name, kind: s.kind, town: s.town };
@@ -43,7 +43,7 @@ export function registerSituation(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get('/api/v1/briefing', async (req) => {
     const p = await authenticate(deps, req, 'viewer');
-    const q = z.object({ town: z.string().optional(), token: z.string().optional() }).parse(req.query);
+    const q = parseOr400(z.object({ town: z.string().optional(), token: z.string().optional() }), req.query);
     if (q.town && !canSeeTown(p, q.town)) throw new AppError('FORBIDDEN', `this token may not see town ${q.town}`);
     const ref = deps.reference();
     const towns = q.town ? [q.town] : Object.keys(ref.townNames).filter((t) => canSeeTown(p, t));
