@@ -16,25 +16,11 @@ import { createInfluxSeriesStore, type InfluxSeriesStore } from '../../../src/ad
 import { AppError } from '../../../src/errors.ts';
 import type { SeriesPoint } from '../../../src/ports/index.ts';
 import { startTestApp } from '../../helpers/app.ts';
+import { serviceAvailable } from '../../helpers/services.ts';
 
 const INFLUX = (process.env.RISKSTREAM_INFLUX ?? '').trim();
-const REQUIRE = process.env.RISKSTREAM_REQUIRE_SERVICES === '1';
-const HAVE_INFLUX = /^[^\s:]+:\d{1,5}$/.test(INFLUX);
+const HAVE_INFLUX = serviceAvailable('influx series', /^[^\s:]+:\d{1,5}$/.test(INFLUX), `RISKSTREAM_INFLUX is not host:port ("${INFLUX}"; start one with \`bash deploy/local/influxdb.sh start\` and export its INFLUX)`);
 const [HOST, PORT] = HAVE_INFLUX ? [INFLUX.split(':')[0]!, Number(INFLUX.split(':')[1])] : ['', 0];
-
-if (!HAVE_INFLUX && !REQUIRE) {
-  console.warn(
-    '[influx series] skipped: RISKSTREAM_INFLUX is not set (start one with `bash deploy/local/influxdb.sh start` and export its INFLUX=host:port as RISKSTREAM_INFLUX; set RISKSTREAM_REQUIRE_SERVICES=1 to make this a failure)',
-  );
-}
-
-if (!HAVE_INFLUX && REQUIRE) {
-  describe('influx series store (required)', () => {
-    it('is configured', () => {
-      throw new Error(`InfluxDB is required: set RISKSTREAM_INFLUX=host:port (e.g. from \`bash deploy/local/influxdb.sh start\`), got "${INFLUX}"`);
-    });
-  });
-}
 
 const silent = pino({ level: 'silent' });
 /** a logger that keeps its warn+ lines */

@@ -11,6 +11,7 @@
 // where it fails.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { serviceAvailable } from '../../helpers/services.ts';
 import {
   ConfigResourceTypes,
   Kafka,
@@ -27,22 +28,7 @@ const BROKERS = (process.env.RISKSTREAM_KAFKA_BROKERS ?? '')
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean);
-const REQUIRE = process.env.RISKSTREAM_REQUIRE_SERVICES === '1';
-const HAVE_KAFKA = BROKERS.length > 0;
-
-if (!HAVE_KAFKA && !REQUIRE) {
-  console.warn(
-    '[kafka broker] skipped: RISKSTREAM_KAFKA_BROKERS is not set (start one with `bash deploy/local/kafka.sh start` and export its BOOTSTRAP; set RISKSTREAM_REQUIRE_SERVICES=1 to make this a failure)',
-  );
-}
-
-if (!HAVE_KAFKA && REQUIRE) {
-  describe('kafka broker (required)', () => {
-    it('is configured', () => {
-      throw new Error('Kafka is required: set RISKSTREAM_KAFKA_BROKERS (e.g. from `bash deploy/local/kafka.sh start`)');
-    });
-  });
-}
+const HAVE_KAFKA = serviceAvailable('kafka broker', BROKERS.length > 0, 'RISKSTREAM_KAFKA_BROKERS is not set (start one with `bash deploy/local/kafka.sh start` and export its BOOTSTRAP)');
 
 const MESSAGES = 1000;
 const KEYS = 50;

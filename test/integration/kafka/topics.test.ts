@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { serviceAvailable } from '../../helpers/services.ts';
 import kafkajs, { type Admin } from 'kafkajs';
 import { TOPIC, TOPIC_SPECS, compareTopic, defaultReplication, minInsyncFor, topicNameProblem } from '../../../src/adapters/kafka/topics.ts';
 
@@ -22,25 +23,10 @@ const BROKERS = (process.env.RISKSTREAM_KAFKA_BROKERS ?? '')
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean);
-const REQUIRE = process.env.RISKSTREAM_REQUIRE_SERVICES === '1';
-const HAVE_KAFKA = BROKERS.length > 0;
+const HAVE_KAFKA = serviceAvailable('kafka topics', BROKERS.length > 0, 'RISKSTREAM_KAFKA_BROKERS is not set, so the broker cases are skipped (start one with `bash deploy/local/kafka.sh start` and export its BOOTSTRAP)');
 
 // each CLI run spawns node + tsx and talks to the broker
 vi.setConfig({ testTimeout: 120_000 });
-
-if (!HAVE_KAFKA && !REQUIRE) {
-  console.warn(
-    '[kafka topics] broker cases skipped: RISKSTREAM_KAFKA_BROKERS is not set (start one with `bash deploy/local/kafka.sh start` and export its BOOTSTRAP; set RISKSTREAM_REQUIRE_SERVICES=1 to make this a failure)',
-  );
-}
-
-if (!HAVE_KAFKA && REQUIRE) {
-  describe('kafka topics (required)', () => {
-    it('is configured', () => {
-      throw new Error('Kafka is required: set RISKSTREAM_KAFKA_BROKERS (e.g. from `bash deploy/local/kafka.sh start`)');
-    });
-  });
-}
 
 interface Run {
   code: number | null;
