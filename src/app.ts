@@ -6,12 +6,18 @@ import { AlertBook } from './alerts/book.ts';
 import { createAuth, type Principal } from './api/auth.ts';
 import { buildServer } from './api/server.ts';
 import type { ReferenceData } from './enrich/reference.ts';
-import { createMetrics, registerSeriesStats } from './metrics.ts';
+import { createMetrics, registerClusterStats, registerSeriesStats } from './metrics.ts';
 import { WsHub } from './notify/ws-hub.ts';
 import { createPipeline, type Pipeline } from './pipeline.ts';
 import type { RuleEngine } from './rules/engine.ts';
 import { Stepper } from './rules/stepper.ts';
 import { checkRulePack } from './rules/pack.ts';
+import type { AlertTransition } from './domain/transition.ts';
+import { fingerprintOf } from './domain/fingerprint.ts';
+import { formatTs } from './domain/time.ts';
+import { Command } from './contracts/commands.ts';
+import { AppError } from './errors.ts';
+import type { Cluster, ClusterHandlers, StoredAlertEvent } from './ports/index.ts';
 import { systemClock, type AlertStore, type Clock, type StateFile, type DeadLetterSink, type NotificationLog, type SeriesStore, type SmsGateway } from './ports/index.ts';
 import { createMemorySeriesStore } from './adapters/memory/series.ts';
 import { createNotifications, type Notifications } from './notify/notifications.ts';
@@ -34,6 +40,8 @@ export interface AppPorts {
   /** keeps the weather warnings in force across restarts */
   warningsFile?: StateFile;
   clock?: Clock;
+  /** Kafka mode: the consumer group, the shared alert log and the command topic */
+  cluster?: Cluster;
 }
 
 /** AppOptions: everything createApp needs, already loaded and validated. */
@@ -72,16 +80,145 @@ export function createApp(o: AppOptions): App {
   const series = ports.series ?? createMemorySeriesStore();
   const metrics = createMetrics();
   if (series.stats) registerSeriesStats(metrics, () => series.stats!());
+  if (ports.cluster) registerClusterStats(metrics, () => ports.cluster!.stats());
   const auth = createAuth(o.secret);
   const book = new AlertBook({ decorate: (a, at) => notifications.decorate(a, at) });
+  const cluster = ports.cluster;
+  // Kafka mode: `book` holds the alerts this instance owns (its partitions' sites) and decides their
+  // lifecycle; `view` is every alert of the shared log (seq = offset + 1), what screens and the API see.
+  const view = cluster ? new AlertBook() : book;
+  let owned = new Set<number>();
+  const ownerPartition = (siteId: string | undefined, fingerprint: string): number => cluster!.partitionOf(siteId ?? fingerprint);
+  const keep = (t: AlertTransition): boolean => owned.has(ownerPartition(t.siteId, fingerprintOf(t.subjectKey)));
   const stepper = new Stepper(o.reference, o.rules, (siteId) => book.openAlerts().filter((a) => a.siteId === siteId), { lateness: config.rules.lateness });
   const engine = stepper.engine;
   let ready = false;
 
   const ackAlert = async (id: string, p: Principal, note: string | undefined): Promise<Alert> => {
+    if (cluster) {
+      const at = formatTs(clock.now());
+      return viaCommand(id, { type: 'ack', alertId: id, by: p.sub, at, ...(note ? { note } : {}) }, (s) => s.event.kind === 'acknowledged' && s.event.alert.acks.some((a) => a.by === p.sub && a.at === at));
+    }
     const stored = book.acknowledge(id, p.sub, clock.now(), note);
     await pipeline.commit([stored]);
     return stored.event.alert;
+  };
+
+  const resolveAlert = async (id: string, p: Principal, note: string | undefined): Promise<Alert> => {
+    if (cluster) {
+      const at = formatTs(clock.now());
+      return viaCommand(id, { type: 'resolve', alertId: id, by: p.sub, at, ...(note ? { note } : {}) }, (s) => s.event.kind === 'resolved' && s.event.alert.labels.resolvedBy === p.sub);
+    }
+    const stored = book.resolveManually(id, p.sub, clock.now(), note);
+    // The condition may persist: forget rule state so the next reading raises a fresh alert.
+    engine.forget(stored.event.alert.ruleId, stored.subjectKey);
+    await pipeline.commit([stored]);
+    return stored.event.alert;
+  };
+
+  // ---- Kafka mode: operator commands go through risk.alerts.commands; the owner applies them
+  const viewWaiters = new Set<(s: StoredAlertEvent) => void>();
+  const COMMAND_WAIT_MS = 10_000;
+  /** viaCommand publishes a command and answers with the alert once the owner's change is back in the shared log (or as it is after 10 s). */
+  async function viaCommand(id: string, cmd: Command, done: (s: StoredAlertEvent) => boolean): Promise<Alert> {
+    const rec = view.get(id);
+    if (!rec) throw new AppError('NOT_FOUND', `alert ${id} not found`);
+    if (rec.alert.state === 'resolved') throw new AppError('CONFLICT', `alert ${id} is already resolved`);
+    let timer: NodeJS.Timeout | undefined;
+    let waiter: ((s: StoredAlertEvent) => void) | undefined;
+    const applied = new Promise<Alert | undefined>((resolve) => {
+      waiter = (s) => {
+        if (s.event.alert.id === id && done(s)) resolve(s.event.alert);
+      };
+      viewWaiters.add(waiter);
+      timer = setTimeout(() => resolve(undefined), COMMAND_WAIT_MS);
+    });
+    try {
+      await cluster!.publishCommand(id, cmd);
+      const a = await applied;
+      if (!a) logger.warn({ alertId: id, cmd: cmd.type }, 'command published but not yet applied by the alert owner (no owner right now?); it applies when one takes over');
+      return a ?? view.get(id)!.alert;
+    } finally {
+      clearTimeout(timer);
+      viewWaiters.delete(waiter!);
+    }
+  }
+
+  const pending = new Map<string, { cmd: Command; at: number }>();
+  const PENDING_MS = 5 * 60_000;
+  async function applyCommand(cmd: Command): Promise<void> {
+    if (cmd.type === 'silence') return notifications.putSilence(cmd.silence);
+    const rec = book.get(cmd.alertId);
+    if (!rec) {
+      // not ours, or not adopted yet (a rebalance in progress): keep it a while for the next owner
+      if (view.get(cmd.alertId)?.alert.state !== 'resolved') {
+        pending.set(cmd.alertId, { cmd, at: clock.now() });
+        for (const [k, v] of pending) if (clock.now() - v.at > PENDING_MS || pending.size > 10_000) pending.delete(k);
+      }
+      return;
+    }
+    if (rec.alert.state === 'resolved') return;
+    const at = Date.parse(cmd.at);
+    const stored = cmd.type === 'ack' ? book.acknowledge(cmd.alertId, cmd.by, at, cmd.note) : book.resolveManually(cmd.alertId, cmd.by, at, cmd.note);
+    if (cmd.type === 'resolve') engine.forget(stored.event.alert.ruleId, stored.subjectKey);
+    await pipeline.commit([stored]);
+  }
+
+  const clusterHandlers: ClusterHandlers = {
+    async events(topic, events, meta) {
+      await pipeline.process(topic, events, [], 'kafka', { emit: !meta.warmup });
+    },
+    alertEvent(s) {
+      view.replay(s);
+      hub.broadcast([s.event]);
+      for (const w of viewWaiters) w(s);
+    },
+    alertState(s) {
+      view.adopt({ subjectKey: s.subjectKey, alert: s.event.alert, history: [] });
+    },
+    async command(raw, live) {
+      const c = Command.safeParse(raw);
+      if (!c.success) {
+        logger.warn({ issues: c.error.issues.slice(0, 3) }, 'unreadable command skipped');
+        return;
+      }
+      // while catching up at start only silences matter: acks and resolves already reached the alert log
+      if (!live && c.data.type !== 'silence') return;
+      await applyCommand(c.data);
+    },
+    async assigned(partitions) {
+      if (!(await cluster!.catchUpAlertLog())) logger.warn('the alert log was not read to its end within 30 s; adopting open alerts from what was read');
+      const next = new Set(partitions);
+      let dropped = 0;
+      let adopted = 0;
+      for (const rec of book.openRecords()) {
+        if (!next.has(ownerPartition(rec.alert.siteId, rec.alert.fingerprint))) {
+          book.drop(rec.alert.id);
+          dropped++;
+        }
+      }
+      owned = next;
+      for (const rec of view.openRecords()) {
+        if (!next.has(ownerPartition(rec.alert.siteId, rec.alert.fingerprint))) continue;
+        if (book.adopt(rec)) {
+          adopted++;
+          engine.seed(rec.alert.ruleId, rec.subjectKey, rec.alert.severity);
+          const p = pending.get(rec.alert.id);
+          if (p) {
+            pending.delete(rec.alert.id);
+            await applyCommand(p.cmd);
+          }
+        }
+      }
+      logger.info({ partitions, adopted, dropped, open: book.openAlerts().length }, 'ownership changed');
+      updateOpenGauge();
+    },
+    warmedUp(partition) {
+      // the warm-up rebuilt windows from events; the alerts that are open decide the rule state
+      for (const rec of book.openRecords()) {
+        if (ownerPartition(rec.alert.siteId, rec.alert.fingerprint) === partition) engine.seed(rec.alert.ruleId, rec.subjectKey, rec.alert.severity);
+      }
+    },
   };
 
   const hub = new WsHub({
@@ -93,8 +230,8 @@ export function createApp(o: AppOptions): App {
     maxBufferedBytes: config.ws.maxBufferedBytes,
     replayBuffer: config.ws.replayBuffer,
     now: () => clock.now(),
-    openAlerts: () => book.openAlerts(),
-    lastSeq: () => book.lastSeq(),
+    openAlerts: () => view.openAlerts(),
+    lastSeq: () => view.lastSeq(),
     onAck: async (id, p, note) => void (await ackAlert(id, p, note)),
     demo: o.demo ?? false,
   });
@@ -107,7 +244,8 @@ export function createApp(o: AppOptions): App {
     store: ports.store,
     deadLetters: ports.deadLetters,
     deliver: (events) => {
-      hub.broadcast(events);
+      // Kafka mode: screens get alert events from the shared log (clusterHandlers.alertEvent)
+      if (!cluster) hub.broadcast(events);
       notifications.onEvents(events);
       updateOpenGauge();
     },
@@ -116,6 +254,7 @@ export function createApp(o: AppOptions): App {
     logger,
     ...(o.demo ? { extraLabels: { demo: 'true' } } : {}),
     afterBatch: () => persistContext(),
+    ...(cluster ? { keep } : {}),
     onFatal: (err) => {
       ready = false;
       o.onFatal?.(err);
@@ -134,6 +273,7 @@ export function createApp(o: AppOptions): App {
     ...(ports.silencesFile ? { silencesFile: ports.silencesFile } : {}),
     broadcast: (frame) => hub.broadcastFrame(frame),
     metrics,
+    ...(cluster ? { onSilence: (s) => cluster.publishCommand(s.id, { type: 'silence', silence: s }) } : {}),
   });
 
   function updateOpenGauge(): void {
@@ -146,7 +286,7 @@ export function createApp(o: AppOptions): App {
   const server = buildServer(
     {
       auth,
-      book,
+      book: view,
       reference: () => o.reference,
       engine: () => engine,
       context: () => stepper.context,
@@ -157,14 +297,17 @@ export function createApp(o: AppOptions): App {
       info: { version: o.version ?? '0.0.0', mode: config.mode, demo: o.demo ?? false },
       isReady: () => ready,
       ackAlert,
+      resolveAlert,
       notifications,
       series,
-      async resolveAlert(id, p, note) {
-        const stored = book.resolveManually(id, p.sub, clock.now(), note);
-        // The condition may persist: forget rule state so the next reading raises a fresh alert.
-        engine.forget(stored.event.alert.ruleId, stored.subjectKey);
-        await pipeline.commit([stored]);
-        return stored.event.alert;
+      async ingest(topic, events, rejections) {
+        if (!cluster) {
+          await pipeline.process(topic, events, rejections, 'http');
+          return;
+        }
+        // Kafka mode: rejections are dead-lettered here; accepted events go onto their topic for the partition's owner
+        await pipeline.process(topic, [], rejections, 'http');
+        if (events.length > 0) await cluster.sink.publish(topic, events);
       },
       reloadRules: () => reloadRules(),
     },
@@ -233,6 +376,8 @@ export function createApp(o: AppOptions): App {
       await server.listen({ host: config.http.host, port: config.http.port });
       const addr = server.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
+      // Kafka mode: catch up on the alert log, commands and weather, then join the group (readyz stays 503 until then)
+      if (cluster) await cluster.start(clusterHandlers);
       snapshotTimer = setInterval(() => {
         snapshot().catch((err: unknown) => logger.error({ err }, 'alert snapshot failed'));
       }, config.snapshotEvery);
@@ -247,13 +392,15 @@ export function createApp(o: AppOptions): App {
       }, 1000);
       tickTimer.unref();
       ready = true;
-      logger.info({ port, recoveredOpen: book.openAlerts().length, seq: book.lastSeq() }, 'riskstream ready');
+      logger.info({ port, mode: config.mode, open: view.openAlerts().length, seq: view.lastSeq() }, 'riskstream ready');
       const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
       return { url: `http://${host}:${port}`, port };
     },
     async stop() {
       // LIFO: stop taking work, close screens, then make state durable.
       ready = false;
+      // Kafka mode: stop fetching, finish the batch in hand, commit its offsets; the producer stays for what follows
+      await cluster?.stop();
       if (snapshotTimer) clearInterval(snapshotTimer);
       if (tickTimer) clearInterval(tickTimer);
       watcher?.close();

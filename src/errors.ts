@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   // storage
   'JOURNAL_CORRUPT',
   'IO_FAILED',
+  'UNAVAILABLE',
   // sms
   'SMS_FAILED',
 ] as const;

@@ -6,7 +6,9 @@ import type { ConfigInput } from './contracts/config.ts';
 import { BUNDLED, PROJECT_ROOT } from './config/paths.ts';
 import { loadConfig, resolveSecret } from './config/load.ts';
 import { loadReference } from './enrich/reference.ts';
-import { loadRulePack } from './rules/pack.ts';
+import { loadRulePack, longestWindow } from './rules/pack.ts';
+import { createKafkaCluster } from './adapters/kafka/cluster.ts';
+import { AppError } from './errors.ts';
 import { createJournalAlertStore } from './adapters/journal/alert-journal.ts';
 import { createJournalDeadLetterSink } from './adapters/journal/dead-letter.ts';
 import { createStateFile } from './adapters/journal/state-file.ts';
@@ -15,7 +17,6 @@ import { createSmsGateway } from './adapters/sms-gateway.ts';
 import { createInfluxSeriesStore } from './adapters/influx/series.ts';
 import { createAuth } from './api/auth.ts';
 import { startBundledDemo } from './jobs/demo.ts';
-import { AppError } from './errors.ts';
 
 /** StartFlags: `riskstream start` flags (CONTRACT.md §1). */
 export interface StartFlags {
@@ -28,6 +29,9 @@ export interface StartFlags {
   calendar?: string;
   roster?: string;
 }
+
+/** WARMUP_CAP_MS: the longest warm-up replay of a partition (24 h). */
+export const WARMUP_CAP_MS = 24 * 3_600_000;
 
 /** VERSION: the package version. */
 export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -54,9 +58,6 @@ export async function boot(flags: StartFlags, logger: Logger, env: NodeJS.Proces
   }
   if (flags.rules) flagLayer.rules = { dir: flags.rules };
   const { config } = loadConfig({ ...(flags.config ? { file: flags.config } : {}), env, flags: flagLayer });
-  if (config.mode !== 'embedded') {
-    throw new AppError('CONFIG_INVALID', `mode "${config.mode}" is not available in this build yet; use mode: embedded`, { details: [{ path: 'mode', message: 'only embedded is implemented' }] });
-  }
   const reference = loadReference({
     sites: config.reference.sites ?? BUNDLED.sites,
     roster: config.reference.roster ?? BUNDLED.roster,
@@ -65,6 +66,24 @@ export async function boot(flags: StartFlags, logger: Logger, env: NodeJS.Proces
   const rulesDir = config.rules.dir ?? BUNDLED.rules;
   const rules = loadRulePack(rulesDir);
   const secret = resolveSecret(config);
+  if (flags.demo && config.mode === 'kafka') {
+    throw new AppError('CONFIG_INVALID', 'the demo scenario runs in embedded mode only', { details: [{ path: 'mode', message: '--demo needs mode: embedded' }] });
+  }
+  const onFatal = () => {
+    // memory is ahead of what is durable: exit so a restart recovers from the journal / committed offsets
+    process.exitCode = 1;
+    setImmediate(() => process.exit(1));
+  };
+  const cluster =
+    config.mode === 'kafka'
+      ? createKafkaCluster({
+          ...config.kafka,
+          logger,
+          // replay this much before the committed offset of a newly assigned partition (capped: telemetry retention is 7 days)
+          warmupMs: Math.min(longestWindow(rules), WARMUP_CAP_MS),
+          onFatal,
+        })
+      : undefined;
   const app = createApp({
     config,
     secret,
@@ -74,15 +93,12 @@ export async function boot(flags: StartFlags, logger: Logger, env: NodeJS.Proces
     logger,
     demo: flags.demo ?? false,
     version: VERSION,
-    onFatal: () => {
-      // memory is ahead of the journal: exit so a restart recovers from what is durable
-      process.exitCode = 1;
-      setImmediate(() => process.exit(1));
-    },
+    onFatal,
     ports: {
-      store: createJournalAlertStore({ dataDir: config.dataDir, logger }),
-      deadLetters: createJournalDeadLetterSink({ dataDir: config.dataDir }),
-      warningsFile: createStateFile(config.dataDir, 'warnings.json'),
+      store: cluster ? cluster.store : createJournalAlertStore({ dataDir: config.dataDir, logger }),
+      deadLetters: cluster ? cluster.deadLetters : createJournalDeadLetterSink({ dataDir: config.dataDir }),
+      // Kafka mode rebuilds the warnings in force from the weather topics
+      ...(cluster ? { cluster } : { warningsFile: createStateFile(config.dataDir, 'warnings.json') }),
       silencesFile: createStateFile(config.dataDir, 'silences.json'),
       nflog: createJournalNotificationLog(config.dataDir),
       sms: createSmsGateway(config, logger),

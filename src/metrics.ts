@@ -32,6 +32,19 @@ export function registerSeriesStats(m: Metrics, stats: () => object): void {
   });
 }
 
+/** registerClusterStats exports Kafka mode's state as riskstream_kafka{stat} (assigned partitions, lag, rebalances, restarts, …). */
+export function registerClusterStats(m: Metrics, stats: () => Record<string, number>): void {
+  new Gauge({
+    name: 'riskstream_kafka',
+    help: 'Kafka mode: assignedPartitions, lag, rebalances, consumerRestarts, producerRestarts, sendRetries, warmupEvents, deadLetters, commits, alertLogPosition',
+    labelNames: ['stat'],
+    registers: [m.registry],
+    collect() {
+      for (const [k, v] of Object.entries(stats())) this.set({ stat: k }, v);
+    },
+  });
+}
+
 /** createMetrics builds a fresh registry (one per app, so tests can run several apps). */
 export function createMetrics(): Metrics {
   const registry = new Registry();

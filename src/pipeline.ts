@@ -29,13 +29,16 @@ export interface PipelineDeps {
   series?: SeriesStore;
   /** called after every batch and tick (e.g. to persist context that changed) */
   afterBatch?: () => void;
+  /** Kafka mode: only transitions about subjects this instance owns become alert events */
+  keep?: (t: AlertTransition) => boolean;
   /** called when alert events cannot be made durable: memory is then ahead of the journal, so the process must stop */
   onFatal?: (err: unknown) => void;
 }
 
 /** Pipeline: decode has happened; this runs enrich → evaluate → alerts → durable append → deliver. */
 export interface Pipeline {
-  process(topic: string, events: readonly Event[], rejections: readonly Rejection[], source: string): Promise<StoredAlertEvent[]>;
+  /** `emit: false` (a warm-up replay) updates rule state only: its transitions are dropped */
+  process(topic: string, events: readonly Event[], rejections: readonly Rejection[], source: string, opts?: { emit?: boolean }): Promise<StoredAlertEvent[]>;
   /** tick advances timers to the clock (live mode) and commits what they decide */
   tick(): Promise<StoredAlertEvent[]>;
   commit(stored: StoredAlertEvent[]): Promise<void>;
@@ -65,6 +68,10 @@ export function createPipeline(d: PipelineDeps): Pipeline {
     return d.live ? Math.max(wm, d.clock.now()) : wm;
   }
 
+  function owned(transitions: AlertTransition[]): AlertTransition[] {
+    return d.keep ? transitions.filter(d.keep) : transitions;
+  }
+
   return {
     commit,
     async tick() {
@@ -73,11 +80,11 @@ export function createPipeline(d: PipelineDeps): Pipeline {
       d.afterBatch?.();
       if (transitions.length === 0) return [];
       if (d.extraLabels) for (const t of transitions) Object.assign(t.labels, d.extraLabels);
-      const stored = d.book.apply(transitions);
+      const stored = d.book.apply(owned(transitions));
       await commit(stored);
       return stored;
     },
-    async process(topic, events, rejections, source) {
+    async process(topic, events, rejections, source, opts) {
       const started = performance.now();
       if (rejections.length > 0) {
         const failedAt = d.clock.now();
@@ -101,8 +108,9 @@ export function createPipeline(d: PipelineDeps): Pipeline {
       d.stepper.tick(timerNow(), transitions);
       d.afterBatch?.();
       d.metrics.eventsIn.inc({ topic }, events.length);
+      if (opts?.emit === false) return [];
       if (d.extraLabels) for (const t of transitions) Object.assign(t.labels, d.extraLabels);
-      const stored = d.book.apply(transitions);
+      const stored = d.book.apply(owned(transitions));
       await commit(stored);
       d.metrics.pipelineSeconds.observe((performance.now() - started) / 1000);
       return stored;

@@ -229,6 +229,31 @@ export class AlertBook {
     }
   }
 
+  /**
+   * adopt takes over an alert held elsewhere (Kafka mode: another instance's alert whose site's
+   * partition this instance now owns, or a state record read at start) without changing `seq`;
+   * an alert already held is left as it is.
+   */
+  adopt(rec: AlertRecord): boolean {
+    if (this.byId.has(rec.alert.id)) return false;
+    const copy: AlertRecord = { subjectKey: rec.subjectKey, alert: rec.alert, history: [...rec.history] };
+    this.byId.set(rec.alert.id, copy);
+    if (rec.alert.state === 'resolved') {
+      this.resolvedCount++;
+      this.trimResolved();
+    } else this.open.set(rec.alert.fingerprint, copy);
+    return true;
+  }
+
+  /** drop forgets an alert this instance no longer owns (its site's partition moved to another instance). */
+  drop(id: string): void {
+    const rec = this.byId.get(id);
+    if (!rec) return;
+    this.byId.delete(id);
+    if (this.open.get(rec.alert.fingerprint) === rec) this.open.delete(rec.alert.fingerprint);
+    else if (rec.alert.state === 'resolved') this.resolvedCount--;
+  }
+
   /** exportState returns what a snapshot holds, as a point-in-time copy. */
   exportState(): AlertStoreState {
     // Records are live (history grows in place) and the store serialises later: copy the histories.

@@ -50,6 +50,11 @@ export class Silences {
     return s;
   }
 
+  /** put stores a silence made or ended on another instance (Kafka mode); the same id replaces it. */
+  put(s: Silence): void {
+    this.byId.set(s.id, s);
+  }
+
   /** expire ends a silence now (DELETE), recording who. */
   expire(id: string, by: string, now: number): Silence {
     const s = this.byId.get(id);

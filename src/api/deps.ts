@@ -9,7 +9,8 @@ import type { ContextState } from '../enrich/context.ts';
 import type { Notifications } from '../notify/notifications.ts';
 import type { Pipeline } from '../pipeline.ts';
 import type { Metrics } from '../metrics.ts';
-import type { Clock, SeriesStore } from '../ports/index.ts';
+import type { Clock, Rejection, SeriesStore } from '../ports/index.ts';
+import type { Event } from '../contracts/events.ts';
 import type { ErrorDetail } from '../errors.ts';
 import { bearerOf, requireRole, type Auth, type Principal, type Role } from './auth.ts';
 
@@ -30,6 +31,8 @@ export interface ApiDeps {
   series?: SeriesStore;
   ackAlert(id: string, p: Principal, note: string | undefined): Promise<Alert>;
   resolveAlert(id: string, p: Principal, note: string | undefined): Promise<Alert>;
+  /** accepted events into the pipeline (embedded) or onto their Kafka topic; rejections to the dead-letter sink */
+  ingest(topic: string, events: readonly Event[], rejections: readonly Rejection[]): Promise<void>;
   reloadRules(): { ok: true; rules: number } | { ok: false; errors: ErrorDetail[] };
 }
 

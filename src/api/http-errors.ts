@@ -10,6 +10,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL: 500,
   IO_FAILED: 503,
+  UNAVAILABLE: 503,
 };
 
 /** statusOf maps an error code to its HTTP status (400 for input problems). */

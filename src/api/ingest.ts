@@ -31,7 +31,7 @@ export function registerIngest(app: FastifyInstance, deps: ApiDeps): void {
       if (events.length === 0 && rejections.length === 0) {
         rejections.push({ index: 0, code: 'INVALID_JSON', path: '', message: 'empty body: expected an event, an array of events or NDJSON', details: [], original: '' });
       }
-      await deps.pipeline.process(topic, events, rejections, 'http');
+      await deps.ingest(topic, events, rejections);
       const errors = rejections.map((r) => ({ index: r.index, code: r.code, path: r.path, message: r.message }));
       const tooLarge = events.length === 0 && rejections.length === 1 && rejections[0]!.code === 'PAYLOAD_TOO_LARGE';
       if (tooLarge) return reply.status(413).send({ error: { code: 'PAYLOAD_TOO_LARGE', message: rejections[0]!.message, details: errors } });

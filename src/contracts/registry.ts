@@ -5,6 +5,7 @@ import { WsClientFrame, WsServerFrame } from './ws.ts';
 import { CalendarFile, RosterFile, SitesFile } from './reference.ts';
 import { Config } from './config.ts';
 import { Rule } from './rules.ts';
+import { Command } from './commands.ts';
 
 /** CONTRACT_SCHEMAS: every external contract by file name (JSON Schema is generated from these). */
 export const CONTRACT_SCHEMAS: Record<string, z.ZodType> = {
@@ -19,4 +20,5 @@ export const CONTRACT_SCHEMAS: Record<string, z.ZodType> = {
   calendar: CalendarFile,
   config: Config,
   rule: Rule,
+  command: Command,
 };

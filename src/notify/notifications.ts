@@ -31,6 +31,8 @@ export interface NotificationsDeps {
   metrics?: Metrics;
   /** pushes the daily duty report to the screens */
   broadcast?: (frame: Record<string, unknown>) => void;
+  /** a silence was made or ended here (Kafka mode: tell the other instances) */
+  onSilence?: (s: Silence) => Promise<void>;
 }
 
 /**
@@ -191,14 +193,22 @@ export function createNotifications(d: NotificationsDeps) {
     async addSilence(input: SilenceInput, by: string): Promise<Silence> {
       const s = silences.add(input, by, clock.now());
       saveSilences();
+      await d.onSilence?.(s);
       await reconcileSilences(clock.now());
       return s;
     },
     async expireSilence(id: string, by: string): Promise<Silence> {
       const s = silences.expire(id, by, clock.now());
       saveSilences();
+      await d.onSilence?.(s);
       await reconcileSilences(clock.now());
       return s;
+    },
+    /** putSilence applies a silence made or ended on another instance */
+    async putSilence(s: Silence): Promise<void> {
+      silences.put(s);
+      saveSilences();
+      await reconcileSilences(clock.now());
     },
     sweep,
     records: (alertId: string) => notifier.records(alertId),

@@ -21,6 +21,10 @@ export interface DeadLetter extends Rejection {
   partition?: number;
   offset?: string;
   failedAt: number;
+  /** the original message bytes (Kafka source) */
+  raw?: Buffer;
+  /** the original message key (Kafka source) */
+  key?: string;
 }
 
 /** DeadLetterSink: where rejected input goes; nothing invalid is silently dropped. */
@@ -160,4 +164,54 @@ export interface SeriesStore {
   close?(): Promise<void>;
   /** numeric counters for /metrics (e.g. queued, written, dropped), when the adapter keeps any */
   stats?(): object;
+}
+
+/** PartitionMeta: where a batch came from. */
+export interface BatchMeta {
+  topic: string;
+  partition: number;
+  /** warm-up: events before the committed offset, replayed only to rebuild window state; emit nothing */
+  warmup: boolean;
+}
+
+/**
+ * ClusterHandlers: what the app does with what a cluster delivers. Calls for the keyed topics
+ * (`events` with a partition) come one at a time; their offsets are committed only after the
+ * returned promise resolves (effects durable).
+ */
+export interface ClusterHandlers {
+  /** decoded events (and rejections, already dead-lettered) of one batch */
+  events(topic: string, events: readonly Event[], meta: BatchMeta): Promise<void>;
+  /** one alert event of the shared alert log, in log order; `seq` = offset + 1 */
+  alertEvent(s: StoredAlertEvent): void;
+  /** the latest stored state of one alert (compacted state topic), read once at start before the alert log */
+  alertState(s: StoredAlertEvent): void;
+  /** an operator command made on any instance; `live` false while catching up at start */
+  command(c: unknown, live: boolean): Promise<void>;
+  /**
+   * the keyed partitions owned by this instance changed (a rebalance); resolves when the instance
+   * is ready to process them (its view of the alert log caught up, open alerts adopted)
+   */
+  assigned(partitions: readonly number[]): Promise<void>;
+  /** warm-up of a partition is over: later events are live */
+  warmedUp(partition: number): void;
+}
+
+/** Cluster: the distributed adapters (Kafka) and the consumer loops that drive the app. */
+export interface Cluster {
+  store: AlertStore;
+  deadLetters: DeadLetterSink;
+  /** publishes accepted events (HTTP ingest) onto the input topics */
+  sink: EventSink;
+  /** the keyed-topic partition of a key (same hash as producers: murmur2) */
+  partitionOf(key: string): number;
+  /** connects, catches up on the alert log, commands and weather, joins the group */
+  start(h: ClusterHandlers): Promise<void>;
+  publishCommand(key: string, c: object): Promise<void>;
+  /** waits until this instance has read the alert log up to its end as of now; false on timeout */
+  catchUpAlertLog(timeoutMs?: number): Promise<boolean>;
+  /** stop fetching, finish the batch in hand, commit, flush, disconnect */
+  stop(): Promise<void>;
+  /** numeric state for /metrics and /readyz (assigned partitions, lag, rebalances, watchdog restarts) */
+  stats(): Record<string, number>;
 }

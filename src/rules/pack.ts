@@ -62,3 +62,20 @@ export function loadRulePack(dir: string): Rule[] {
 export function formatRuleError(e: ErrorDetail): string {
   return `${e.file ?? '?'}: ${e.path}: ${e.message}`;
 }
+
+const WINDOW_KEYS = new Set(['window', 'for', 'period', 'duration']);
+
+/**
+ * longestWindow: the longest time span a rule looks back over (window, for, period, duration), in
+ * ms. Kafka mode replays this much of a newly assigned partition to rebuild window state.
+ */
+export function longestWindow(rules: readonly Rule[]): number {
+  let max = 0;
+  const walk = (v: unknown, key?: string): void => {
+    if (typeof v === 'number' && key && WINDOW_KEYS.has(key)) max = Math.max(max, v);
+    else if (Array.isArray(v)) for (const x of v) walk(x);
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
+  };
+  for (const r of rules) walk(r);
+  return max;
+}

@@ -1,0 +1,581 @@
+// Kafka mode (CONTRACT.md §5): the adapters behind AlertStore, DeadLetterSink and EventSink, and
+// the consumer loops that drive the app.
+//
+// - keyed topics (telemetry, enforcement): one consumer group, co-partitioned assignment,
+//   eachBatch with manual commits only after the batch's effects are durable (at-least-once),
+//   heartbeat() between chunks, isRunning()/isStale() checks, and a warm-up replay from
+//   (committed offset − longest window) that rebuilds window state and emits nothing;
+// - weather topics, the alert log, the commands topic: read in full by every instance (a group of
+//   its own that never commits, like a Kafka Streams global table), caught up before ready;
+// - the compacted alert state topic: read once at start;
+// - one idempotent producer (acks=all) for alerts, state, commands, the DLQ and HTTP ingest;
+//   a send is retried with backoff and the producer recreated when it keeps failing (kafkajs#979);
+// - watchdogs: a consumer that crashed without restarting, or that stopped fetching while it has
+//   partitions, is recreated; a send that cannot succeed for `sendDeadlineMs` is fatal.
+import { randomUUID } from 'node:crypto';
+import type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { AlertEvent, Alert } from '../../contracts/alerts.ts';
+import { AlertEvent as AlertEventSchema, Alert as AlertSchema } from '../../contracts/alerts.ts';
+import type { Event } from '../../contracts/events.ts';
+import { keyOf } from '../../enrich/enrich.ts';
+import { decodeBody } from '../../ingest/decode.ts';
+import { AppError } from '../../errors.ts';
+import type { AlertStore, BatchMeta, Cluster, ClusterHandlers, DeadLetter, DeadLetterSink, EventSink, StoredAlertEvent } from '../../ports/index.ts';
+import { coPartitionedAssigner, createKafkaClient, partitionOf } from './client.ts';
+import { TOPIC } from './topics.ts';
+
+/** KafkaClusterOptions: config (CONTRACT §7 `kafka`) plus the runtime knobs. */
+export interface KafkaClusterOptions {
+  brokers: readonly string[];
+  clientId: string;
+  groupId: string;
+  topicPrefix: string;
+  logger: Logger;
+  /** how far before the committed offset a newly assigned partition's warm-up starts (the longest rule window) */
+  warmupMs: number;
+  /** largest event message (bytes) */
+  maxMessageBytes?: number;
+  /** a send failing for this long is fatal (the process exits; a restart resumes from committed offsets) */
+  sendDeadlineMs?: number;
+  /** a consumer with partitions and no fetch for this long is recreated */
+  stallMs?: number;
+  /** called when the instance cannot go on (alert events cannot be written) */
+  onFatal: (err: unknown) => void;
+  now?: () => number;
+}
+
+const KEYED = [TOPIC.mineTelemetry, TOPIC.gridTelemetry, TOPIC.siteTelemetry, TOPIC.enforcementEvents] as const;
+const GLOBAL = [TOPIC.weatherWarnings, TOPIC.weatherNowcast] as const;
+const CHUNK = 1000;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const headerText = (h: IHeaders | undefined, name: string): string | undefined => {
+  const v = h?.[name];
+  if (v === undefined) return undefined;
+  const one = Array.isArray(v) ? v[0] : v;
+  return one === undefined ? undefined : Buffer.isBuffer(one) ? one.toString('utf8') : String(one);
+};
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** PartitionPlan: where a newly assigned topic-partition starts and where its warm-up ends. */
+interface PartitionPlan {
+  topic: string;
+  partition: number;
+  /** first offset to read */
+  seekTo: number;
+  /** offsets below this are warm-up (already processed before the rebalance or crash) */
+  until: number;
+  /** an explicit seek was issued: batches fetched before it took effect are ignored */
+  seeked: boolean;
+  started: boolean;
+  /** next offset to process; anything below was processed (or skipped) in this assignment */
+  next: number;
+  /** give up waiting for the seek to take effect after this time */
+  deadline: number;
+}
+
+/** FullReader: a topic read in full by this instance (own group, never committed), with catch-up tracking. */
+interface FullReader {
+  consumer: Consumer;
+  /** resolves once every partition reached the high watermark sampled at start */
+  caughtUp: Promise<void>;
+  /** resolves once the reader passed offset `hw` (exclusive) of partition 0 of `topic` */
+  reach(topic: string, hw: number): Promise<void>;
+  position(topic: string): number;
+}
+
+/** createKafkaCluster builds the Kafka adapters; nothing connects until `start`. */
+export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
+  const log = o.logger.child({ component: 'kafka' });
+  const now = o.now ?? Date.now;
+  const t = (base: string) => o.topicPrefix + base;
+  const keyedTopics = KEYED.map(t);
+  const globalTopics = GLOBAL.map(t);
+  const base = new Map<string, string>([...KEYED, ...GLOBAL].map((b) => [t(b), b]));
+  const kafka = createKafkaClient({ brokers: o.brokers, clientId: o.clientId, logger: o.logger });
+  const admin: Admin = kafka.admin();
+  const instance = `${o.clientId}-${randomUUID().slice(0, 8)}`;
+  const sendDeadlineMs = o.sendDeadlineMs ?? 120_000;
+  const stallMs = o.stallMs ?? 60_000;
+  const maxBytes = o.maxMessageBytes ?? 1024 * 1024;
+
+  let keyedPartitions = 0;
+  let producer: Producer | undefined;
+  let producerGen = 0;
+  let handlers: ClusterHandlers | undefined;
+  let group: Consumer | undefined;
+  let stopping = false;
+  let generation = 0;
+  let preparing: Promise<void> = Promise.resolve();
+  const plans = new Map<string, PartitionPlan>();
+  let owned: number[] = [];
+  const readers: FullReader[] = [];
+  let feed: FullReader | undefined;
+  let lastFetch = now();
+  let inBatch = false;
+  let watchdog: NodeJS.Timeout | undefined;
+  const lag = new Map<string, number>();
+  const stat = { rebalances: 0, consumerRestarts: 0, producerRestarts: 0, sendRetries: 0, warmupEvents: 0, deadLetters: 0, commits: 0 };
+
+  // ------------------------------------------------------------------ producer
+  async function newProducer(): Promise<Producer> {
+    const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 3000 } });
+    await p.connect();
+    return p;
+  }
+
+  /** send writes to several topics with acks=all; retried (recreating the producer) until `sendDeadlineMs`, then fatal. */
+  async function send(topicMessages: { topic: string; messages: Message[] }[]): Promise<void> {
+    const deadline = now() + sendDeadlineMs;
+    for (let attempt = 1; ; attempt++) {
+      const gen = producerGen;
+      try {
+        producer ??= await newProducer();
+        await producer.sendBatch({ topicMessages, acks: -1 });
+        return;
+      } catch (err) {
+        stat.sendRetries++;
+        if (now() >= deadline || stopping) {
+          log.fatal({ err: errText(err), attempts: attempt }, 'kafka send failed past its deadline');
+          throw err;
+        }
+        log.warn({ err: errText(err), attempt }, 'kafka send failed; retrying');
+        // a producer that keeps failing may never reconnect (kafkajs#979, #919): make a new one
+        if (attempt % 2 === 0 && gen === producerGen) {
+          producerGen++;
+          stat.producerRestarts++;
+          const old = producer;
+          producer = undefined;
+          await old?.disconnect().catch(() => undefined);
+        }
+        await sleep(Math.min(5000, 250 * 2 ** Math.min(attempt, 5)));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ full readers
+  async function highWatermarks(topic: string): Promise<Map<number, { low: number; high: number }>> {
+    const offs = await admin.fetchTopicOffsets(topic);
+    return new Map(offs.map((p) => [p.partition, { low: Number(p.low), high: Number(p.high) }]));
+  }
+
+  /**
+   * readFull reads `topics` from the beginning with a group of this instance alone, calling
+   * `onMessages` per batch in order; never commits.
+   */
+  async function readFull(name: string, topics: string[], onMessages: (topic: string, partition: number, msgs: KafkaMessage[], hw: number) => Promise<void> | void): Promise<FullReader> {
+    const pos = new Map<string, number>();
+    const target = new Map<string, number>();
+    for (const topic of topics) {
+      for (const [p, w] of await highWatermarks(topic)) {
+        pos.set(`${topic}:${p}`, w.low);
+        target.set(`${topic}:${p}`, w.high);
+      }
+    }
+    const waiters: { topic: string; hw: number; resolve: () => void }[] = [];
+    let done!: () => void;
+    const caughtUp = new Promise<void>((r) => (done = r));
+    const check = () => {
+      if ([...target].every(([k, hw]) => (pos.get(k) ?? 0) >= hw)) done();
+      for (let i = waiters.length - 1; i >= 0; i--) {
+        const w = waiters[i]!;
+        if ((pos.get(`${w.topic}:0`) ?? 0) >= w.hw) {
+          waiters.splice(i, 1);
+          w.resolve();
+        }
+      }
+    };
+    const consumer = kafka.consumer({ groupId: `${o.groupId}.${name}.${instance}`, maxWaitTimeInMs: 50, minBytes: 1, sessionTimeout: 30_000, retry: { retries: 12, initialRetryTime: 200, maxRetryTime: 5000 } });
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: true });
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart && !stopping) {
+        log.error({ reader: name, err: errText(e.payload.error) }, 'reader crashed and will not restart; exiting');
+        o.onFatal(e.payload.error);
+      }
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch }) => {
+        if (batch.messages.length > 0) await onMessages(batch.topic, batch.partition, batch.messages, Number(batch.highWatermark));
+        const k = `${batch.topic}:${batch.partition}`;
+        const last = batch.messages.at(-1);
+        if (last) pos.set(k, Math.max(pos.get(k) ?? 0, Number(last.offset) + 1));
+        check();
+      },
+    });
+    check();
+    return {
+      consumer,
+      caughtUp,
+      position: (topic) => pos.get(`${topic}:0`) ?? 0,
+      reach(topic, hw) {
+        if ((pos.get(`${topic}:0`) ?? 0) >= hw) return Promise.resolve();
+        return new Promise((resolve) => waiters.push({ topic, hw, resolve }));
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------ decode
+  function decodeMessages(topic: string, partition: number, msgs: readonly KafkaMessage[]): { events: Event[]; dead: DeadLetter[] } {
+    const events: Event[] = [];
+    const dead: DeadLetter[] = [];
+    const contract = base.get(topic)!;
+    for (const m of msgs) {
+      const value = m.value ?? Buffer.alloc(0);
+      const d = decodeBody(contract, value, headerText(m.headers, 'content-type'), { maxBytes });
+      for (const e of d.events) events.push(e);
+      for (const r of d.rejections) {
+        dead.push({
+          ...r,
+          source: `kafka:${topic}`,
+          partition,
+          offset: m.offset,
+          failedAt: now(),
+          // the whole message when nothing of it was accepted, else the refused item
+          raw: d.events.length === 0 ? value : Buffer.from(r.original),
+          ...(m.key ? { key: m.key.toString('utf8') } : {}),
+        });
+      }
+    }
+    return { events, dead };
+  }
+
+  // ------------------------------------------------------------------ the consumer group
+  async function prepare(gen: number, assignment: Record<string, number[]>): Promise<void> {
+    stat.rebalances++;
+    const mine = new Set<number>();
+    for (const topic of keyedTopics) for (const p of assignment[topic] ?? []) mine.add(p);
+    owned = [...mine].sort((a, b) => a - b);
+    log.info({ partitions: owned, generation: gen }, 'partitions assigned');
+    plans.clear();
+    await handlers!.assigned(owned);
+    if (owned.length === 0) return;
+    const committed = new Map<string, number>();
+    for (const t of await admin.fetchOffsets({ groupId: o.groupId, topics: keyedTopics })) {
+      for (const p of t.partitions) committed.set(`${t.topic}:${p.partition}`, Number(p.offset));
+    }
+    for (const topic of keyedTopics) {
+      const parts = assignment[topic] ?? [];
+      if (parts.length === 0) continue;
+      const hws = await highWatermarks(topic);
+      const byTs = new Map<number, number>();
+      if (o.warmupMs > 0) for (const e of await admin.fetchTopicOffsetsByTimestamp(topic, now() - o.warmupMs)) byTs.set(e.partition, Number(e.offset));
+      for (const p of parts) {
+        const c = committed.get(`${topic}:${p}`) ?? -1;
+        const hw = hws.get(p) ?? { low: 0, high: 0 };
+        // a new group starts at the end as of now (not "latest" whenever the first fetch happens)
+        const until = c >= 0 ? c : hw.high;
+        const fromTs = byTs.get(p);
+        const seekTo = Math.max(hw.low, Math.min(until, fromTs === undefined || fromTs < 0 ? until : fromTs));
+        const seeked = seekTo !== c;
+        if (seeked) group!.seek({ topic, partition: p, offset: String(seekTo) });
+        plans.set(`${topic}:${p}`, { topic, partition: p, seekTo, until, seeked, started: false, next: seekTo, deadline: now() + 15_000 });
+      }
+    }
+    const warming = [...plans.values()].filter((pl) => pl.seekTo < pl.until);
+    if (warming.length > 0) log.info({ partitions: warming.map((pl) => `${pl.topic}:${pl.partition} ${pl.seekTo}..${pl.until}`) }, 'warm-up replay');
+    for (const p of owned) maybeWarm(p);
+  }
+
+  /** maybeWarm tells the app when every topic of partition p has passed its warm-up. */
+  const warmed = new Set<string>();
+  function maybeWarm(p: number): void {
+    const key = `${generation}:${p}`;
+    if (warmed.has(key)) return;
+    const pending = [...plans.values()].some((pl) => pl.partition === p && pl.next < pl.until);
+    if (!pending) {
+      warmed.add(key);
+      handlers!.warmedUp(p);
+    }
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    inBatch = true;
+    try {
+      const gen = generation;
+      // the app adopts the partitions' open alerts before any of their events are processed
+      while (true) {
+        const r = await Promise.race([preparing.then(() => true), sleep(2000).then(() => false)]);
+        if (r) break;
+        await heartbeat();
+      }
+      if (gen !== generation || !isRunning() || isStale()) return;
+      const plan = plans.get(`${batch.topic}:${batch.partition}`);
+      if (!plan || batch.messages.length === 0) return;
+      lag.set(`${batch.topic}:${batch.partition}`, Number(batch.offsetLagLow()));
+      if (!plan.started) {
+        const first = Number(batch.messages[0]!.offset);
+        const warm = plan.seekTo < plan.until;
+        // a batch fetched before our seek took effect starts elsewhere: ignore it (not resolved, so not skipped)
+        const expected = warm ? first < plan.until : first <= plan.until || !plan.seeked;
+        if (!expected && now() < plan.deadline) return;
+        if (!expected) log.warn({ topic: batch.topic, partition: batch.partition, first, plan }, 'seek did not take effect in time; continuing from where the consumer is');
+        plan.started = true;
+      }
+      const msgs = batch.messages.filter((m) => Number(m.offset) >= plan.next);
+      for (let i = 0; i < msgs.length; i += CHUNK) {
+        if (!isRunning() || isStale()) return;
+        const chunk = msgs.slice(i, i + CHUNK);
+        const warmPart = chunk.filter((m) => Number(m.offset) < plan.until);
+        const livePart = warmPart.length === chunk.length ? [] : chunk.slice(warmPart.length);
+        if (warmPart.length > 0) {
+          const { events } = decodeMessages(batch.topic, batch.partition, warmPart);
+          stat.warmupEvents += events.length;
+          if (events.length > 0) await handlers!.events(base.get(batch.topic)!, events, meta(batch.topic, batch.partition, true));
+          const last = warmPart.at(-1)!.offset;
+          plan.next = Number(last) + 1;
+          resolveOffset(last);
+          if (plan.next >= plan.until) maybeWarm(batch.partition);
+        }
+        if (livePart.length > 0) {
+          const { events, dead } = decodeMessages(batch.topic, batch.partition, livePart);
+          if (dead.length > 0) await deadLetters.write(dead);
+          if (events.length > 0) await handlers!.events(base.get(batch.topic)!, events, meta(batch.topic, batch.partition, false));
+          const last = livePart.at(-1)!.offset;
+          plan.next = Number(last) + 1;
+          resolveOffset(last);
+          // effects are durable (alert events acknowledged by the brokers): now the offset may move
+          if (!isStale()) {
+            await group!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(plan.next) }]);
+            stat.commits++;
+          }
+          maybeWarm(batch.partition);
+        }
+        await heartbeat();
+      }
+    } finally {
+      inBatch = false;
+      lastFetch = now();
+    }
+  }
+
+  const meta = (topic: string, partition: number, warmup: boolean): BatchMeta => ({ topic: base.get(topic)!, partition, warmup });
+
+  async function startGroup(): Promise<void> {
+    const consumer = kafka.consumer({
+      groupId: o.groupId,
+      partitionAssigners: [coPartitionedAssigner],
+      sessionTimeout: 30_000,
+      rebalanceTimeout: 60_000,
+      heartbeatInterval: 3000,
+      maxWaitTimeInMs: 50,
+      minBytes: 1,
+      retry: { retries: 12, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
+    group = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      generation++;
+      const gen = generation;
+      preparing = prepare(gen, e.payload.memberAssignment).catch((err: unknown) => {
+        log.error({ err: errText(err) }, 'preparing the assigned partitions failed; rejoining');
+        // a rebalance makes kafkajs rejoin: a fresh GROUP_JOIN prepares again
+        void restartGroup('prepare failed');
+      });
+    });
+    consumer.on(consumer.events.FETCH, () => (lastFetch = now()));
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (stopping || e.payload.restart) return;
+      log.error({ err: errText(e.payload.error) }, 'consumer crashed and will not restart by itself; recreating it');
+      void restartGroup('crash');
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: keyedTopics, fromBeginning: false });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+  }
+
+  let restarting = false;
+  async function restartGroup(why: string): Promise<void> {
+    if (restarting || stopping) return;
+    restarting = true;
+    stat.consumerRestarts++;
+    log.warn({ why }, 'recreating the consumer');
+    try {
+      await group?.disconnect().catch(() => undefined);
+      for (let attempt = 1; !stopping; attempt++) {
+        try {
+          await startGroup();
+          break;
+        } catch (err) {
+          log.warn({ err: errText(err), attempt }, 'consumer could not start; retrying');
+          await sleep(Math.min(5000, 500 * attempt));
+        }
+      }
+    } finally {
+      lastFetch = now();
+      restarting = false;
+    }
+  }
+
+  // ------------------------------------------------------------------ ports
+  const deadLetters: DeadLetterSink = {
+    async write(items) {
+      if (items.length === 0) return;
+      stat.deadLetters += items.length;
+      await send([
+        {
+          topic: t(TOPIC.dlq),
+          messages: items.map((d) => ({
+            key: d.key ?? null,
+            value: d.raw ?? Buffer.from(d.original),
+            headers: {
+              'x-source-topic': d.source.startsWith('kafka:') ? d.source.slice(6) : d.source,
+              ...(d.partition !== undefined ? { 'x-source-partition': String(d.partition) } : {}),
+              ...(d.offset !== undefined ? { 'x-source-offset': d.offset } : {}),
+              'x-error-code': d.code,
+              'x-error-message': d.message,
+              ...(d.path ? { 'x-error-path': d.path } : {}),
+              'x-failed-at': new Date(d.failedAt).toISOString(),
+            },
+          })),
+        },
+      ]);
+    },
+    async close() {},
+  };
+
+  const store: AlertStore = {
+    async load() {
+      // the owner's book starts empty: open alerts are adopted from the shared view per partition
+      return { snapshot: { seq: 0, records: [] }, tail: [] };
+    },
+    async append(events) {
+      if (events.length === 0) return;
+      const headers = (s: StoredAlertEvent) => ({ 'x-subject-key': s.subjectKey, 'x-kind': s.event.kind, 'x-instance': instance });
+      try {
+        await send([
+          { topic: t(TOPIC.alerts), messages: events.map((s) => ({ key: s.event.alert.fingerprint, value: JSON.stringify(s.event), headers: headers(s) })) },
+          { topic: t(TOPIC.alertsState), messages: events.map((s) => ({ key: s.event.alert.fingerprint, value: JSON.stringify(s.event.alert), headers: headers(s) })) },
+        ]);
+      } catch (err) {
+        throw new AppError('UNAVAILABLE', `alert events could not be written to Kafka: ${errText(err)}`, { retryable: true });
+      }
+    },
+    async snapshot() {},
+    async close() {
+      await producer?.disconnect().catch(() => undefined);
+      producer = undefined;
+    },
+  };
+
+  const sink: EventSink = {
+    async publish(contractTopic, events) {
+      await send([{ topic: t(contractTopic), messages: events.map((e) => ({ key: keyOf(e) ?? null, value: JSON.stringify(e) })) }]);
+    },
+  };
+
+  async function readState(h: ClusterHandlers): Promise<number> {
+    let n = 0;
+    const reader = await readFull('state', [t(TOPIC.alertsState)], (_topic, _p, msgs) => {
+      for (const m of msgs) {
+        if (!m.value) continue; // a tombstone
+        const a = AlertSchema.safeParse(safeJson(m.value));
+        const subjectKey = headerText(m.headers, 'x-subject-key');
+        if (!a.success || !subjectKey) {
+          log.warn({ offset: m.offset }, 'unreadable alert state record skipped');
+          continue;
+        }
+        n++;
+        const kind = (headerText(m.headers, 'x-kind') ?? 'updated') as AlertEvent['kind'];
+        h.alertState({ subjectKey, event: { seq: 0, kind, at: a.data.updatedAt, alert: a.data as Alert } });
+      }
+    });
+    await reader.caughtUp;
+    await reader.consumer.disconnect();
+    return n;
+  }
+
+  return {
+    store,
+    deadLetters,
+    sink,
+    partitionOf: (key) => partitionOf(key, keyedPartitions || 1),
+    async start(h) {
+      handlers = h;
+      await admin.connect();
+      const md = await admin.fetchTopicMetadata({ topics: [] }).catch(() => ({ topics: [] as { name: string; partitions: unknown[] }[] }));
+      const have = new Map(md.topics.map((x) => [x.name, x.partitions.length]));
+      const needed = [...keyedTopics, ...globalTopics, t(TOPIC.alerts), t(TOPIC.alertsState), t(TOPIC.alertsCommands), t(TOPIC.dlq)];
+      const missing = needed.filter((n) => !have.has(n));
+      if (missing.length > 0) {
+        throw new AppError('CONFIG_INVALID', `Kafka topics missing: ${missing.join(', ')}; create them with \`riskstream topics create\``, {
+          details: missing.map((m) => ({ path: 'kafka.topicPrefix', message: `topic ${m} does not exist` })),
+        });
+      }
+      const counts = new Set(keyedTopics.map((k) => have.get(k)));
+      if (counts.size !== 1) {
+        throw new AppError('CONFIG_INVALID', `the keyed topics must have the same partition count (co-partitioned by siteId): ${keyedTopics.map((k) => `${k}=${have.get(k)}`).join(', ')}`);
+      }
+      keyedPartitions = [...counts][0]!;
+      producer = await newProducer();
+      const restored = await readState(h);
+      // the alert log and the commands, then the weather tables; ready only once caught up on all
+      let catching = true;
+      feed = await readFull('feed', [t(TOPIC.alerts), t(TOPIC.alertsCommands)], async (topic, _p, msgs) => {
+        for (const m of msgs) {
+          if (topic === t(TOPIC.alerts)) {
+            const ev = AlertEventSchema.safeParse(safeJson(m.value));
+            const subjectKey = headerText(m.headers, 'x-subject-key') ?? '';
+            if (!ev.success) {
+              log.warn({ offset: m.offset }, 'unreadable alert event skipped');
+              continue;
+            }
+            h.alertEvent({ subjectKey, event: { ...(ev.data as AlertEvent), seq: Number(m.offset) + 1 } });
+          } else {
+            await h.command(safeJson(m.value), !catching);
+          }
+        }
+      });
+      readers.push(feed);
+      const weather = await readFull('global', globalTopics, async (topic, partition, msgs) => {
+        const { events, dead } = decodeMessages(topic, partition, msgs);
+        // every instance reads the weather topics: the owner of partition 0 dead-letters their bad messages
+        if (dead.length > 0 && owned.includes(0)) await deadLetters.write(dead);
+        else if (dead.length > 0) log.warn({ topic, rejected: dead.length }, 'weather messages rejected (dead-lettered by the owner of partition 0)');
+        if (events.length > 0) await h.events(base.get(topic)!, events, { topic: base.get(topic)!, partition, warmup: false });
+      });
+      readers.push(weather);
+      await Promise.all([feed.caughtUp, weather.caughtUp]);
+      catching = false;
+      log.info({ restoredStates: restored, alertLog: feed.position(t(TOPIC.alerts)) }, 'caught up on the alert log, commands and weather');
+      await startGroup();
+      watchdog = setInterval(() => {
+        if (stopping || restarting || inBatch || owned.length === 0) return;
+        if (now() - lastFetch > stallMs) void restartGroup(`no fetch for ${Math.round((now() - lastFetch) / 1000)} s while owning partitions`);
+      }, 5000);
+      watchdog.unref();
+    },
+    /** catchUpAlerts: wait until this instance's view has read the alert log up to its current end */
+    publishCommand: async (key, c) => send([{ topic: t(TOPIC.alertsCommands), messages: [{ key, value: JSON.stringify(c) }] }]),
+    async stop() {
+      stopping = true;
+      if (watchdog) clearInterval(watchdog);
+      // stop fetching; kafkajs waits for the batch in hand, whose chunk loop sees isRunning() false, commits and returns
+      await group?.disconnect().catch((err: unknown) => log.warn({ err: errText(err) }, 'consumer disconnect failed'));
+      for (const r of readers) await r.consumer.disconnect().catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
+    },
+    stats() {
+      let totalLag = 0;
+      for (const v of lag.values()) totalLag += v;
+      return { ...stat, assignedPartitions: owned.length, keyedPartitions, lag: totalLag, alertLogPosition: feed?.position(t(TOPIC.alerts)) ?? 0 };
+    },
+    async catchUpAlertLog(timeoutMs = 30_000) {
+      if (!feed) return true;
+      const hw = (await highWatermarks(t(TOPIC.alerts))).get(0)?.high ?? 0;
+      return Promise.race([feed.reach(t(TOPIC.alerts), hw).then(() => true), sleep(timeoutMs).then(() => false)]);
+    },
+  };
+}
+
+function safeJson(v: Buffer | null): unknown {
+  if (!v) return undefined;
+  try {
+    return JSON.parse(v.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,74 @@
+// Kafka mode against the real broker (deploy/local/kafka.sh): riskstream instances run as child
+// processes (`riskstream start`, mode kafka) on a fresh topic prefix per suite.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceAvailable } from '../../helpers/services.ts';
+import { BROKERS, createTestCluster, waitFor, type Instance, type TestCluster } from '../../helpers/kafka.ts';
+import { connectWs } from '../../helpers/ws.ts';
+
+const HAVE_KAFKA = serviceAvailable('kafka mode', BROKERS.length > 0, 'RISKSTREAM_KAFKA_BROKERS is not set (start a broker with `bash deploy/local/kafka.sh start` and export its BOOTSTRAP)');
+
+const ch4 = (sensorId: string, value: number, siteId = 'cm-shm-01') => ({ type: 'mine.reading', siteId, sensorId, sensorType: 'CH4', location: 'coal_face', value, unit: '%', ts: Date.now() });
+
+describe.runIf(HAVE_KAFKA)('kafka mode: one instance', () => {
+  let c: TestCluster;
+  let a: Instance;
+  beforeAll(async () => {
+    c = await createTestCluster();
+    a = await c.start('a');
+  }, 120_000);
+  afterAll(async () => {
+    await c?.close();
+  });
+
+  it('a reading produced to risk.mine.telemetry reaches a WebSocket as a red alert; an ack through the API comes back through the alert log', async () => {
+    const ws = await connectWs(a.url, await c.token('operator'));
+    const snap = await ws.next((f) => f.type === 'snapshot');
+    const t0 = Date.now();
+    await c.produce('risk.mine.telemetry', [ch4('CH4-IT-1', 1.6)]);
+    const fired = await ws.next((f) => f.type === 'alert' && f.kind === 'fired' && (f.alert as { labels: Record<string, string> }).labels.sensorId === 'CH4-IT-1', 10_000);
+    const latency = Date.now() - t0;
+    expect(latency).toBeLessThan(5000);
+    const alert = fired.alert as { id: string; severity: string; state: string };
+    expect(alert.severity).toBe('red');
+    expect(fired.seq).toBeGreaterThan(snap.seq as number);
+    // seq = offset + 1 of the alert log
+    const log = await c.alertLog();
+    const entry = log.find((e) => e.event.alert.id === alert.id && e.event.kind === 'fired')!;
+    expect(fired.seq).toBe(entry.offset + 1);
+
+    const res = await fetch(`${a.url}/api/v1/alerts/${alert.id}/ack`, { method: 'POST', headers: { authorization: `Bearer ${await c.token('operator')}`, 'content-type': 'application/json' }, body: JSON.stringify({ note: '已通知撤人' }) });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { state: string }).state).toBe('acknowledged');
+    const acked = await ws.next((f) => f.type === 'alert' && f.kind === 'acknowledged', 10_000);
+    expect((acked.alert as { id: string }).id).toBe(alert.id);
+    expect(acked.seq).toBeGreaterThan(fired.seq as number);
+    ws.close();
+  }, 60_000);
+
+  it('a poison message goes to risk.dlq with its headers and original bytes, and the next message is processed', async () => {
+    const ws = await connectWs(a.url, await c.token('operator'));
+    await ws.next((f) => f.type === 'snapshot');
+    const poison = '{"type":"mine.reading","siteId":"cm-shm-01","sensorId":"CH4-POISON","sensorType":"CH4","location":"coal_face","unit":"%","ts":1721100000000}';
+    await c.producer.send({ topic: `${c.prefix}risk.mine.telemetry`, acks: -1, messages: [{ key: 'cm-shm-01', value: poison }, { key: 'cm-shm-01', value: JSON.stringify(ch4('CH4-IT-AFTER', 1.7)) }] });
+    await ws.next((f) => f.type === 'alert' && (f.alert as { labels: Record<string, string> }).labels.sensorId === 'CH4-IT-AFTER', 10_000);
+    let dlq: Awaited<ReturnType<TestCluster['dlq']>> = [];
+    await waitFor('the poison message on risk.dlq', async () => (dlq = await c.dlq()).length > 0, 15_000);
+    expect(dlq).toHaveLength(1);
+    const m = dlq[0]!;
+    expect(m.key).toBe('cm-shm-01');
+    expect(m.value).toBe(poison);
+    expect(m.headers['x-source-topic']).toBe(`${c.prefix}risk.mine.telemetry`);
+    expect(Number(m.headers['x-source-partition'])).toBeGreaterThanOrEqual(0);
+    expect(Number(m.headers['x-source-offset'])).toBeGreaterThanOrEqual(0);
+    expect(m.headers['x-error-code']).toBe('VALIDATION_FAILED');
+    expect(m.headers['x-error-message']).toMatch(/value/);
+    expect(Date.parse(m.headers['x-failed-at']!)).toBeGreaterThan(Date.now() - 60_000);
+    // the poison message was committed past: the group's offset is at the end of that partition
+    const partition = Number(m.headers['x-source-partition']);
+    await waitFor('offsets committed past the poison message', async () => {
+      const [t] = await c.admin.fetchOffsets({ groupId: c.groupId, topics: [`${c.prefix}risk.mine.telemetry`] });
+      return Number(t!.partitions.find((p) => p.partition === partition)!.offset) > Number(m.headers['x-source-offset']) + 1;
+    });
+    ws.close();
+  }, 60_000);
+});
