@@ -400,18 +400,23 @@ export function createApp(o: AppOptions): App {
       // LIFO: stop taking work, close screens, then make state durable.
       ready = false;
       // Kafka mode: stop fetching, finish the batch in hand, commit its offsets; the producer stays for what follows
-      await cluster?.stop();
+      const step = async (name: string, f: () => unknown): Promise<void> => {
+        const t0 = performance.now();
+        await f();
+        logger.debug({ step: name, ms: Math.round(performance.now() - t0) }, 'shutdown step done');
+      };
+      await step('kafka consumers', () => cluster?.stop());
       if (snapshotTimer) clearInterval(snapshotTimer);
       if (tickTimer) clearInterval(tickTimer);
       watcher?.close();
       clearTimeout(reloadTimer);
       hub.closeAll();
-      await server.close();
-      await notifications.stop();
-      await snapshot();
-      await ports.store.close();
-      await ports.deadLetters.close();
-      await series.close?.();
+      await step('http server', () => server.close());
+      await step('notifications', () => notifications.stop());
+      await step('alert snapshot', () => snapshot());
+      await step('alert store', () => ports.store.close());
+      await step('dead letters', () => ports.deadLetters.close());
+      await step('history', () => series.close?.());
     },
   };
 }

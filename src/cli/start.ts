@@ -55,7 +55,11 @@ export async function runStart(argv: string[]): Promise<number> {
       stopping = true;
       logger.info({ signal }, 'shutting down');
       running.stop().then(
-        () => resolve(0),
+        () => {
+          // everything is flushed and closed; kafkajs may still hold request timers for up to 30 s
+          resolve(0);
+          setTimeout(() => process.exit(process.exitCode ?? 0), 100).unref();
+        },
         (err: unknown) => {
           logger.error({ err }, 'shutdown failed');
           resolve(1);

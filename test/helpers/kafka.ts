@@ -1,7 +1,8 @@
 // Kafka-mode test helpers: fresh topics per test (a random prefix), riskstream instances as real
 // child processes (`riskstream start` with mode kafka, so kill -9 is a real crash), a producer and
 // a DLQ reader. The broker comes from RISKSTREAM_KAFKA_BROKERS (deploy/local/kafka.sh).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -54,7 +55,9 @@ export interface TestCluster {
   /** every message on `<prefix>risk.dlq` so far */
   dlq(): Promise<{ key: string | null; value: string; headers: Record<string, string> }[]>;
   /** every alert event on `<prefix>risk.alerts` so far, with offset */
-  alertLog(): Promise<{ offset: number; event: { seq: number; kind: string; alert: { id: string; fingerprint: string; state: string; labels: Record<string, string> } } }[]>;
+  alertLog(): Promise<{ offset: number; headers: Record<string, string>; event: { seq: number; kind: string; alert: { id: string; fingerprint: string; state: string; siteId?: string; labels: Record<string, string> } } }[]>;
+  /** committed offsets of the riskstream group equal the end offsets on every keyed partition */
+  caughtUp(): Promise<boolean>;
   start(name: string, opts?: { env?: Record<string, string>; dataDir?: string }): Promise<Instance>;
   token(role: 'viewer' | 'operator' | 'admin' | 'ingest'): Promise<string>;
   close(): Promise<void>;
@@ -132,7 +135,19 @@ export async function createTestCluster(opts: { partitions?: number; brokers?: s
       return (await readAll(`${prefix}risk.dlq`)).map(({ key, value, headers }) => ({ key, value, headers }));
     },
     async alertLog() {
-      return (await readAll(`${prefix}risk.alerts`)).map((m) => ({ offset: m.offset, event: JSON.parse(m.value) }));
+      return (await readAll(`${prefix}risk.alerts`)).map((m) => ({ offset: m.offset, headers: m.headers, event: JSON.parse(m.value) }));
+    },
+    async caughtUp() {
+      for (const t of ['risk.mine.telemetry', 'risk.grid.telemetry', 'risk.site.telemetry', 'risk.enforcement.events']) {
+        const topic = prefix + t;
+        const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        for (const p of committed!.partitions) {
+          const end = ends.get(p.partition) ?? 0;
+          if (end > 0 && Number(p.offset) < end) return false;
+        }
+      }
+      return true;
     },
     token: (role) => auth.sign({ sub: `it-${role}`, role, towns: '*' }, '1h'),
     async start(name, o = {}) {
@@ -220,4 +235,18 @@ export async function createTestCluster(opts: { partitions?: number; brokers?: s
       await admin.disconnect().catch(() => undefined);
     },
   };
+}
+
+/** kafkaSh runs deploy/local/kafka.sh with a state dir of its own; resolves to its stdout. */
+export async function kafkaSh(dir: string, ...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)('bash', [join(PROJECT_ROOT, 'deploy/local/kafka.sh'), ...args, '--dir', dir], { maxBuffer: 1 << 20, timeout: 240_000 });
+  return stdout;
+}
+
+/** startLocalKafka starts a private cluster of `nodes` (own ports and dir) and returns its bootstrap servers. */
+export async function startLocalKafka(dir: string, nodes = 1): Promise<string[]> {
+  const out = await kafkaSh(dir, 'start', '--nodes', String(nodes));
+  const line = out.trim().split('\n').at(-1) ?? '';
+  if (!line.startsWith('BOOTSTRAP=')) throw new Error(`kafka.sh start printed no BOOTSTRAP line: ${out}`);
+  return line.slice('BOOTSTRAP='.length).split(',');
 }

@@ -108,6 +108,8 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
   let stopping = false;
   let generation = 0;
   let preparing: Promise<void> = Promise.resolve();
+  let joined!: () => void;
+  const firstJoin = new Promise<void>((r) => (joined = r));
   const plans = new Map<string, PartitionPlan>();
   let owned: number[] = [];
   const readers: FullReader[] = [];
@@ -271,6 +273,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
         const fromTs = byTs.get(p);
         const seekTo = Math.max(hw.low, Math.min(until, fromTs === undefined || fromTs < 0 ? until : fromTs));
         const seeked = seekTo !== c;
+        if (stopping || gen !== generation) return;
         if (seeked) group!.seek({ topic, partition: p, offset: String(seekTo) });
         plans.set(`${topic}:${p}`, { topic, partition: p, seekTo, until, seeked, started: false, next: seekTo, deadline: now() + 15_000 });
       }
@@ -359,22 +362,26 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     const consumer = kafka.consumer({
       groupId: o.groupId,
       partitionAssigners: [coPartitionedAssigner],
-      sessionTimeout: 30_000,
+      // a crashed instance's partitions move after 15 s (heartbeats every 1.5 s, and between chunks of a long batch)
+      sessionTimeout: 15_000,
       rebalanceTimeout: 60_000,
-      heartbeatInterval: 3000,
+      heartbeatInterval: 1500,
       maxWaitTimeInMs: 50,
       minBytes: 1,
       retry: { retries: 12, initialRetryTime: 200, maxRetryTime: 5000 },
     });
     group = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      if (stopping) return;
       generation++;
       const gen = generation;
       preparing = prepare(gen, e.payload.memberAssignment).catch((err: unknown) => {
+        if (stopping) return;
         log.error({ err: errText(err) }, 'preparing the assigned partitions failed; rejoining');
         // a rebalance makes kafkajs rejoin: a fresh GROUP_JOIN prepares again
         void restartGroup('prepare failed');
       });
+      void preparing.then(() => joined());
     });
     consumer.on(consumer.events.FETCH, () => (lastFetch = now()));
     consumer.on(consumer.events.CRASH, (e) => {
@@ -542,6 +549,9 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
       catching = false;
       log.info({ restoredStates: restored, alertLog: feed.position(t(TOPIC.alerts)) }, 'caught up on the alert log, commands and weather');
       await startGroup();
+      // ready once the group gave this instance its partitions (or none) and they are prepared:
+      // whatever is produced after that is live for it
+      if (!(await Promise.race([firstJoin.then(() => true), sleep(60_000).then(() => false)]))) log.warn('no partition assignment within 60 s; serving screens while the group forms');
       watchdog = setInterval(() => {
         if (stopping || restarting || inBatch || owned.length === 0) return;
         if (now() - lastFetch > stallMs) void restartGroup(`no fetch for ${Math.round((now() - lastFetch) / 1000)} s while owning partitions`);

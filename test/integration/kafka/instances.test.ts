@@ -1,0 +1,138 @@
+// Several riskstream instances in one consumer group on the real broker: they share the keyed
+// partitions, every screen sees every alert in one order (seq = offset + 1 on every instance),
+// a kill -9 mid-stream loses no alert and opens no duplicate, and a restarted partition's window
+// state is rebuilt by the warm-up replay.
+import { afterEach, describe, expect, it } from 'vitest';
+import { serviceAvailable } from '../../helpers/services.ts';
+import { BROKERS, createTestCluster, waitFor, type Instance, type TestCluster } from '../../helpers/kafka.ts';
+import { connectWs, type WsProbe } from '../../helpers/ws.ts';
+
+const HAVE_KAFKA = serviceAvailable('kafka instances', BROKERS.length > 0, 'RISKSTREAM_KAFKA_BROKERS is not set (start a broker with `bash deploy/local/kafka.sh start` and export its BOOTSTRAP)');
+
+const MINES = ['cm-shm-01', 'cm-shm-02', 'cm-edz-01', 'cm-edz-02', 'cm-alz-01', 'cm-ags-01'];
+const ch4 = (siteId: string, sensorId: string, value: number, location = 'coal_face') => ({ type: 'mine.reading', siteId, sensorId, sensorType: 'CH4', location, value, unit: '%', ts: Date.now() });
+type Frame = Record<string, unknown>;
+const sensorOf = (f: Frame) => (f.alert as { labels: Record<string, string> } | undefined)?.labels.sensorId;
+const firedFor = (ws: WsProbe, prefix: string) => ws.frames.filter((f) => f.type === 'alert' && f.kind === 'fired' && String(sensorOf(f) ?? '').startsWith(prefix));
+
+async function assigned(i: Instance): Promise<number> {
+  return i.metric('riskstream_kafka', 'stat="assignedPartitions"');
+}
+
+describe.runIf(HAVE_KAFKA)('kafka mode: instances in one group', () => {
+  let c: TestCluster | undefined;
+  afterEach(async () => {
+    await c?.close();
+    c = undefined;
+  });
+
+  it('two instances share the partitions, and a screen on either sees every alert with the same seq', async () => {
+    c = await createTestCluster();
+    const a = await c.start('a');
+    const b = await c.start('b');
+    await waitFor('both instances own partitions', async () => (await assigned(a)) > 0 && (await assigned(b)) > 0 && (await assigned(a)) + (await assigned(b)) === 6);
+    const wa = await connectWs(a.url, await c.token('viewer'));
+    const wb = await connectWs(b.url, await c.token('viewer'));
+    await wa.next((f) => f.type === 'snapshot');
+    await wb.next((f) => f.type === 'snapshot');
+    await c.produce('risk.mine.telemetry', MINES.map((s, i) => ch4(s, `CH4-TWO-${i}`, 1.6)));
+    await waitFor('every alert on both screens', () => firedFor(wa, 'CH4-TWO-').length === MINES.length && firedFor(wb, 'CH4-TWO-').length === MINES.length, 20_000);
+    const seqs = (ws: WsProbe) => firedFor(ws, 'CH4-TWO-').map((f) => `${sensorOf(f)}@${f.seq}`).sort();
+    expect(seqs(wa)).toEqual(seqs(wb));
+    // both instances raised alerts: the work was shared
+    const log = (await c.alertLog()).filter((e) => String(e.event.alert.labels.sensorId ?? '').startsWith('CH4-TWO-') && e.event.kind === 'fired');
+    expect(log).toHaveLength(MINES.length);
+    expect(new Set(log.map((e) => e.headers['x-instance']?.split('-').slice(0, -1).join('-'))).size).toBe(2);
+    // an operator on b acknowledges an alert that a owns (and the other way round): both screens see it
+    const token = await c.token('operator');
+    for (const e of log) {
+      const via = e.headers['x-instance']!.includes('-a-') ? b : a;
+      const r = await fetch(`${via.url}/api/v1/alerts/${e.event.alert.id}/ack`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      expect(r.status).toBe(200);
+      expect(((await r.json()) as { state: string }).state).toBe('acknowledged');
+    }
+    await waitFor('acks on both screens', () => [wa, wb].every((ws) => ws.frames.filter((f) => f.kind === 'acknowledged' && String(sensorOf(f)).startsWith('CH4-TWO-')).length === MINES.length), 15_000);
+    wa.close();
+    wb.close();
+    expect(await a.stop()).toBe(0);
+    expect(await b.stop()).toBe(0);
+  }, 120_000);
+
+  it('kill -9 of one instance mid-stream loses no alert and opens no duplicate', async () => {
+    c = await createTestCluster();
+    const a = await c.start('a');
+    const b = await c.start('b');
+    await waitFor('both instances own partitions', async () => (await assigned(a)) + (await assigned(b)) === 6 && (await assigned(a)) > 0);
+    const wb = await connectWs(b.url, await c.token('viewer'));
+    await wb.next((f) => f.type === 'snapshot');
+    // 40 rounds of 100 ms: background readings at every mine, and 2 alerting sensors per round; each
+    // alerting sensor reports 1.6 % three times (rounds r, r+5, r+10), so redelivered events meet open alerts
+    const rounds = 40;
+    const alerting = new Set<string>();
+    let killedAt = -1;
+    for (let r = 0; r < rounds; r++) {
+      const batch: object[] = [];
+      for (const [i, s] of MINES.entries()) for (let k = 0; k < 20; k++) batch.push(ch4(s, `BG-${i}-${k}`, 0.2, 'return_airway'));
+      for (const back of [0, 5, 10]) {
+        const rr = r - back;
+        if (rr < 0 || rr >= rounds - 10) continue;
+        for (let j = 0; j < 2; j++) {
+          const site = MINES[(rr * 2 + j) % MINES.length]!;
+          const sensor = `CH4-K9-${rr}-${j}`;
+          alerting.add(sensor);
+          batch.push(ch4(site, sensor, 1.6));
+        }
+      }
+      await c.produce('risk.mine.telemetry', batch);
+      if (r === 15) {
+        await a.kill();
+        killedAt = r;
+      }
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(killedAt).toBe(15);
+    await waitFor('b owns every partition', async () => (await assigned(b)) === 6, 60_000);
+    await waitFor('every event processed and committed', () => c!.caughtUp(), 60_000);
+    await waitFor('an alert for every alerting sensor on the surviving screen', () => new Set(firedFor(wb, 'CH4-K9-').map(sensorOf)).size === alerting.size, 30_000);
+    const fired = (await c.alertLog()).filter((e) => e.event.kind === 'fired' && String(e.event.alert.labels.sensorId ?? '').startsWith('CH4-K9-'));
+    const perSensor = new Map<string, number>();
+    for (const e of fired) perSensor.set(e.event.alert.labels.sensorId!, (perSensor.get(e.event.alert.labels.sensorId!) ?? 0) + 1);
+    expect([...alerting].filter((s) => !perSensor.has(s))).toEqual([]); // none lost
+    expect([...perSensor].filter(([, n]) => n > 1)).toEqual([]); // none opened twice
+    // the screen saw each once, and the view agrees: every one is open
+    expect(firedFor(wb, 'CH4-K9-')).toHaveLength(alerting.size);
+    const open = (await (await fetch(`${b.url}/api/v1/alerts`, { headers: { authorization: `Bearer ${await c.token('viewer')}` } })).json()) as { alerts: { labels: Record<string, string> }[] };
+    expect(open.alerts.filter((x) => String(x.labels.sensorId).startsWith('CH4-K9-'))).toHaveLength(alerting.size);
+    wb.close();
+    expect(await b.stop()).toBe(0);
+  }, 180_000);
+
+  it('a new owner rebuilds window state from the warm-up replay and emits nothing twice', async () => {
+    c = await createTestCluster();
+    const a = await c.start('a');
+    const site = 'cm-shm-01';
+    // a rise rule needs the earlier reading: 0.2 % now, 0.6 % after the restart is a rise of 0.4 % in 5 min
+    const wa = await connectWs(a.url, await c.token('viewer'));
+    await wa.next((f) => f.type === 'snapshot');
+    await c.produce('risk.mine.telemetry', [ch4(site, 'CH4-WARM', 0.2), ch4(site, 'CH4-WARM-RED', 1.6)]);
+    await wa.next((f) => f.type === 'alert' && sensorOf(f) === 'CH4-WARM-RED', 10_000);
+    await waitFor('offsets committed', () => c!.caughtUp());
+    wa.close();
+    expect(await a.stop()).toBe(0);
+    const b = await c.start('b');
+    const wb = await connectWs(b.url, await c.token('viewer'));
+    const snap = await wb.next((f) => f.type === 'snapshot');
+    // the red alert raised by a is open on b's screen, not raised again
+    expect((snap.alerts as { labels: Record<string, string> }[]).some((x) => x.labels.sensorId === 'CH4-WARM-RED')).toBe(true);
+    await waitFor('b owns every partition', async () => (await assigned(b)) === 6);
+    await waitFor('b warmed up', async () => (await b.metric('riskstream_kafka', 'stat="warmupEvents"')) >= 2);
+    await c.produce('risk.mine.telemetry', [ch4(site, 'CH4-WARM', 0.6)]);
+    const rise = await wb.next((f) => f.type === 'alert' && f.kind === 'fired' && sensorOf(f) === 'CH4-WARM', 10_000);
+    expect((rise.alert as { ruleId: string }).ruleId).toBe('mine.ch4.rise');
+    await waitFor('caught up', () => c!.caughtUp());
+    const log = await c.alertLog();
+    expect(log.filter((e) => e.event.kind === 'fired' && e.event.alert.labels.sensorId === 'CH4-WARM-RED')).toHaveLength(1);
+    wb.close();
+    expect(await b.stop()).toBe(0);
+  }, 120_000);
+});
