@@ -71,4 +71,15 @@ describe.runIf(HAVE_KAFKA)('kafka mode: one instance', () => {
     });
     ws.close();
   }, 60_000);
+
+  it('SIGTERM: screens are closed with 1001, the offsets are committed and the process exits 0', async () => {
+    const ws = await connectWs(a.url, await c.token('viewer'));
+    await ws.next((f) => f.type === 'snapshot');
+    await c.produce('risk.mine.telemetry', [ch4('CH4-IT-LAST', 1.6)]);
+    await ws.next((f) => f.type === 'alert' && (f.alert as { labels: Record<string, string> }).labels.sensorId === 'CH4-IT-LAST', 10_000);
+    const code = a.stop();
+    expect((await ws.closed).code).toBe(1001);
+    expect(await code).toBe(0);
+    expect(await c.caughtUp()).toBe(true);
+  }, 60_000);
 });
