@@ -133,8 +133,21 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     for (let attempt = 1; ; attempt++) {
       const gen = producerGen;
       try {
-        producer ??= await newProducer();
-        await producer.sendBatch({ topicMessages, acks: -1 });
+        // one attempt may hang for a request timeout (30 s) on a frozen broker: the deadline bounds it
+        const attemptOrDeadline = (async () => {
+          producer ??= await newProducer();
+          await producer.sendBatch({ topicMessages, acks: -1 });
+        })();
+        let timer: NodeJS.Timeout | undefined;
+        const deadlinePassed = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no acknowledgement within ${sendDeadlineMs} ms`)), Math.max(0, deadline - now()));
+        });
+        try {
+          await Promise.race([attemptOrDeadline, deadlinePassed]);
+        } finally {
+          clearTimeout(timer);
+          attemptOrDeadline.catch(() => undefined);
+        }
         return;
       } catch (err) {
         stat.sendRetries++;

@@ -52,6 +52,31 @@ describe.runIf(HAVE_KAFKA)('kafka mode: instances in one group', () => {
       expect(((await r.json()) as { state: string }).state).toBe('acknowledged');
     }
     await waitFor('acks on both screens', () => [wa, wb].every((ws) => ws.frames.filter((f) => f.kind === 'acknowledged' && String(sensorOf(f)).startsWith('CH4-TWO-')).length === MINES.length), 15_000);
+    // a manual resolve through the instance that does not own the alert
+    const first = log[0]!;
+    const other = first.headers['x-instance']!.includes('-a-') ? b : a;
+    const rr = await fetch(`${other.url}/api/v1/alerts/${first.event.alert.id}/resolve`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ note: '现场复核正常' }) });
+    expect(rr.status).toBe(200);
+    expect(((await rr.json()) as { state: string }).state).toBe('resolved');
+    await waitFor('the resolve on both screens', () => [wa, wb].every((ws) => ws.frames.some((f) => f.kind === 'resolved' && (f.alert as { id: string }).id === first.event.alert.id)), 15_000);
+    // a silence made on one instance covers an alert the other instance owns: it is marked silenced there
+    const owner = first.headers['x-instance']!.includes('-a-') ? a : b;
+    const site = first.event.alert.siteId!;
+    const sr = await fetch(`${other.url}/api/v1/silences`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ matchers: { siteId: site }, endsAt: new Date(Date.now() + 3_600_000).toISOString(), comment: '检修工单 WO-IT-1' }),
+    });
+    expect(sr.status).toBeLessThan(300);
+    const silenceId = ((await sr.json()) as { id: string }).id;
+    await waitFor('the silence known to the owner', async () => {
+      const list = (await (await fetch(`${owner.url}/api/v1/silences`, { headers: { authorization: `Bearer ${token}` } })).json()) as { silences?: { id: string }[] } | { id: string }[];
+      const items = Array.isArray(list) ? list : (list.silences ?? []);
+      return items.some((x) => x.id === silenceId);
+    }, 10_000);
+    await c.produce('risk.mine.telemetry', [ch4(site, 'CH4-TWO-SILENCED', 1.6)]);
+    const silenced = await wa.next((f) => f.type === 'alert' && f.kind === 'fired' && sensorOf(f) === 'CH4-TWO-SILENCED', 15_000);
+    expect((silenced.alert as { labels: Record<string, string> }).labels).toMatchObject({ silenced: 'true', silenceId });
     wa.close();
     wb.close();
     expect(await a.stop()).toBe(0);

@@ -331,3 +331,20 @@ describe('AlertBook maxResolved', () => {
     expect(small.all().filter((a) => a.state === 'resolved')).toHaveLength(3);
   });
 });
+
+describe('AlertBook adopt and drop (Kafka mode ownership)', () => {
+  it('adopts an alert held elsewhere without touching seq, once; drop forgets it', () => {
+    const owner = new AlertBook();
+    const view = new AlertBook();
+    const [fired] = view.apply([fire("red")]);
+    expect(owner.adopt({ subjectKey: fired!.subjectKey, alert: fired!.event.alert, history: [fired!.event] })).toBe(true);
+    expect(owner.adopt({ subjectKey: fired!.subjectKey, alert: fired!.event.alert, history: [] })).toBe(false);
+    expect(owner.lastSeq()).toBe(0);
+    expect(owner.openAlerts().map((a) => a.id)).toEqual([fired!.event.alert.id]);
+    // the adopted alert dedups a repeat of the same condition: no second alert
+    expect(owner.apply([fire("red", 1000)])).toEqual([]);
+    owner.drop(fired!.event.alert.id);
+    expect(owner.openAlerts()).toEqual([]);
+    expect(owner.get(fired!.event.alert.id)).toBeUndefined();
+  });
+});
