@@ -1,6 +1,11 @@
 // Kafka mode against the real broker (deploy/local/kafka.sh): riskstream instances run as child
 // processes (`riskstream start`, mode kafka) on a fresh topic prefix per suite.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../../src/config/paths.ts';
 import { serviceAvailable } from '../../helpers/services.ts';
 import { BROKERS, createTestCluster, waitFor, type Instance, type TestCluster } from '../../helpers/kafka.ts';
 import { connectWs } from '../../helpers/ws.ts';
@@ -69,6 +74,40 @@ describe.runIf(HAVE_KAFKA)('kafka mode: one instance', () => {
       const [t] = await c.admin.fetchOffsets({ groupId: c.groupId, topics: [`${c.prefix}risk.mine.telemetry`] });
       return Number(t!.partitions.find((p) => p.partition === partition)!.offset) > Number(m.headers['x-source-offset']) + 1;
     });
+    ws.close();
+  }, 60_000);
+
+  it('HTTP ingest in Kafka mode puts accepted events onto their topic (the owner raises the alert) and dead-letters the rest to risk.dlq', async () => {
+    const ws = await connectWs(a.url, await c.token('viewer'));
+    await ws.next((f) => f.type === 'snapshot');
+    const before = (await c.dlq()).length;
+    const post = async (body: string) => fetch(`${a.url}/api/v1/events/risk.mine.telemetry`, { method: 'POST', headers: { authorization: `Bearer ${await c.token('ingest')}`, 'content-type': 'application/json' }, body });
+    expect((await post(JSON.stringify(ch4('CH4-HTTP-1', 1.6)))).status).toBe(202);
+    await ws.next((f) => f.type === 'alert' && (f.alert as { labels: Record<string, string> }).labels.sensorId === 'CH4-HTTP-1', 10_000);
+    const bad = await post('{"type":"mine.reading","siteId":"cm-shm-01"}');
+    expect(bad.status).toBe(400);
+    let dlq: Awaited<ReturnType<TestCluster['dlq']>> = [];
+    await waitFor('the refused item on risk.dlq', async () => (dlq = await c.dlq()).length > before, 15_000);
+    expect(dlq.at(-1)!.headers['x-source-topic']).toBe('http:risk.mine.telemetry');
+    expect(dlq.at(-1)!.headers['x-error-code']).toBe('VALIDATION_FAILED');
+    ws.close();
+  }, 60_000);
+
+  it('`riskstream replay FILE --kafka BROKERS` produces a recorded file onto the topics, keyed by site', async () => {
+    const ws = await connectWs(a.url, await c.token('viewer'));
+    await ws.next((f) => f.type === 'snapshot');
+    const dir = mkdtempSync(join(tmpdir(), 'replay-'));
+    const file = join(dir, 'events.ndjson');
+    writeFileSync(file, [ch4('CH4-REPLAY-0', 0.3), ch4('CH4-REPLAY-1', 1.6)].map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'src/cli/riskstream.mjs'), 'replay', file, '--speed', '1000', '--kafka', BROKERS.join(',')], {
+      env: { ...process.env, RISKSTREAM_KAFKA_TOPIC_PREFIX: c.prefix },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.stderr).toContain('replay: 2 sent, 0 failed');
+    expect(r.status).toBe(0);
+    await ws.next((f) => f.type === 'alert' && (f.alert as { labels: Record<string, string> }).labels.sensorId === 'CH4-REPLAY-1', 10_000);
+    rmSync(dir, { recursive: true, force: true });
     ws.close();
   }, 60_000);
 
