@@ -273,7 +273,7 @@ export function createApp(o: AppOptions): App {
     ...(ports.silencesFile ? { silencesFile: ports.silencesFile } : {}),
     broadcast: (frame) => hub.broadcastFrame(frame),
     metrics,
-    ...(cluster ? { onSilence: (s) => cluster.publishCommand(s.id, { type: 'silence', silence: s }) } : {}),
+    ...(cluster ? { onSilence: (s) => cluster.publishCommand(s.id, { type: 'silence', silence: s }), view, sendsReport: () => owned.has(0) } : {}),
   });
 
   function updateOpenGauge(): void {

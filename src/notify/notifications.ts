@@ -31,6 +31,10 @@ export interface NotificationsDeps {
   metrics?: Metrics;
   /** pushes the daily duty report to the screens */
   broadcast?: (frame: Record<string, unknown>) => void;
+  /** Kafka mode: every alert of the shared log (the duty report covers all of them) */
+  view?: AlertBook;
+  /** Kafka mode: only one instance (the owner of partition 0) texts the duty report */
+  sendsReport?: () => boolean;
   /** a silence was made or ended here (Kafka mode: tell the other instances) */
   onSilence?: (s: Silence) => Promise<void>;
 }
@@ -135,7 +139,8 @@ export function createNotifications(d: NotificationsDeps) {
   async function dutyReport(): Promise<void> {
     const now = clock.now();
     const since = now - 86_400_000;
-    const recent = book.all().filter((a) => Date.parse(a.startsAt) >= since);
+    const all = d.view ?? book;
+    const recent = all.all().filter((a) => Date.parse(a.startsAt) >= since);
     const real = recent.filter((a) => !a.labels.drill);
     const fired: Partial<Record<Severity, number>> = {};
     for (const a of real) fired[a.severity] = (fired[a.severity] ?? 0) + 1;
@@ -144,9 +149,10 @@ export function createNotifications(d: NotificationsDeps) {
       const t = (perTown[a.town ?? '-'] ??= {});
       t[a.domain] = (t[a.domain] ?? 0) + 1;
     }
-    const summary = { at: now, fired, open: book.openAlerts().length, escalated: real.filter((a) => a.escalation > 0).length, drills: recent.length - real.length };
+    const summary = { at: now, fired, open: all.openAlerts().length, escalated: real.filter((a) => a.escalation > 0).length, drills: recent.length - real.length };
     const text = renderDutyReportHeader(summary);
     d.broadcast?.({ type: 'report', kind: 'duty', at: formatTs(now), text, summary: { ...summary, at: formatTs(now), perTown } });
+    if (d.sendsReport && !d.sendsReport()) return;
     const day = formatTs(now).slice(0, 10);
     for (const leader of leadersOnDuty(d.reference.roster, now)) {
       const key = `report/${day}/${leader.phone}`;
