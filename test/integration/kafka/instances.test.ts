@@ -39,6 +39,12 @@ describe.runIf(HAVE_KAFKA)('kafka mode: instances in one group', () => {
     await waitFor('every alert on both screens', () => firedFor(wa, 'CH4-TWO-').length === MINES.length && firedFor(wb, 'CH4-TWO-').length === MINES.length, 20_000);
     const seqs = (ws: WsProbe) => firedFor(ws, 'CH4-TWO-').map((f) => `${sensorOf(f)}@${f.seq}`).sort();
     expect(seqs(wa)).toEqual(seqs(wb));
+    // a screen that followed a resumes on b after a failover: `since` replays what it missed, same seqs
+    const seenOnA = firedFor(wa, 'CH4-TWO-').map((f) => f.seq as number).sort((x, y) => x - y);
+    const resumed = await connectWs(b.url, await c.token('viewer'));
+    resumed.ws.send(JSON.stringify({ type: 'subscribe', since: seenOnA[0]! - 1 }));
+    await waitFor('the replay after `since`', () => seenOnA.every((q) => resumed.frames.some((f) => f.type === 'alert' && f.seq === q)), 10_000);
+    resumed.close();
     // both instances raised alerts: the work was shared
     const log = (await c.alertLog()).filter((e) => String(e.event.alert.labels.sensorId ?? '').startsWith('CH4-TWO-') && e.event.kind === 'fired');
     expect(log).toHaveLength(MINES.length);
