@@ -232,7 +232,7 @@ async function measureBareThroughput(kafka: Kafka, producer: Producer): Promise<
   }
 }
 
-async function measureRiskstreamThroughput(kafka: Kafka, producer: Producer): Promise<Record<string, unknown>> {
+async function measureRiskstreamThroughput(producer: Producer): Promise<Record<string, unknown>> {
   const prefix = newPrefix();
   live.prefixes.add(prefix);
   let inst: Instance | undefined;
@@ -483,7 +483,7 @@ async function watchAlerts(inst: Instance): Promise<WsWatch> {
   return w;
 }
 
-async function measureRiskstreamLatency(kafka: Kafka, producer: Producer): Promise<Record<string, unknown>> {
+async function measureRiskstreamLatency(producer: Producer): Promise<Record<string, unknown>> {
   const prefix = newPrefix();
   live.prefixes.add(prefix);
   let inst: Instance | undefined;
@@ -636,10 +636,10 @@ async function withProducer<T>(fn: (p: Producer) => Promise<T>): Promise<T> {
 
 const out: Record<string, Outcome | undefined> = {};
 if (RUN_BARE) out.bareThroughput = await measure('bare-throughput', () => withProducer((p) => measureBareThroughput(kafka, p)));
-if (RUN_RS) out.riskstreamThroughput = await measure('riskstream-throughput', () => withProducer((p) => measureRiskstreamThroughput(kafka, p)));
+if (RUN_RS) out.riskstreamThroughput = await measure('riskstream-throughput', () => withProducer((p) => measureRiskstreamThroughput(p)));
 if (RUN_BARE) out.bareLatency = await measure('bare-latency', () => withProducer((p) => measureBareLatency(kafka, p)));
 if (RUN_BARE && BARE_COMMIT) out.bareLatencyCommit = await measure('bare-latency-commit', () => withProducer((p) => measureBareLatency(kafka, p, true)));
-if (RUN_RS) out.riskstreamLatency = await measure('riskstream-latency', () => withProducer((p) => measureRiskstreamLatency(kafka, p)));
+if (RUN_RS) out.riskstreamLatency = await measure('riskstream-latency', () => withProducer((p) => measureRiskstreamLatency(p)));
 
 await admin.disconnect().catch(() => undefined);
 
