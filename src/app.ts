@@ -169,6 +169,9 @@ export function createApp(o: AppOptions): App {
       await pipeline.process(topic, events, [], 'kafka', { emit: !meta.warmup });
     },
     alertEvent(s) {
+      // a send retried after a timeout may land twice: the repeat of the alert's last event is dropped
+      const last = view.get(s.event.alert.id)?.history.at(-1);
+      if (last && last.kind === s.event.kind && last.at === s.event.at && JSON.stringify(last.alert) === JSON.stringify(s.event.alert)) return;
       view.replay(s);
       hub.broadcast([s.event]);
       for (const w of viewWaiters) w(s);

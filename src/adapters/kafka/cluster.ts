@@ -48,6 +48,8 @@ export interface KafkaClusterOptions {
 const KEYED = [TOPIC.mineTelemetry, TOPIC.gridTelemetry, TOPIC.siteTelemetry, TOPIC.enforcementEvents] as const;
 const GLOBAL = [TOPIC.weatherWarnings, TOPIC.weatherNowcast] as const;
 const CHUNK = 1000;
+/** ATTEMPT_MS: one send attempt; longer means a stuck producer (see send) */
+const ATTEMPT_MS = 10_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const headerText = (h: IHeaders | undefined, name: string): string | undefined => {
@@ -77,7 +79,8 @@ interface PartitionPlan {
 
 /** FullReader: a topic read in full by this instance (own group, never committed), with catch-up tracking. */
 interface FullReader {
-  consumer: Consumer;
+  /** stop reading (and watching) */
+  close(): Promise<void>;
   /** resolves once every partition reached the high watermark sampled at start */
   caughtUp: Promise<void>;
   /** resolves once the reader passed offset `hw` (exclusive) of partition 0 of `topic` */
@@ -97,12 +100,11 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
   const admin: Admin = kafka.admin();
   const instance = `${o.clientId}-${randomUUID().slice(0, 8)}`;
   const sendDeadlineMs = o.sendDeadlineMs ?? 120_000;
-  const stallMs = o.stallMs ?? 60_000;
+  const stallMs = o.stallMs ?? 30_000;
   const maxBytes = o.maxMessageBytes ?? 1024 * 1024;
 
   let keyedPartitions = 0;
   let producer: Producer | undefined;
-  let producerGen = 0;
   let handlers: ClusterHandlers | undefined;
   let group: Consumer | undefined;
   let stopping = false;
@@ -127,27 +129,28 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     return p;
   }
 
-  /** send writes to several topics with acks=all; retried (recreating the producer) until `sendDeadlineMs`, then fatal. */
+  /**
+   * send writes to several topics with acks=all. One attempt is bounded (ATTEMPT_MS): a kafkajs
+   * producer can hang on a dead leader's stale metadata (kafkajs#979, #919), so a slow or failed
+   * attempt gets a fresh producer (new connections, fresh metadata) and is tried again, until
+   * `sendDeadlineMs`, then the error is thrown (fatal for alert events). An abandoned attempt may
+   * still land: readers of the alert log drop such repeats (the view skips an identical event).
+   */
   async function send(topicMessages: { topic: string; messages: Message[] }[]): Promise<void> {
     const deadline = now() + sendDeadlineMs;
     for (let attempt = 1; ; attempt++) {
-      const gen = producerGen;
+      const attemptMs = Math.max(0, Math.min(ATTEMPT_MS, deadline - now()));
+      const attemptPromise = (async () => {
+        producer ??= await newProducer();
+        await producer.sendBatch({ topicMessages, acks: -1 });
+      })();
+      attemptPromise.catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      const slow = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no acknowledgement within ${attemptMs} ms`)), attemptMs);
+      });
       try {
-        // one attempt may hang for a request timeout (30 s) on a frozen broker: the deadline bounds it
-        const attemptOrDeadline = (async () => {
-          producer ??= await newProducer();
-          await producer.sendBatch({ topicMessages, acks: -1 });
-        })();
-        let timer: NodeJS.Timeout | undefined;
-        const deadlinePassed = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no acknowledgement within ${sendDeadlineMs} ms`)), Math.max(0, deadline - now()));
-        });
-        try {
-          await Promise.race([attemptOrDeadline, deadlinePassed]);
-        } finally {
-          clearTimeout(timer);
-          attemptOrDeadline.catch(() => undefined);
-        }
+        await Promise.race([attemptPromise, slow]);
         return;
       } catch (err) {
         stat.sendRetries++;
@@ -155,16 +158,14 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
           log.fatal({ err: errText(err), attempts: attempt }, 'kafka send failed past its deadline');
           throw err;
         }
-        log.warn({ err: errText(err), attempt }, 'kafka send failed; retrying');
-        // a producer that keeps failing may never reconnect (kafkajs#979, #919): make a new one
-        if (attempt % 2 === 0 && gen === producerGen) {
-          producerGen++;
-          stat.producerRestarts++;
-          const old = producer;
-          producer = undefined;
-          await old?.disconnect().catch(() => undefined);
-        }
-        await sleep(Math.min(5000, 250 * 2 ** Math.min(attempt, 5)));
+        log.warn({ err: errText(err), attempt }, 'kafka send failed; retrying with a new producer');
+        stat.producerRestarts++;
+        const old = producer;
+        producer = undefined;
+        void old?.disconnect().catch(() => undefined);
+        await sleep(Math.min(2000, 100 * 2 ** Math.min(attempt, 5)));
+      } finally {
+        clearTimeout(timer);
       }
     }
   }
@@ -201,29 +202,78 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
         }
       }
     };
-    const consumer = kafka.consumer({ groupId: `${o.groupId}.${name}.${instance}`, maxWaitTimeInMs: 50, minBytes: 1, sessionTimeout: 30_000, retry: { retries: 12, initialRetryTime: 200, maxRetryTime: 5000 } });
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: true });
-    consumer.on(consumer.events.CRASH, (e) => {
-      if (!e.payload.restart && !stopping) {
-        log.error({ reader: name, err: errText(e.payload.error) }, 'reader crashed and will not restart; exiting');
-        o.onFatal(e.payload.error);
+    let generationOfReader = 0;
+    let lastFetch = now();
+    let busy = false;
+    let consumer!: Consumer;
+    const open = async (): Promise<void> => {
+      generationOfReader++;
+      const c = kafka.consumer({ groupId: `${o.groupId}.${name}.${instance}.${generationOfReader}`, maxWaitTimeInMs: 50, minBytes: 1, sessionTimeout: 30_000, retry: { retries: 12, initialRetryTime: 200, maxRetryTime: 5000 } });
+      consumer = c;
+      await c.connect();
+      await c.subscribe({ topics, fromBeginning: true });
+      c.on(c.events.FETCH, () => (lastFetch = now()));
+      c.on(c.events.CRASH, (e) => {
+        if (e.payload.restart || stopping || c !== consumer) return;
+        log.error({ reader: name, err: errText(e.payload.error) }, 'reader crashed and will not restart by itself; recreating it');
+        void reopen('crash');
+      });
+      await c.run({
+        autoCommit: false,
+        eachBatchAutoResolve: true,
+        eachBatch: async ({ batch }) => {
+          const k = `${batch.topic}:${batch.partition}`;
+          // a recreated reader reads from the beginning again: what was handled is skipped
+          const from = pos.get(k) ?? 0;
+          const fresh = batch.messages.filter((m) => Number(m.offset) >= from);
+          busy = true;
+          try {
+            if (fresh.length > 0) await onMessages(batch.topic, batch.partition, fresh, Number(batch.highWatermark));
+          } finally {
+            busy = false;
+            lastFetch = now();
+          }
+          const last = fresh.at(-1);
+          if (last) pos.set(k, Math.max(from, Number(last.offset) + 1));
+          check();
+        },
+      });
+    };
+    let reopening = false;
+    const reopen = async (why: string): Promise<void> => {
+      if (reopening || stopping) return;
+      reopening = true;
+      stat.consumerRestarts++;
+      log.warn({ reader: name, why }, 'recreating a reader');
+      try {
+        const old = consumer;
+        await Promise.race([old.disconnect().catch(() => undefined), sleep(5000)]);
+        for (let attempt = 1; !stopping; attempt++) {
+          try {
+            await open();
+            break;
+          } catch (err) {
+            log.warn({ reader: name, err: errText(err), attempt }, 'reader could not start; retrying');
+            await sleep(Math.min(5000, 500 * attempt));
+          }
+        }
+      } finally {
+        lastFetch = now();
+        reopening = false;
       }
-    });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: true,
-      eachBatch: async ({ batch }) => {
-        if (batch.messages.length > 0) await onMessages(batch.topic, batch.partition, batch.messages, Number(batch.highWatermark));
-        const k = `${batch.topic}:${batch.partition}`;
-        const last = batch.messages.at(-1);
-        if (last) pos.set(k, Math.max(pos.get(k) ?? 0, Number(last.offset) + 1));
-        check();
-      },
-    });
+    };
+    await open();
+    // a reader that stopped fetching (kafkajs#659, #1431: a silent stop, e.g. after a leader died) is recreated
+    const watch = setInterval(() => {
+      if (!stopping && !busy && !reopening && now() - lastFetch > stallMs) void reopen(`no fetch for ${Math.round((now() - lastFetch) / 1000)} s`);
+    }, 2000);
+    watch.unref();
     check();
     return {
-      consumer,
+      async close() {
+        clearInterval(watch);
+        await consumer.disconnect().catch(() => undefined);
+      },
       caughtUp,
       position: (topic) => pos.get(`${topic}:0`) ?? 0,
       reach(topic, hw) {
@@ -504,7 +554,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
       }
     });
     await reader.caughtUp;
-    await reader.consumer.disconnect();
+    await reader.close();
     return n;
   }
 
@@ -578,7 +628,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
       if (watchdog) clearInterval(watchdog);
       // stop fetching; kafkajs waits for the batch in hand, whose chunk loop sees isRunning() false, commits and returns
       await group?.disconnect().catch((err: unknown) => log.warn({ err: errText(err) }, 'consumer disconnect failed'));
-      for (const r of readers) await r.consumer.disconnect().catch(() => undefined);
+      for (const r of readers) await r.close();
       await admin.disconnect().catch(() => undefined);
     },
     stats() {
