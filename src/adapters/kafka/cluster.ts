@@ -48,6 +48,14 @@ export interface KafkaClusterOptions {
 const KEYED = [TOPIC.mineTelemetry, TOPIC.gridTelemetry, TOPIC.siteTelemetry, TOPIC.enforcementEvents] as const;
 const GLOBAL = [TOPIC.weatherWarnings, TOPIC.weatherNowcast] as const;
 const CHUNK = 1000;
+/**
+ * CONSUMER_RETRY: give up on a broker within ~6 s. kafkajs keeps retrying a dead leader's address
+ * instead of refreshing metadata; after the retries it crashes and restarts the consumer, which
+ * fetches fresh metadata and finds the new leader.
+ */
+const CONSUMER_RETRY = { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 };
+/** READER_STALL_MS: a full reader with lag that made no progress for this long is recreated */
+const READER_STALL_MS = 10_000;
 /** ATTEMPT_MS: one send attempt; longer means a stuck producer (see send) */
 const ATTEMPT_MS = 10_000;
 
@@ -171,6 +179,26 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
   }
 
   // ------------------------------------------------------------------ full readers
+  /** lagging: does any partition in `pos` (topic:partition → next offset) end past it (asked within 5 s; false when unknown)? */
+  async function lagging(topics: readonly string[], pos: ReadonlyMap<string, number>): Promise<boolean> {
+    try {
+      return await Promise.race([
+        (async () => {
+          for (const topic of topics) {
+            for (const [p, w] of await highWatermarks(topic)) {
+              const at = pos.get(`${topic}:${p}`);
+              if (at !== undefined && w.high > at) return true;
+            }
+          }
+          return false;
+        })(),
+        sleep(5000).then(() => false),
+      ]);
+    } catch {
+      return false;
+    }
+  }
+
   async function highWatermarks(topic: string): Promise<Map<number, { low: number; high: number }>> {
     const offs = await admin.fetchTopicOffsets(topic);
     return new Map(offs.map((p) => [p.partition, { low: Number(p.low), high: Number(p.high) }]));
@@ -208,7 +236,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     let consumer!: Consumer;
     const open = async (): Promise<void> => {
       generationOfReader++;
-      const c = kafka.consumer({ groupId: `${o.groupId}.${name}.${instance}.${generationOfReader}`, maxWaitTimeInMs: 50, minBytes: 1, sessionTimeout: 30_000, retry: { retries: 12, initialRetryTime: 200, maxRetryTime: 5000 } });
+      const c = kafka.consumer({ groupId: `${o.groupId}.${name}.${instance}.${generationOfReader}`, maxWaitTimeInMs: 50, minBytes: 1, sessionTimeout: 30_000, retry: CONSUMER_RETRY });
       consumer = c;
       await c.connect();
       await c.subscribe({ topics, fromBeginning: true });
@@ -263,9 +291,30 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
       }
     };
     await open();
-    // a reader that stopped fetching (kafkajs#659, #1431: a silent stop, e.g. after a leader died) is recreated
+    // a reader that stopped fetching or stopped making progress while it has lag (kafkajs#659, #1431:
+    // silent stops; a consumer stuck on a dead leader) is recreated
+    let lastSum = -1;
+    let lastProgress = now();
+    let checking = false;
     const watch = setInterval(() => {
-      if (!stopping && !busy && !reopening && now() - lastFetch > stallMs) void reopen(`no fetch for ${Math.round((now() - lastFetch) / 1000)} s`);
+      if (stopping || busy || reopening || checking) return;
+      const sum = [...pos.values()].reduce((a, b) => a + b, 0);
+      if (sum !== lastSum) {
+        lastSum = sum;
+        lastProgress = now();
+      }
+      if (now() - lastFetch > stallMs) {
+        void reopen(`no fetch for ${Math.round((now() - lastFetch) / 1000)} s`);
+        return;
+      }
+      if (now() - lastProgress < READER_STALL_MS) return;
+      checking = true;
+      void lagging(topics, pos)
+        .then((lag) => {
+          if (lag) void reopen(`no progress for ${Math.round((now() - lastProgress) / 1000)} s with lag`);
+          else lastProgress = now();
+        })
+        .finally(() => (checking = false));
     }, 2000);
     watch.unref();
     check();
@@ -431,7 +480,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
       heartbeatInterval: 1500,
       maxWaitTimeInMs: 50,
       minBytes: 1,
-      retry: { retries: 12, initialRetryTime: 200, maxRetryTime: 5000 },
+      retry: CONSUMER_RETRY,
     });
     group = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
@@ -615,9 +664,30 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
       // ready once the group gave this instance its partitions (or none) and they are prepared:
       // whatever is produced after that is live for it
       if (!(await Promise.race([firstJoin.then(() => true), sleep(60_000).then(() => false)]))) log.warn('no partition assignment within 60 s; serving screens while the group forms');
+      let lastSum = -1;
+      let lastProgress = now();
+      let checking = false;
       watchdog = setInterval(() => {
-        if (stopping || restarting || inBatch || owned.length === 0) return;
-        if (now() - lastFetch > stallMs) void restartGroup(`no fetch for ${Math.round((now() - lastFetch) / 1000)} s while owning partitions`);
+        if (stopping || restarting || inBatch || checking || owned.length === 0) return;
+        if (now() - lastFetch > stallMs) {
+          void restartGroup(`no fetch for ${Math.round((now() - lastFetch) / 1000)} s while owning partitions`);
+          return;
+        }
+        const positions = new Map([...plans.values()].map((pl) => [`${pl.topic}:${pl.partition}`, pl.next] as const));
+        const sum = [...positions.values()].reduce((a, b) => a + b, 0);
+        if (sum !== lastSum) {
+          lastSum = sum;
+          lastProgress = now();
+          return;
+        }
+        if (now() - lastProgress < stallMs) return;
+        checking = true;
+        void lagging(keyedTopics, positions)
+          .then((lag) => {
+            if (lag) void restartGroup(`no progress for ${Math.round((now() - lastProgress) / 1000)} s with lag`);
+            lastProgress = now();
+          })
+          .finally(() => (checking = false));
       }, 5000);
       watchdog.unref();
     },
