@@ -365,6 +365,8 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     owned = [...mine].sort((a, b) => a - b);
     log.info({ partitions: owned, generation: gen }, 'partitions assigned');
     plans.clear();
+    // offsets of partitions given away are no longer ours to commit
+    for (const k of [...toCommit.keys()]) if (!mine.has(Number(k.slice(k.lastIndexOf(':') + 1)))) toCommit.delete(k);
     await handlers!.assigned(owned);
     if (owned.length === 0) return;
     const committed = new Map<string, number>();
@@ -454,10 +456,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
           plan.next = Number(last) + 1;
           resolveOffset(last);
           // effects are durable (alert events acknowledged by the brokers): now the offset may move
-          if (!isStale()) {
-            await group!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(plan.next) }]);
-            stat.commits++;
-          }
+          if (!isStale()) commitLater(batch.topic, batch.partition, plan.next);
           maybeWarm(batch.partition);
         }
         await heartbeat();
@@ -465,6 +464,33 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     } finally {
       inBatch = false;
       lastFetch = now();
+    }
+  }
+
+  // Commits run beside processing, coalesced (one request for every partition with news): an
+  // awaited commit per partition batch would put a coordinator round trip in front of the next
+  // batch and so in every alert's latency. A commit lost in a crash or rebalance means redelivery
+  // (at-least-once), which the alert book absorbs.
+  const toCommit = new Map<string, { topic: string; partition: number; offset: string }>();
+  let committing: Promise<void> | undefined;
+  function commitLater(topic: string, partition: number, offset: number): void {
+    toCommit.set(`${topic}:${partition}`, { topic, partition, offset: String(offset) });
+    committing ??= flushCommits();
+  }
+  async function flushCommits(): Promise<void> {
+    try {
+      while (toCommit.size > 0) {
+        const batch = [...toCommit.values()];
+        toCommit.clear();
+        try {
+          await group!.commitOffsets(batch);
+          stat.commits++;
+        } catch (err) {
+          log.warn({ err: errText(err), partitions: batch.length }, 'offset commit failed; those events may be delivered again');
+        }
+      }
+    } finally {
+      committing = undefined;
     }
   }
 
@@ -696,7 +722,10 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     async stop() {
       stopping = true;
       if (watchdog) clearInterval(watchdog);
-      // stop fetching; kafkajs waits for the batch in hand, whose chunk loop sees isRunning() false, commits and returns
+      // stop fetching; kafkajs waits for the batch in hand, whose chunk loop sees isRunning() false and returns;
+      // then the last offsets are committed and the group is left
+      await group?.stop().catch((err: unknown) => log.warn({ err: errText(err) }, 'consumer stop failed'));
+      await committing;
       await group?.disconnect().catch((err: unknown) => log.warn({ err: errText(err) }, 'consumer disconnect failed'));
       for (const r of readers) await r.close();
       await admin.disconnect().catch(() => undefined);
