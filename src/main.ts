@@ -6,7 +6,7 @@ import type { ConfigInput } from './contracts/config.ts';
 import { BUNDLED, PROJECT_ROOT } from './config/paths.ts';
 import { loadConfig, resolveSecret } from './config/load.ts';
 import { loadReference } from './enrich/reference.ts';
-import { loadRulePack, longestWindow } from './rules/pack.ts';
+import { loadRulePack, warmupByTopic } from './rules/pack.ts';
 import { createKafkaCluster } from './adapters/kafka/cluster.ts';
 import { AppError } from './errors.ts';
 import { createJournalAlertStore } from './adapters/journal/alert-journal.ts';
@@ -79,8 +79,9 @@ export async function boot(flags: StartFlags, logger: Logger, env: NodeJS.Proces
       ? createKafkaCluster({
           ...config.kafka,
           logger,
-          // replay this much before the committed offset of a newly assigned partition (capped: telemetry retention is 7 days)
-          warmupMs: Math.min(longestWindow(rules), WARMUP_CAP_MS),
+          // replay this much before the committed offset of a newly assigned partition: per topic, the
+          // longest window of the rules reading it (capped: telemetry retention is 7 days)
+          warmupMs: warmupByTopic(rules, WARMUP_CAP_MS),
           onFatal,
         })
       : undefined;

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { Rule, RuleFile } from '../contracts/rules.ts';
+import { TOPIC_TYPES } from '../contracts/events.ts';
 import { issuesToDetails, listYamlFiles, readYaml } from '../config/yaml.ts';
 import { AppError, type ErrorDetail } from '../errors.ts';
 
@@ -78,4 +79,28 @@ export function longestWindow(rules: readonly Rule[]): number {
   };
   for (const r of rules) walk(r);
   return max;
+}
+
+/**
+ * warmupByTopic: per input topic, the longest window of the rules that read its events (a rule
+ * whose event types cannot be told counts for every topic), capped at `cap`. A rebalance replays
+ * a telemetry partition only as far as the telemetry rules look back (minutes), not as far as the
+ * 30-day accident count on the small enforcement topic.
+ */
+export function warmupByTopic(rules: readonly Rule[], cap: number): Record<string, number> {
+  const topicOfType = new Map<string, string>();
+  for (const [topic, types] of Object.entries(TOPIC_TYPES)) for (const t of types) topicOfType.set(t, topic);
+  const out: Record<string, number> = Object.fromEntries(Object.keys(TOPIC_TYPES).map((t) => [t, 0]));
+  for (const r of rules) {
+    const topics = new Set<string>();
+    const walk = (v: unknown, key?: string): void => {
+      if (typeof v === 'string' && key === 'type' && topicOfType.has(v)) topics.add(topicOfType.get(v)!);
+      else if (Array.isArray(v)) for (const x of v) walk(x, key);
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
+    };
+    walk(r);
+    const w = Math.min(cap, longestWindow([r]));
+    for (const t of topics.size > 0 ? topics : Object.keys(out)) out[t] = Math.max(out[t] ?? 0, w);
+  }
+  return out;
 }

@@ -32,8 +32,11 @@ export interface KafkaClusterOptions {
   groupId: string;
   topicPrefix: string;
   logger: Logger;
-  /** how far before the committed offset a newly assigned partition's warm-up starts (the longest rule window) */
-  warmupMs: number;
+  /**
+   * how far before the committed offset a newly assigned partition's warm-up starts (the longest
+   * window of the rules reading the topic), per contract topic name; a number is every topic's
+   */
+  warmupMs: number | Record<string, number>;
   /** largest event message (bytes) */
   maxMessageBytes?: number;
   /** a send failing for this long is fatal (the process exits; a restart resumes from committed offsets) */
@@ -378,7 +381,8 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
       if (parts.length === 0) continue;
       const hws = await highWatermarks(topic);
       const byTs = new Map<number, number>();
-      if (o.warmupMs > 0) for (const e of await admin.fetchTopicOffsetsByTimestamp(topic, now() - o.warmupMs)) byTs.set(e.partition, Number(e.offset));
+      const warmup = typeof o.warmupMs === 'number' ? o.warmupMs : (o.warmupMs[base.get(topic)!] ?? 0);
+      if (warmup > 0) for (const e of await admin.fetchTopicOffsetsByTimestamp(topic, now() - warmup)) byTs.set(e.partition, Number(e.offset));
       for (const p of parts) {
         const c = committed.get(`${topic}:${p}`) ?? -1;
         const hw = hws.get(p) ?? { low: 0, high: 0 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BUNDLED } from '../../../src/config/paths.ts';
-import { loadRulePack, longestWindow } from '../../../src/rules/pack.ts';
+import { loadRulePack, longestWindow, warmupByTopic } from '../../../src/rules/pack.ts';
 
 describe('longestWindow (how far a Kafka warm-up replays)', () => {
   it('is the longest window/for/period/duration of any rule', () => {
@@ -10,5 +10,19 @@ describe('longestWindow (how far a Kafka warm-up replays)', () => {
     // the bundled pack counts accidents over 30 days
     expect(longestWindow(rules)).toBe(30 * 86_400_000);
     expect(longestWindow([])).toBe(0);
+  });
+});
+
+describe('warmupByTopic (per topic: only the rules that read it)', () => {
+  it('replays telemetry only as far as the telemetry rules look back, enforcement up to the cap', () => {
+    const rules = loadRulePack(BUNDLED.rules);
+    const day = 86_400_000;
+    const w = warmupByTopic(rules, day);
+    expect(w['risk.enforcement.events']).toBe(day); // the 30-day counts, capped
+    expect(w['risk.mine.telemetry']).toBeLessThan(day);
+    expect(w['risk.mine.telemetry']).toBeGreaterThanOrEqual(5 * 60_000);
+    expect(w['risk.site.telemetry']).toBe(0);
+    const rise = rules.filter((r) => r.id === 'mine.ch4.rise');
+    expect(warmupByTopic(rise, day)).toMatchObject({ 'risk.mine.telemetry': 5 * 60_000, 'risk.grid.telemetry': 0, 'risk.enforcement.events': 0 });
   });
 });
