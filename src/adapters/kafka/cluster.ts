@@ -124,6 +124,8 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
   let joined!: () => void;
   const firstJoin = new Promise<void>((r) => (joined = r));
   const plans = new Map<string, PartitionPlan>();
+  /** partitions whose warm-up is over in the current assignment */
+  const warmed = new Set<number>();
   let owned: number[] = [];
   const readers: FullReader[] = [];
   let feed: FullReader | undefined;
@@ -202,6 +204,65 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     }
   }
 
+  /**
+   * watchProgress is the watchdog of one consumer (kafkajs#659, #1431: silent stops; a consumer
+   * stuck on a dead leader): it calls `restart` when the consumer has not fetched for `stallMs`,
+   * or when its positions have not moved for `progressMs` while a partition in them has lag.
+   */
+  function watchProgress(w: {
+    topics: readonly string[];
+    positions: () => ReadonlyMap<string, number>;
+    lastFetch: () => number;
+    /** processing, restarting, or nothing to watch */
+    idle: () => boolean;
+    progressMs: number;
+    restart: (why: string) => void;
+  }): NodeJS.Timeout {
+    let lastSum = -1;
+    let lastProgress = now();
+    let checking = false;
+    const timer = setInterval(() => {
+      if (stopping || checking || w.idle()) return;
+      if (now() - w.lastFetch() > stallMs) {
+        w.restart(`no fetch for ${Math.round((now() - w.lastFetch()) / 1000)} s`);
+        return;
+      }
+      const positions = w.positions();
+      let sum = 0;
+      for (const v of positions.values()) sum += v;
+      if (sum !== lastSum) {
+        lastSum = sum;
+        lastProgress = now();
+        return;
+      }
+      if (now() - lastProgress < w.progressMs) return;
+      checking = true;
+      void lagging(w.topics, positions)
+        .then((lag) => {
+          if (lag) w.restart(`no progress for ${Math.round((now() - lastProgress) / 1000)} s with lag`);
+          lastProgress = now();
+        })
+        .finally(() => (checking = false));
+    }, 2000);
+    timer.unref();
+    return timer;
+  }
+
+  /** restartWith stops a consumer (waiting at most 5 s: a stuck one may never answer) and starts another until one starts. */
+  async function restartWith(what: object, stopOld: () => Promise<void>, start: () => Promise<void>): Promise<void> {
+    stat.consumerRestarts++;
+    await Promise.race([stopOld().catch(() => undefined), sleep(5000)]);
+    for (let attempt = 1; !stopping; attempt++) {
+      try {
+        await start();
+        return;
+      } catch (err) {
+        log.warn({ ...what, err: errText(err), attempt }, 'consumer could not start; retrying');
+        await sleep(Math.min(5000, 500 * attempt));
+      }
+    }
+  }
+
   async function highWatermarks(topic: string): Promise<Map<number, { low: number; high: number }>> {
     const offs = await admin.fetchTopicOffsets(topic);
     return new Map(offs.map((p) => [p.partition, { low: Number(p.low), high: Number(p.high) }]));
@@ -211,7 +272,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
    * readFull reads `topics` from the beginning with a group of this instance alone, calling
    * `onMessages` per batch in order; never commits.
    */
-  async function readFull(name: string, topics: string[], onMessages: (topic: string, partition: number, msgs: KafkaMessage[], hw: number) => Promise<void> | void): Promise<FullReader> {
+  async function readFull(name: string, topics: string[], onMessages: (topic: string, partition: number, msgs: KafkaMessage[]) => Promise<void> | void): Promise<FullReader> {
     const pos = new Map<string, number>();
     const target = new Map<string, number>();
     for (const topic of topics) {
@@ -259,7 +320,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
           const fresh = batch.messages.filter((m) => Number(m.offset) >= from);
           busy = true;
           try {
-            if (fresh.length > 0) await onMessages(batch.topic, batch.partition, fresh, Number(batch.highWatermark));
+            if (fresh.length > 0) await onMessages(batch.topic, batch.partition, fresh);
           } finally {
             busy = false;
             lastFetch = now();
@@ -274,52 +335,24 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     const reopen = async (why: string): Promise<void> => {
       if (reopening || stopping) return;
       reopening = true;
-      stat.consumerRestarts++;
       log.warn({ reader: name, why }, 'recreating a reader');
       try {
         const old = consumer;
-        await Promise.race([old.disconnect().catch(() => undefined), sleep(5000)]);
-        for (let attempt = 1; !stopping; attempt++) {
-          try {
-            await open();
-            break;
-          } catch (err) {
-            log.warn({ reader: name, err: errText(err), attempt }, 'reader could not start; retrying');
-            await sleep(Math.min(5000, 500 * attempt));
-          }
-        }
+        await restartWith({ reader: name }, () => old.disconnect(), open);
       } finally {
         lastFetch = now();
         reopening = false;
       }
     };
     await open();
-    // a reader that stopped fetching or stopped making progress while it has lag (kafkajs#659, #1431:
-    // silent stops; a consumer stuck on a dead leader) is recreated
-    let lastSum = -1;
-    let lastProgress = now();
-    let checking = false;
-    const watch = setInterval(() => {
-      if (stopping || busy || reopening || checking) return;
-      const sum = [...pos.values()].reduce((a, b) => a + b, 0);
-      if (sum !== lastSum) {
-        lastSum = sum;
-        lastProgress = now();
-      }
-      if (now() - lastFetch > stallMs) {
-        void reopen(`no fetch for ${Math.round((now() - lastFetch) / 1000)} s`);
-        return;
-      }
-      if (now() - lastProgress < READER_STALL_MS) return;
-      checking = true;
-      void lagging(topics, pos)
-        .then((lag) => {
-          if (lag) void reopen(`no progress for ${Math.round((now() - lastProgress) / 1000)} s with lag`);
-          else lastProgress = now();
-        })
-        .finally(() => (checking = false));
-    }, 2000);
-    watch.unref();
+    const watch = watchProgress({
+      topics,
+      positions: () => pos,
+      lastFetch: () => lastFetch,
+      idle: () => busy || reopening,
+      progressMs: READER_STALL_MS,
+      restart: (why) => void reopen(why),
+    });
     check();
     return {
       async close() {
@@ -368,6 +401,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     owned = [...mine].sort((a, b) => a - b);
     log.info({ partitions: owned, generation: gen }, 'partitions assigned');
     plans.clear();
+    warmed.clear();
     // offsets of partitions given away are no longer ours to commit
     for (const k of [...toCommit.keys()]) if (!mine.has(Number(k.slice(k.lastIndexOf(':') + 1)))) toCommit.delete(k);
     await handlers!.assigned(owned);
@@ -401,14 +435,12 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     for (const p of owned) maybeWarm(p);
   }
 
-  /** maybeWarm tells the app when every topic of partition p has passed its warm-up. */
-  const warmed = new Set<string>();
+  /** maybeWarm tells the app, once per assignment, when every topic of partition p has passed its warm-up. */
   function maybeWarm(p: number): void {
-    const key = `${generation}:${p}`;
-    if (warmed.has(key)) return;
+    if (warmed.has(p)) return;
     const pending = [...plans.values()].some((pl) => pl.partition === p && pl.next < pl.until);
     if (!pending) {
-      warmed.add(key);
+      warmed.add(p);
       handlers!.warmedUp(p);
     }
   }
@@ -540,19 +572,10 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
   async function restartGroup(why: string): Promise<void> {
     if (restarting || stopping) return;
     restarting = true;
-    stat.consumerRestarts++;
     log.warn({ why }, 'recreating the consumer');
     try {
-      await group?.disconnect().catch(() => undefined);
-      for (let attempt = 1; !stopping; attempt++) {
-        try {
-          await startGroup();
-          break;
-        } catch (err) {
-          log.warn({ err: errText(err), attempt }, 'consumer could not start; retrying');
-          await sleep(Math.min(5000, 500 * attempt));
-        }
-      }
+      const old = group;
+      await restartWith({ consumer: 'group' }, async () => old?.disconnect(), startGroup);
     } finally {
       lastFetch = now();
       restarting = false;
@@ -694,34 +717,16 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
       // ready once the group gave this instance its partitions (or none) and they are prepared:
       // whatever is produced after that is live for it
       if (!(await Promise.race([firstJoin.then(() => true), sleep(60_000).then(() => false)]))) log.warn('no partition assignment within 60 s; serving screens while the group forms');
-      let lastSum = -1;
-      let lastProgress = now();
-      let checking = false;
-      watchdog = setInterval(() => {
-        if (stopping || restarting || inBatch || checking || owned.length === 0) return;
-        if (now() - lastFetch > stallMs) {
-          void restartGroup(`no fetch for ${Math.round((now() - lastFetch) / 1000)} s while owning partitions`);
-          return;
-        }
-        const positions = new Map([...plans.values()].map((pl) => [`${pl.topic}:${pl.partition}`, pl.next] as const));
-        const sum = [...positions.values()].reduce((a, b) => a + b, 0);
-        if (sum !== lastSum) {
-          lastSum = sum;
-          lastProgress = now();
-          return;
-        }
-        if (now() - lastProgress < stallMs) return;
-        checking = true;
-        void lagging(keyedTopics, positions)
-          .then((lag) => {
-            if (lag) void restartGroup(`no progress for ${Math.round((now() - lastProgress) / 1000)} s with lag`);
-            lastProgress = now();
-          })
-          .finally(() => (checking = false));
-      }, 5000);
-      watchdog.unref();
+      watchdog = watchProgress({
+        topics: keyedTopics,
+        // only the partitions this instance owns
+        positions: () => new Map([...plans.values()].map((pl) => [`${pl.topic}:${pl.partition}`, pl.next] as const)),
+        lastFetch: () => lastFetch,
+        idle: () => restarting || inBatch || owned.length === 0,
+        progressMs: stallMs,
+        restart: (why) => void restartGroup(`${why} while owning partitions`),
+      });
     },
-    /** catchUpAlerts: wait until this instance's view has read the alert log up to its current end */
     publishCommand: async (key, c) => send([{ topic: t(TOPIC.alertsCommands), messages: [{ key, value: JSON.stringify(c) }] }]),
     async stop() {
       stopping = true;
