@@ -25,6 +25,9 @@ import { WeatherWarning } from './contracts/events.ts';
 import { watch, type FSWatcher } from 'node:fs';
 import { severityRank, SEVERITIES } from './domain/severity.ts';
 
+/** AlertCommand: an operator's ack or resolve of one alert. */
+type AlertCommand = Extract<Command, { type: 'ack' | 'resolve' }>;
+
 /** AppPorts: the adapters an app runs on (embedded: journal files; distributed: Kafka). */
 export interface AppPorts {
   store: AlertStore;
@@ -94,27 +97,30 @@ export function createApp(o: AppOptions): App {
   const engine = stepper.engine;
   let ready = false;
 
-  const ackAlert = async (id: string, p: Principal, note: string | undefined): Promise<Alert> => {
-    if (cluster) {
-      const at = formatTs(clock.now());
-      return viaCommand(id, { type: 'ack', alertId: id, by: p.sub, at, ...(note ? { note } : {}) }, (s) => s.event.kind === 'acknowledged' && s.event.alert.acks.some((a) => a.by === p.sub && a.at === at));
-    }
-    const stored = book.acknowledge(id, p.sub, clock.now(), note);
-    await pipeline.commit([stored]);
-    return stored.event.alert;
-  };
-
-  const resolveAlert = async (id: string, p: Principal, note: string | undefined): Promise<Alert> => {
-    if (cluster) {
-      const at = formatTs(clock.now());
-      return viaCommand(id, { type: 'resolve', alertId: id, by: p.sub, at, ...(note ? { note } : {}) }, (s) => s.event.kind === 'resolved' && s.event.alert.labels.resolvedBy === p.sub);
-    }
-    const stored = book.resolveManually(id, p.sub, clock.now(), note);
+  /** applyHere applies an operator's ack or resolve to an alert this instance holds (embedded: all; Kafka mode: the ones it owns). */
+  async function applyHere(cmd: AlertCommand): Promise<Alert> {
+    const at = Date.parse(cmd.at);
+    const stored = cmd.type === 'ack' ? book.acknowledge(cmd.alertId, cmd.by, at, cmd.note) : book.resolveManually(cmd.alertId, cmd.by, at, cmd.note);
     // The condition may persist: forget rule state so the next reading raises a fresh alert.
-    engine.forget(stored.event.alert.ruleId, stored.subjectKey);
+    if (cmd.type === 'resolve') engine.forget(stored.event.alert.ruleId, stored.subjectKey);
     await pipeline.commit([stored]);
     return stored.event.alert;
-  };
+  }
+
+  /** operatorAction: the API's ack and resolve; Kafka mode sends them to the owner through the commands topic. */
+  const operatorAction =
+    (type: AlertCommand['type']) =>
+    async (id: string, p: Principal, note: string | undefined): Promise<Alert> => {
+      const cmd: AlertCommand = { type, alertId: id, by: p.sub, at: formatTs(clock.now()), ...(note ? { note } : {}) };
+      if (!cluster) return applyHere(cmd);
+      const applied =
+        type === 'ack'
+          ? (s: StoredAlertEvent) => s.event.kind === 'acknowledged' && s.event.alert.acks.some((a) => a.by === p.sub && a.at === cmd.at)
+          : (s: StoredAlertEvent) => s.event.kind === 'resolved' && s.event.alert.labels.resolvedBy === p.sub;
+      return viaCommand(id, cmd, applied);
+    };
+  const ackAlert = operatorAction('ack');
+  const resolveAlert = operatorAction('resolve');
 
   // ---- Kafka mode: operator commands go through risk.alerts.commands; the owner applies them
   const viewWaiters = new Set<(s: StoredAlertEvent) => void>();
@@ -158,10 +164,7 @@ export function createApp(o: AppOptions): App {
       return;
     }
     if (rec.alert.state === 'resolved') return;
-    const at = Date.parse(cmd.at);
-    const stored = cmd.type === 'ack' ? book.acknowledge(cmd.alertId, cmd.by, at, cmd.note) : book.resolveManually(cmd.alertId, cmd.by, at, cmd.note);
-    if (cmd.type === 'resolve') engine.forget(stored.event.alert.ruleId, stored.subjectKey);
-    await pipeline.commit([stored]);
+    await applyHere(cmd);
   }
 
   const clusterHandlers: ClusterHandlers = {
