@@ -10,6 +10,7 @@ import { Stepper } from '../rules/stepper.ts';
 import { loadRulePack } from '../rules/pack.ts';
 import type { AlertTransition } from '../domain/transition.ts';
 import { AppError } from '../errors.ts';
+import { reportProblems } from './report.ts';
 
 /**
  * runBacktest: evaluate rules offline over an NDJSON event file with event time as the clock.
@@ -31,8 +32,7 @@ export async function runBacktest(argv: string[]): Promise<number> {
     stepper = new Stepper(reference, loadRulePack(values.rules ?? BUNDLED.rules), (siteId) => book.openAlerts().filter((a) => a.siteId === siteId));
   } catch (err) {
     if (err instanceof AppError) {
-      for (const d of err.details) process.stderr.write(`${d.file ?? ''}: ${d.path}: ${d.message}\n`);
-      if (err.details.length === 0) process.stderr.write(`${err.message}\n`);
+      reportProblems(err);
       return 2;
     }
     throw err;

@@ -5,6 +5,7 @@ import { BUNDLED } from '../config/paths.ts';
 import { loadReference } from '../enrich/reference.ts';
 import { AppError } from '../errors.ts';
 import { DAY_SPEC, generateDemoDay, loadDaySpec } from '../jobs/demo-day.ts';
+import { reportProblems } from './report.ts';
 
 const FLUSH_CHARS = 1 << 20;
 
@@ -27,8 +28,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     reference = loadReference({ sites: values.sites ?? BUNDLED.sites, roster: BUNDLED.roster, calendar: BUNDLED.calendar });
   } catch (err) {
     if (err instanceof AppError) {
-      for (const d of err.details) process.stderr.write(`${d.file ?? ''}: ${d.path}: ${d.message}\n`);
-      if (err.details.length === 0) process.stderr.write(`${err.message}\n`);
+      reportProblems(err);
       return 2;
     }
     throw err;

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { boot } from '../main.ts';
 import { createLogger } from '../logger.ts';
 import { AppError } from '../errors.ts';
+import { reportProblems } from './report.ts';
 
 /** runStart: `riskstream start` — runs until SIGINT/SIGTERM; 0 clean, 1 fatal, 2 bad config. */
 export async function runStart(argv: string[]): Promise<number> {
@@ -34,8 +35,7 @@ export async function runStart(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof AppError && ['CONFIG_INVALID', 'RULES_INVALID', 'REFERENCE_INVALID'].includes(err.code)) {
       process.stderr.write(`riskstream start: ${err.code}\n`);
-      for (const d of err.details) process.stderr.write(`  ${d.file ? d.file + ': ' : ''}${d.path}: ${d.message}\n`);
-      if (err.details.length === 0) process.stderr.write(`  ${err.message}\n`);
+      reportProblems(err, '  ');
       return 2;
     }
     logger.fatal({ err }, 'start failed');

@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import { TOPIC_SPECS, defaultReplication, ensureTopics, topicNameProblem, type TopicReport } from '../adapters/kafka/topics.ts';
 import { loadConfig } from '../config/load.ts';
 import { AppError } from '../errors.ts';
+import { reportProblems } from './report.ts';
 
 // kafkajs is CommonJS: under Node's ESM loader only its default export (module.exports) is reliable
 const { Kafka, logLevel } = kafkajs;
@@ -89,8 +90,7 @@ export async function runTopicsCreate(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof AppError) {
       process.stderr.write(`${NAME}: ${err.code}\n`);
-      for (const d of err.details) process.stderr.write(`  ${d.file ? d.file + ': ' : ''}${d.path}: ${d.message}\n`);
-      if (err.details.length === 0) process.stderr.write(`  ${err.message}\n`);
+      reportProblems(err, '  ');
       return 2;
     }
     throw err;
