@@ -8,7 +8,6 @@
 //   RISKSTREAM_UPDATE_GOLDEN=1 npx vitest run --config test/vitest.config.ts test/e2e/demo-golden.test.ts
 // (or by hand: node src/cli/riskstream.mjs demo generate --out /tmp/day.ndjson &&
 //  node src/cli/riskstream.mjs backtest --events /tmp/day.ndjson --until 2024-07-17T00:00:00+08:00 > deploy/demo/expected-alerts.ndjson)
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BUNDLED } from '../../src/config/paths.ts';
 import { AlertEvent } from '../../src/contracts/alerts.ts';
 import { loadRulePack } from '../../src/rules/pack.ts';
+import { runCli, type CliRun } from '../helpers/cli.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EXPECTED = join(ROOT, 'deploy/demo/expected-alerts.ndjson');
@@ -34,34 +34,12 @@ const NOT_EXERCISED: Record<string, string> = {
 // generating 100k events and back-testing them takes a few seconds each; allow for a loaded CI box
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RISKSTREAM_')) env[k] = v;
-    const child = spawn(process.execPath, ['src/cli/riskstream.mjs', ...args], { cwd: ROOT, env: { ...env, RISKSTREAM_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 280_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[]) => runCli(args, { timeoutMs: 280_000 });
 
 let tmp: string;
 let dayA: string;
 let dayB: string;
-let runs: Run[];
+let runs: CliRun[];
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'rs-demo-golden-'));

@@ -12,6 +12,9 @@ import { Kafka, logLevel, type Admin, type IHeaders, type Producer } from 'kafka
 import { ensureTopics, TOPIC_SPECS } from '../../src/adapters/kafka/topics.ts';
 import { createAuth } from '../../src/api/auth.ts';
 import { PROJECT_ROOT } from '../../src/config/paths.ts';
+import { waitFor } from './wait.ts';
+
+export { waitFor };
 
 export const BROKERS = (process.env.RISKSTREAM_KAFKA_BROKERS ?? '')
   .split(',')
@@ -20,15 +23,6 @@ export const BROKERS = (process.env.RISKSTREAM_KAFKA_BROKERS ?? '')
 
 export const KAFKA_SECRET = 'kafka-it-secret-0123456789abcdef';
 const quiet = { info() {}, warn() {} };
-
-/** waitFor polls `check` until it returns true or `ms` passes. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** freePort: a port nothing listens on right now. */
 export async function freePort(): Promise<number> {

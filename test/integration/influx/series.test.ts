@@ -17,6 +17,7 @@ import { AppError } from '../../../src/errors.ts';
 import type { SeriesPoint } from '../../../src/ports/index.ts';
 import { startTestApp } from '../../helpers/app.ts';
 import { serviceAvailable } from '../../helpers/services.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
 const INFLUX = (process.env.RISKSTREAM_INFLUX ?? '').trim();
 const HAVE_INFLUX = serviceAvailable('influx series', /^[^\s:]+:\d{1,5}$/.test(INFLUX), `RISKSTREAM_INFLUX is not host:port ("${INFLUX}"; start one with \`bash deploy/local/influxdb.sh start\` and export its INFLUX)`);
@@ -33,14 +34,6 @@ function capturingLogger() {
     },
   });
   return { logger: pino({ level: 'warn' }, stream), lines };
-}
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe.runIf(HAVE_INFLUX)('influx series store (InfluxDB 1.x)', () => {

@@ -23,6 +23,7 @@ import {
   type LogEntry,
   type Producer,
 } from 'kafkajs';
+import { waitFor } from '../../helpers/wait.ts';
 
 const BROKERS = (process.env.RISKSTREAM_KAFKA_BROKERS ?? '')
   .split(',')
@@ -39,15 +40,6 @@ const logCreator = () => (e: LogEntry) => {
   kafkaLog.push(`${e.label} ${e.namespace} ${JSON.stringify(e.log)}`);
   if (kafkaLog.length > 500) kafkaLog.shift();
 };
-
-/** waitFor polls `check` until it returns true or `ms` passes. */
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.runIf(HAVE_KAFKA)('kafka broker with kafkajs 2.2.4', () => {
   const run = randomUUID().slice(0, 8);

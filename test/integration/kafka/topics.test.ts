@@ -8,13 +8,13 @@
 //
 // Without RISKSTREAM_KAFKA_BROKERS the broker cases are skipped, unless RISKSTREAM_REQUIRE_SERVICES=1
 // (CI), where they fail.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { serviceAvailable } from '../../helpers/services.ts';
 import kafkajs, { type Admin } from 'kafkajs';
 import { TOPIC, TOPIC_SPECS, compareTopic, defaultReplication, minInsyncFor, topicNameProblem } from '../../../src/adapters/kafka/topics.ts';
+import { runCli } from '../../helpers/cli.ts';
 
 const { Kafka, logLevel, ConfigResourceTypes } = kafkajs;
 
@@ -28,36 +28,8 @@ const HAVE_KAFKA = serviceAvailable('kafka topics', BROKERS.length > 0, 'RISKSTR
 // each CLI run spawns node + tsx and talks to the broker
 vi.setConfig({ testTimeout: 120_000 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
 /** cli runs `node src/cli/riskstream.mjs ...args` with only the RISKSTREAM_* variables given. */
-function cli(args: string[], env: Record<string, string>): Promise<Run> {
-  const clean: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RISKSTREAM_')) clean[k] = v;
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['src/cli/riskstream.mjs', ...args], {
-      cwd: ROOT,
-      env: { ...clean, RISKSTREAM_LOG_LEVEL: 'error', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - t0 });
-    });
-  });
-}
+const cli = (args: string[], env: Record<string, string>) => runCli(args, { env: { RISKSTREAM_LOG_LEVEL: 'error', ...env } });
 
 const ALL = Object.values(TOPIC);
 const lines = (s: string) => s.split('\n').filter((l) => l.trim() !== '');

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAuth } from '../../../src/api/auth.ts';
 import { renderSchemas } from '../../../src/cli/schemas.ts';
 import { AlertEvent } from '../../../src/contracts/alerts.ts';
+import { runCli } from '../../helpers/cli.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SCENARIO = join(ROOT, 'deploy/demo/scenario.ndjson');
@@ -14,36 +14,8 @@ const SCENARIO = join(ROOT, 'deploy/demo/scenario.ndjson');
 // Each case spawns node + tsx (about 1 s idle, much more on a loaded CI box): allow for that.
 vi.setConfig({ testTimeout: 120_000 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** cleanEnv drops RISKSTREAM_* variables of the outer shell so every run sees only what the test sets. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RISKSTREAM_')) env[k] = v;
-  return { ...env, RISKSTREAM_LOG_LEVEL: 'silent', ...extra };
-}
-
-/** cli runs `node src/cli/riskstream.mjs ...args` from the project root. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['src/cli/riskstream.mjs', ...args], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    // a command that should fail fast but boots instead must not hang the suite
-    const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** cli runs `node src/cli/riskstream.mjs ...args` from the project root, with only the RISKSTREAM_* variables given. */
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, { env });
 
 /** nonEmptyLines splits output into lines, dropping the trailing empty one. */
 function nonEmptyLines(text: string): string[] {
