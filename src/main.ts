@@ -28,6 +28,8 @@ export interface StartFlags {
   rules?: string;
   calendar?: string;
   roster?: string;
+  /** move unreadable journal lines and state records to <dataDir>/quarantine/ instead of refusing to start */
+  repair?: boolean;
 }
 
 /** WARMUP_CAP_MS: the longest warm-up replay of a partition (24 h). */
@@ -41,7 +43,8 @@ export interface Running {
   app: App;
   url: string;
   port: number;
-  operatorToken: string;
+  /** only with --demo: a 12-hour operator token for the printed dashboard URL */
+  operatorToken?: string;
   stop(): Promise<void>;
 }
 
@@ -96,11 +99,11 @@ export async function boot(flags: StartFlags, logger: Logger, env: NodeJS.Proces
     version: VERSION,
     onFatal,
     ports: {
-      store: cluster ? cluster.store : createJournalAlertStore({ dataDir: config.dataDir, logger }),
+      store: cluster ? cluster.store : createJournalAlertStore({ dataDir: config.dataDir, logger, repair: flags.repair ?? false }),
       deadLetters: cluster ? cluster.deadLetters : createJournalDeadLetterSink({ dataDir: config.dataDir }),
       // Kafka mode rebuilds the warnings in force from the weather topics
-      ...(cluster ? { cluster } : { warningsFile: createStateFile(config.dataDir, 'warnings.json') }),
-      silencesFile: createStateFile(config.dataDir, 'silences.json'),
+      ...(cluster ? { cluster } : { warningsFile: createStateFile(config.dataDir, 'warnings.json', { logger, repair: flags.repair ?? false }) }),
+      silencesFile: createStateFile(config.dataDir, 'silences.json', { logger, repair: flags.repair ?? false }),
       nflog: createJournalNotificationLog(config.dataDir),
       sms: createSmsGateway(config, logger),
       ...(config.influx ? { series: createInfluxSeriesStore({ ...config.influx, logger }) } : {}),
@@ -108,12 +111,12 @@ export async function boot(flags: StartFlags, logger: Logger, env: NodeJS.Proces
   });
   const { url, port } = await app.start();
   const stopDemo = flags.demo ? startBundledDemo({ scenario: BUNDLED.demo, pipeline: app.pipeline, reference: app.stepper.reference, logger, now: () => Date.now() }) : () => undefined;
-  const operatorToken = await createAuth(secret).sign({ sub: 'console-operator', role: 'operator', towns: '*' }, '12h');
+  const operatorToken = flags.demo ? await createAuth(secret).sign({ sub: 'demo-operator', role: 'operator', towns: '*' }, '12h') : undefined;
   return {
     app,
     url,
     port,
-    operatorToken,
+    ...(operatorToken ? { operatorToken } : {}),
     async stop() {
       stopDemo();
       await app.stop();

@@ -17,6 +17,10 @@ export interface Metrics {
   textsSent: Counter<'kind' | 'role'>;
   textsFailed: Counter<'kind' | 'retryable'>;
   textsPending: Gauge<never>;
+  /** a bound was reached (limits.*): how often, per limit */
+  limitReached: Counter<'limit'>;
+  /** items held back by a bound (merged, folded, refused or evicted), per limit */
+  limitOverflow: Counter<'limit'>;
 }
 
 /** registerSeriesStats exports a history store's counters as riskstream_history_points{state}. */
@@ -66,5 +70,7 @@ export function createMetrics(): Metrics {
     textsSent: new Counter({ name: 'riskstream_sms_sent_total', help: 'Alert transitions texted, per kind and recipient role', labelNames: ['kind', 'role'], ...r }),
     textsFailed: new Counter({ name: 'riskstream_sms_failed_total', help: 'Texts that failed after retries, per kind and whether they will be tried again', labelNames: ['kind', 'retryable'], ...r }),
     textsPending: new Gauge({ name: 'riskstream_sms_pending', help: 'Texts waiting in group wait or for a retry', ...r }),
+    limitReached: new Counter({ name: 'riskstream_limit_reached_total', help: 'Times a configured bound (limits.*) was reached, per limit', labelNames: ['limit'], ...r }),
+    limitOverflow: new Counter({ name: 'riskstream_limit_overflow_total', help: 'Items held back by a bound (merged, folded, refused or evicted), per limit', labelNames: ['limit'], ...r }),
   };
 }

@@ -17,6 +17,7 @@ export async function runStart(argv: string[]): Promise<number> {
       rules: { type: 'string' },
       calendar: { type: 'string' },
       roster: { type: 'string' },
+      repair: { type: 'boolean' },
     },
     strict: true,
   });
@@ -33,7 +34,7 @@ export async function runStart(argv: string[]): Promise<number> {
   try {
     running = await boot({ ...values, ...(port !== undefined ? { port } : {}) } as never, logger);
   } catch (err) {
-    if (err instanceof AppError && ['CONFIG_INVALID', 'RULES_INVALID', 'REFERENCE_INVALID'].includes(err.code)) {
+    if (err instanceof AppError && ['CONFIG_INVALID', 'RULES_INVALID', 'REFERENCE_INVALID', 'JOURNAL_CORRUPT'].includes(err.code)) {
       process.stderr.write(`riskstream start: ${err.code}\n`);
       reportProblems(err, '  ');
       return 2;
@@ -41,12 +42,16 @@ export async function runStart(argv: string[]): Promise<number> {
     logger.fatal({ err }, 'start failed');
     return 1;
   }
-  const dashboard = `${running.url}/?token=${running.operatorToken}`;
+  // A token is printed only for the demo: in production people mint their own with `riskstream token --sub NAME`.
   process.stdout.write(
-    `\nriskstream is running${values.demo ? ' with the SIMULATED demo scenario (演示数据)' : ''}.\n` +
-      `  dashboard:       ${dashboard}\n` +
-      `  operator token:  ${running.operatorToken}\n` +
-      `  metrics:         ${running.url}/metrics\n\n`,
+    running.operatorToken
+      ? `\nriskstream is running with the SIMULATED demo scenario (演示数据).\n` +
+          `  dashboard:       ${running.url}/?token=${running.operatorToken}\n` +
+          `  operator token:  ${running.operatorToken}  (demo only, 12 h)\n` +
+          `  metrics:         ${running.url}/metrics\n\n`
+      : `\nriskstream is running.\n` +
+          `  dashboard:       ${running.url}/  (open it with a token: riskstream token --role screen --sub NAME)\n` +
+          `  metrics:         ${running.url}/metrics\n\n`,
   );
   return new Promise<number>((resolve) => {
     let stopping = false;

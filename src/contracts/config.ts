@@ -62,6 +62,8 @@ export const Config = z.strictObject({
       groupInterval: Duration.default(60_000),
       /** the daily duty report (值班日报), a cron expression in Asia/Shanghai time */
       dutyReport: z.string().default('0 8 * * *'),
+      /** an alert raised from an event older than this (back-fill, replay) is shown and journaled, marked 补录, but not texted as new */
+      maxEventAge: Duration.default(900_000),
     })
     .prefault({}),
   /** resolved alerts and ended silences are kept this long */
@@ -74,6 +76,35 @@ export const Config = z.strictObject({
     })
     .prefault({}),
   snapshotEvery: Duration.default(60_000),
+  ingest: z
+    .strictObject({
+      /** `refuse`: an event naming a site missing from the reference data is refused (UNKNOWN_SITE); `accept`: evaluated anyway */
+      unknownSites: z.enum(['refuse', 'accept']).default('refuse'),
+    })
+    .prefault({}),
+  /** hard bounds on state keyed by input; reaching one raises one system alert and counts in riskstream_limit_* */
+  limits: z
+    .strictObject({
+      /** rule-state subjects (sensors, equipment) per site that are not expected sensors of the reference data */
+      subjectsPerSite: z.number().int().positive().default(2000),
+      /** a subject that is not an expected sensor is forgotten after this long without an event */
+      subjectIdle: Duration.default(3_600_000),
+      /** open alerts at one site; more are merged into one overflow alert */
+      openAlertsPerSite: z.number().int().positive().default(200),
+      /** open alerts of one rule across all sites; more are merged into one overflow alert */
+      openAlertsPerRule: z.number().int().positive().default(5000),
+      /** weather warnings in force */
+      warnings: z.number().int().positive().default(500),
+      /** silences held (active and pending) */
+      silences: z.number().int().positive().default(1000),
+      /** acknowledgements kept on one alert (a repeated ack by the same person changes nothing) */
+      acksPerAlert: z.number().int().positive().default(20),
+      /** `subscribe` frames one WebSocket connection may send per second before it is closed */
+      wsSubscribePerSecond: z.number().int().positive().default(5),
+      /** texts waiting for one phone number; more are folded into one summary text */
+      textsQueuedPerNumber: z.number().int().positive().default(20),
+    })
+    .prefault({}),
 }).superRefine((c, ctx) => {
   if (c.notify.groupInterval < c.notify.groupWait) {
     ctx.addIssue({ code: 'custom', path: ['notify', 'groupInterval'], message: `notify.groupInterval (${c.notify.groupInterval} ms) must be ≥ notify.groupWait (${c.notify.groupWait} ms)` });

@@ -12,7 +12,7 @@ const SNAPSHOT = 'alerts.snapshot.json';
  * journal and fdatasync'ed before `append` resolves; a periodic snapshot (temp file + rename)
  * bounds the journal, which is then started afresh.
  */
-export function createJournalAlertStore(deps: { dataDir: string; logger: Logger }): AlertStore {
+export function createJournalAlertStore(deps: { dataDir: string; logger: Logger; repair?: boolean }): AlertStore {
   const dir = deps.dataDir;
   mkdirSync(dir, { recursive: true });
   const journalPath = join(dir, JOURNAL);

@@ -2,10 +2,11 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import type { Logger } from 'pino';
 import type { StateFile } from '../../ports/index.ts';
 
 /** createStateFile keeps a small JSON list in `<dataDir>/<name>`, written atomically (temp file + fsync + rename). */
-export function createStateFile(dataDir: string, name: string): StateFile {
+export function createStateFile(dataDir: string, name: string, _opts: { logger?: Logger; repair?: boolean } = {}): StateFile {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, name);
   let chain: Promise<unknown> = Promise.resolve();
