@@ -372,10 +372,8 @@ export function createApp(o: AppOptions): App {
       book.restore(snap, tail);
       // Rule state follows the recovered open alerts, so a clearing reading after a restart resolves them.
       for (const rec of book.openRecords()) engine.seed(rec.alert.ruleId, rec.subjectKey, rec.alert.severity);
-      for (const raw of ports.warningsFile?.load() ?? []) {
-        const w = WeatherWarning.safeParse(raw);
-        if (w.success) stepper.context.applyWarning(w.data, clock.now());
-      }
+      // a stored warning that no longer passes is dropped with a warning naming file and index (and quarantined)
+      for (const w of ports.warningsFile?.load(WeatherWarning) ?? []) stepper.context.applyWarning(w, clock.now());
       savedContextVersion = stepper.context.version;
       updateOpenGauge();
       if (o.watchRules !== false) watchRules();

@@ -102,7 +102,8 @@ export function resolveSecret(config: Config): string {
     }
     return stored;
   }
-  mkdirSync(config.dataDir, { recursive: true });
+  // 0700: the data dir holds this secret, alerts and who was texted (see adapters/journal/private-fs.ts)
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(path, secret + '\n', { mode: 0o600, flag: 'wx' });
   chmodSync(path, 0o600);

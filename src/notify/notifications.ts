@@ -75,13 +75,9 @@ export function createNotifications(d: NotificationsDeps) {
   });
   const jobs: { stop(): void }[] = [];
 
+  /** loadSilences: a stored silence that no longer passes is dropped with a warning naming file and index (and quarantined). */
   function loadSilences(): Silence[] {
-    const out: Silence[] = [];
-    for (const raw of d.silencesFile?.load() ?? []) {
-      const r = Silence.safeParse(raw);
-      if (r.success) out.push(r.data);
-    }
-    return out;
+    return d.silencesFile?.load(Silence) ?? [];
   }
 
   function saveSilences(): void {

@@ -1,6 +1,7 @@
 import type { AlertEvent, Alert } from '../contracts/alerts.ts';
 import type { Event } from '../contracts/events.ts';
 import type { ErrorCode, ErrorDetail } from '../errors.ts';
+import type { ZodType } from 'zod';
 
 /** Rejection: why one input item was refused, and its original bytes. */
 export interface Rejection {
@@ -75,7 +76,10 @@ export const systemClock: Clock = { now: () => Date.now() };
 
 /** StateFile: a small list kept across restarts (weather warnings in force, silences) in embedded mode. */
 export interface StateFile {
+  /** load returns the list as stored; throws AppError JOURNAL_CORRUPT when the file is not a JSON list */
   load(): unknown[];
+  /** load with a schema returns the records that pass it; one that fails is dropped with a warning naming file and index */
+  load<T>(schema: ZodType<T>): T[];
   save(warnings: readonly unknown[]): Promise<void>;
 }
 

@@ -1,24 +1,41 @@
-import { mkdirSync, existsSync, readFileSync } from 'node:fs';
-import { open, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { existsSync, readFileSync, truncateSync } from 'node:fs';
+import { open, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { AlertStore, AlertStoreState, StoredAlertEvent } from '../../ports/index.ts';
+import { AlertRecordEntry, AlertSnapshotFrame, StoredAlertEventLine } from '../../contracts/journal.ts';
+import type { AlertRecord, AlertStore, AlertStoreState, StoredAlertEvent } from '../../ports/index.ts';
+import { checkJson, checkValue, corruptError, readNdjson, type BadEntries, type NdjsonRead } from './check.ts';
+import { PRIVATE_FILE_MODE, ensurePrivateDir, openPrivate, quarantineFile, quarantineLines, writePrivateAtomic, type QuarantineEntry } from './private-fs.ts';
 
 const JOURNAL = 'alerts.journal.ndjson';
 const SNAPSHOT = 'alerts.snapshot.json';
 
+/** JournalAlertStoreDeps: where the journal lives and what to do with unreadable data at start. */
+export interface JournalAlertStoreDeps {
+  dataDir: string;
+  logger: Logger;
+  /** move unreadable lines, records or a whole unreadable snapshot to `<dataDir>/quarantine/` instead of refusing to start */
+  repair?: boolean;
+  /** the clock naming quarantine files */
+  now?: () => number;
+}
+
 /**
  * createJournalAlertStore: the embedded AlertStore. Every alert event is appended to an NDJSON
  * journal and fdatasync'ed before `append` resolves; a periodic snapshot (temp file + rename)
- * bounds the journal, which is then started afresh.
+ * bounds the journal, which is then started afresh. `load` checks every line and snapshot record
+ * against the contracts: anything unreadable stops start with JOURNAL_CORRUPT naming file and line,
+ * unless `repair` moves it to the quarantine folder. All files are 0600 in a 0700 directory.
  */
-export function createJournalAlertStore(deps: { dataDir: string; logger: Logger; repair?: boolean }): AlertStore {
+export function createJournalAlertStore(deps: JournalAlertStoreDeps): AlertStore {
   const dir = deps.dataDir;
-  mkdirSync(dir, { recursive: true });
+  const logger = deps.logger;
+  const now = deps.now ?? Date.now;
+  ensurePrivateDir(dir, logger);
   const journalPath = join(dir, JOURNAL);
   const snapshotPath = join(dir, SNAPSHOT);
   let fh: FileHandle | undefined;
-  // Appends and snapshots run one at a time, in call order.
+  // Loads, appends and snapshots run one at a time, in call order.
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const p = chain.then(fn);
@@ -28,9 +45,8 @@ export function createJournalAlertStore(deps: { dataDir: string; logger: Logger;
 
   async function handle(): Promise<FileHandle> {
     if (fh) return fh;
-    const h = await open(journalPath, 'a+');
-    // A crash may have left a torn last line without its newline: end it, or the next event would be glued
-    // onto the fragment and lost with it on the next load.
+    const h = await openPrivate(journalPath, 'a+');
+    // A last line that checked but lost its newline in a crash: end it, or the next event would be glued onto it.
     const { size } = await h.stat();
     if (size > 0) {
       const last = Buffer.alloc(1);
@@ -39,6 +55,11 @@ export function createJournalAlertStore(deps: { dataDir: string; logger: Logger;
     }
     fh = h;
     return fh;
+  }
+
+  async function closeHandle(): Promise<void> {
+    if (fh) await fh.close();
+    fh = undefined;
   }
 
   /** syncDir makes a rename in the data directory durable before the journal it replaces is truncated. */
@@ -52,26 +73,86 @@ export function createJournalAlertStore(deps: { dataDir: string; logger: Logger;
     }
   }
 
+  /** SnapshotRead: the snapshot's readable records and its bad ones, or why the whole file is unreadable. */
+  type SnapshotRead = { state: AlertStoreState; bad: QuarantineEntry[] } | { unreadable: string; text: string };
+
+  function readSnapshot(): SnapshotRead {
+    if (!existsSync(snapshotPath)) return { state: { seq: 0, records: [] }, bad: [] };
+    const text = readFileSync(snapshotPath, 'utf8');
+    const frame = checkJson(AlertSnapshotFrame, text);
+    if (!frame.ok) return { unreadable: text.trim() === '' ? 'empty file' : frame.reason, text };
+    const records: AlertRecord[] = [];
+    const bad: QuarantineEntry[] = [];
+    frame.value.records.forEach((raw, index) => {
+      const c = checkValue(AlertRecordEntry, raw);
+      if (c.ok) records.push(c.value);
+      else bad.push({ index, reason: c.reason, original: JSON.stringify(raw) });
+    });
+    return { state: { seq: frame.value.seq, records }, bad };
+  }
+
+  /** quarantine writes bad entries of `file` to the quarantine folder and logs each, naming file and line. */
+  function quarantine(file: string, bad: readonly QuarantineEntry[], msg: string): void {
+    const to = quarantineLines(dir, file, bad, now());
+    for (const b of bad) logger.warn({ file, line: b.line, record: b.index, reason: b.reason, quarantine: to }, msg);
+  }
+
+  /** recoverSnapshot (repair) moves the unreadable snapshot, or its bad records, out of the way. */
+  async function recoverSnapshot(snap: SnapshotRead): Promise<AlertStoreState> {
+    if ('unreadable' in snap) {
+      const to = quarantineFile(dir, snapshotPath, now());
+      // The journal holds only what came after this snapshot, so alerts that were only in it are gone; keep
+      // its seq when it can still be read, so new events never reuse a seq that screens have already seen.
+      const seq = Number(/^\{"seq":(\d+),/.exec(snap.text)?.[1] ?? 0);
+      logger.warn(
+        { file: snapshotPath, reason: snap.unreadable, quarantine: to, seq },
+        'repair: moved the unreadable alert snapshot to quarantine; recovering from the journal alone, alerts only in the snapshot are lost',
+      );
+      return { seq, records: [] };
+    }
+    if (snap.bad.length > 0) {
+      quarantine(snapshotPath, snap.bad, 'repair: moved an unreadable snapshot record to quarantine');
+      // rewritten without them, so the next start does not meet them again
+      await writePrivateAtomic(snapshotPath, JSON.stringify(snap.state));
+      await syncDir();
+    }
+    return snap.state;
+  }
+
+  /** recoverJournal cuts a torn last line off and (repair) moves bad lines out of the journal. */
+  async function recoverJournal(read: NdjsonRead<StoredAlertEvent>): Promise<void> {
+    if (read.torn) {
+      // An append cut short by a crash: its event was never confirmed to anyone. Cut off (kept in quarantine),
+      // or the newline the next append adds would turn it into a bad middle line.
+      quarantine(journalPath, [read.torn], 'skipping a torn last journal line');
+    }
+    if (read.bad.length > 0) {
+      quarantine(journalPath, read.bad, 'repair: moved an unreadable journal line to quarantine');
+      await closeHandle();
+      await writePrivateAtomic(journalPath, read.items.map((i) => JSON.stringify(i.value) + '\n').join(''));
+      await syncDir();
+    } else if (read.torn) truncateSync(journalPath, read.goodBytes);
+  }
+
   return {
-    async load() {
-      let snapshot: AlertStoreState = { seq: 0, records: [] };
-      if (existsSync(snapshotPath)) snapshot = JSON.parse(readFileSync(snapshotPath, 'utf8')) as AlertStoreState;
-      const tail: StoredAlertEvent[] = [];
-      if (existsSync(journalPath)) {
-        const lines = readFileSync(journalPath, 'utf8').split('\n');
-        lines.forEach((line, i) => {
-          if (line.trim() === '') return;
-          try {
-            const s = JSON.parse(line) as StoredAlertEvent;
-            if (s.event.seq > snapshot.seq) tail.push(s);
-          } catch (err) {
-            // A torn last line is an append cut short by a crash: its event was never delivered.
-            deps.logger.warn({ file: journalPath, line: i + 1, err: (err as Error).message }, 'skipping unreadable journal line');
-          }
-        });
-      }
-      tail.sort((a, b) => a.event.seq - b.event.seq);
-      return { snapshot, tail };
+    load() {
+      return serial(async () => {
+        const snap = readSnapshot();
+        const journal = existsSync(journalPath) ? readNdjson(readFileSync(journalPath, 'utf8'), StoredAlertEventLine) : undefined;
+        if (!deps.repair) {
+          const refused: BadEntries[] = [];
+          if ('unreadable' in snap) refused.push({ file: snapshotPath, bad: [{ reason: snap.unreadable, original: '' }] });
+          else if (snap.bad.length > 0) refused.push({ file: snapshotPath, bad: snap.bad });
+          if (journal && journal.bad.length > 0) refused.push({ file: journalPath, bad: journal.bad });
+          if (refused.length > 0) throw corruptError(refused);
+        }
+        const snapshot = await recoverSnapshot(snap);
+        if (journal) await recoverJournal(journal);
+        const tail: StoredAlertEvent[] = [];
+        for (const { value } of journal?.items ?? []) if (value.event.seq > snapshot.seq) tail.push(value);
+        tail.sort((a, b) => a.event.seq - b.event.seq);
+        return { snapshot, tail };
+      });
     },
 
     append(events) {
@@ -87,28 +168,16 @@ export function createJournalAlertStore(deps: { dataDir: string; logger: Logger;
 
     snapshot(state) {
       return serial(async () => {
-        const tmp = `${snapshotPath}.tmp`;
-        const t = await open(tmp, 'w');
-        try {
-          await t.writeFile(JSON.stringify(state), 'utf8');
-          await t.datasync();
-        } finally {
-          await t.close();
-        }
-        await rename(tmp, snapshotPath);
+        await writePrivateAtomic(snapshotPath, JSON.stringify(state));
         await syncDir();
         // Everything in the journal is now in the snapshot; start it afresh.
-        if (fh) await fh.close();
-        fh = undefined;
-        await writeFile(journalPath, '');
+        await closeHandle();
+        await writeFile(journalPath, '', { mode: PRIVATE_FILE_MODE });
       });
     },
 
     close() {
-      return serial(async () => {
-        if (fh) await fh.close();
-        fh = undefined;
-      });
+      return serial(closeHandle);
     },
   };
 }

@@ -1,12 +1,13 @@
-import { mkdirSync, statSync, renameSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { statSync, renameSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatTs } from '../../domain/time.ts';
 import type { DeadLetterSink } from '../../ports/index.ts';
+import { ensurePrivateDir, openPrivate } from './private-fs.ts';
 
-/** createJournalDeadLetterSink: the embedded dead-letter sink, an NDJSON file rotated at `maxBytes`. */
+/** createJournalDeadLetterSink: the embedded dead-letter sink, an NDJSON file (0600: it holds what producers sent) rotated at `maxBytes`. */
 export function createJournalDeadLetterSink(deps: { dataDir: string; maxBytes?: number }): DeadLetterSink & { path: string } {
-  mkdirSync(deps.dataDir, { recursive: true });
+  ensurePrivateDir(deps.dataDir);
   const path = join(deps.dataDir, 'dead-letter.ndjson');
   const maxBytes = deps.maxBytes ?? 64 * 1024 * 1024;
   let fh: FileHandle | undefined;
@@ -29,7 +30,7 @@ export function createJournalDeadLetterSink(deps: { dataDir: string; maxBytes?: 
           renameSync(path, `${path}.1`);
           size = 0;
         }
-        fh ??= await open(path, 'a');
+        fh ??= await openPrivate(path, 'a');
         let text = '';
         for (const d of items) text += JSON.stringify({ ...d, failedAt: formatTs(d.failedAt) }) + '\n';
         await fh.appendFile(text, 'utf8');

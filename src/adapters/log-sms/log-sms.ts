@@ -1,9 +1,11 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { formatTs } from '../../domain/time.ts';
 import { AppError } from '../../errors.ts';
 import { countSmsParts } from '../../domain/segments.ts';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, openPrivate } from '../journal/private-fs.ts';
 import type { SmsDeliveryReceipt, SmsGateway, SmsMessage, SmsResult } from '../../ports/index.ts';
 
 /** LogSmsGatewayDeps: where texts go when no provider is configured (embedded and demo mode). */
@@ -23,15 +25,24 @@ export function createLogSmsGateway(deps: LogSmsGatewayDeps): SmsGateway {
   const now = deps.now ?? Date.now;
   const listeners: ((r: SmsDeliveryReceipt) => void)[] = [];
   let seq = 0;
-  let dirReady: Promise<unknown> | undefined;
+  let ready: Promise<unknown> | undefined;
   // appends are chained so lines never interleave
   let chain: Promise<void> = Promise.resolve();
 
+  // The outbox holds names, phone numbers and alert texts: 0600 in a 0700 directory. Opened per text, so
+  // an operator may delete it while riskstream runs.
   async function append(line: string): Promise<void> {
     const file = deps.outboxFile as string;
-    dirReady ??= mkdir(dirname(file), { recursive: true });
-    await dirReady;
-    await appendFile(file, line, 'utf8');
+    ready ??= (async () => {
+      // the data dir itself is narrowed by the journal adapters; a configured outbox elsewhere keeps its folder's mode
+      mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+      await (await openPrivate(file, 'a')).close();
+    })().catch((err: unknown) => {
+      ready = undefined; // try again on the next text
+      throw err;
+    });
+    await ready;
+    await appendFile(file, line, { encoding: 'utf8', mode: PRIVATE_FILE_MODE });
   }
 
   return {
