@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fchmodSync, fdatasyncSync, mkdirSync, openSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -52,6 +52,20 @@ export async function writePrivateAtomic(path: string, text: string): Promise<vo
     await fh.close();
   }
   await rename(tmp, path);
+}
+
+/** writePrivateAtomicSync is writePrivateAtomic for start-up, before anything else writes the file. */
+export function writePrivateAtomicSync(path: string, text: string): void {
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w', PRIVATE_FILE_MODE);
+  try {
+    if (POSIX) fchmodSync(fd, PRIVATE_FILE_MODE);
+    writeSync(fd, text);
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
 }
 
 /** QuarantineEntry: one bad line (or list item) moved out of a data file, with why. */

@@ -4,7 +4,7 @@ import { z, type ZodType } from 'zod';
 import type { Logger } from 'pino';
 import type { StateFile } from '../../ports/index.ts';
 import { checkJson, checkValue, corruptError } from './check.ts';
-import { ensurePrivateDir, quarantineFile, quarantineLines, writePrivateAtomic, type QuarantineEntry } from './private-fs.ts';
+import { ensurePrivateDir, quarantineFile, quarantineLines, writePrivateAtomic, writePrivateAtomicSync, type QuarantineEntry } from './private-fs.ts';
 
 const JsonList = z.array(z.unknown());
 
@@ -67,7 +67,8 @@ export function createStateFile(dataDir: string, name: string, opts: StateFileOp
       // A bad record costs only itself (one silence or warning), never the start; it is kept for a person.
       const to = quarantineLines(dataDir, path, bad, now());
       for (const b of bad) opts.logger?.warn({ file: path, index: b.index, reason: b.reason, quarantine: to }, 'dropped an unreadable record at load');
-      save(kept).catch((err: unknown) => opts.logger?.error({ err, file: path }, 'rewriting the state file without its unreadable records failed'));
+      // rewritten without them at once, so the next start does not meet them again
+      writePrivateAtomicSync(path, JSON.stringify(kept));
     }
     return good;
   }
