@@ -93,7 +93,13 @@ export function createApp(o: AppOptions): App {
   let owned = new Set<number>();
   const ownerPartition = (siteId: string | undefined, fingerprint: string): number => cluster!.partitionOf(siteId ?? fingerprint);
   const keep = (t: AlertTransition): boolean => owned.has(ownerPartition(t.siteId, fingerprintOf(t.subjectKey)));
-  const stepper = new Stepper(o.reference, o.rules, (siteId) => book.openAlerts().filter((a) => a.siteId === siteId), { lateness: config.rules.lateness });
+  const stepper = new Stepper(o.reference, o.rules, (siteId) => book.openAlerts().filter((a) => a.siteId === siteId), {
+    lateness: config.rules.lateness,
+    limits: config.limits,
+    logger,
+    onLimit: (limit, what) => (what === 'reached' ? metrics.limitReached : metrics.limitOverflow).inc({ limit }),
+    onEvicted: () => metrics.ruleState.set(stepper.engine.stateSize()),
+  });
   const engine = stepper.engine;
   let ready = false;
 
@@ -306,14 +312,13 @@ export function createApp(o: AppOptions): App {
       resolveAlert,
       notifications,
       series,
+      // resolves to the events refused at evaluation (SUBJECT_LIMIT, already dead-lettered; `index` = position in `events`)
       async ingest(topic, events, rejections) {
-        if (!cluster) {
-          await pipeline.process(topic, events, rejections, 'http');
-          return;
-        }
-        // Kafka mode: rejections are dead-lettered here; accepted events go onto their topic for the partition's owner
+        if (!cluster) return (await pipeline.process(topic, events, rejections, 'http')).refused;
+        // Kafka mode: rejections are dead-lettered here; accepted events go onto their topic for the partition's owner (which refuses and dead-letters there)
         await pipeline.process(topic, [], rejections, 'http');
         if (events.length > 0) await cluster.sink.publish(topic, events);
+        return [];
       },
       reloadRules: () => reloadRules(),
     },

@@ -35,10 +35,21 @@ export interface PipelineDeps {
   onFatal?: (err: unknown) => void;
 }
 
+/** ProcessResult: the alert events a batch made durable, and the events refused at evaluation. */
+export interface ProcessResult {
+  stored: StoredAlertEvent[];
+  /** events not evaluated (SUBJECT_LIMIT), already dead-lettered; `index` is the event's position in the `events` given */
+  refused: Rejection[];
+}
+
 /** Pipeline: decode has happened; this runs enrich → evaluate → alerts → durable append → deliver. */
 export interface Pipeline {
-  /** `emit: false` (a warm-up replay) updates rule state only: its transitions are dropped */
-  process(topic: string, events: readonly Event[], rejections: readonly Rejection[], source: string, opts?: { emit?: boolean }): Promise<StoredAlertEvent[]>;
+  /**
+   * process runs a batch; `rejections` (from decode) and the events the stepper refuses are
+   * dead-lettered. `emit: false` (a warm-up replay) updates rule state only: its transitions are
+   * dropped and its refusals neither dead-lettered nor counted (the first pass did that).
+   */
+  process(topic: string, events: readonly Event[], rejections: readonly Rejection[], source: string, opts?: { emit?: boolean }): Promise<ProcessResult>;
   /** tick advances timers to the clock (live mode) and commits what they decide */
   tick(): Promise<StoredAlertEvent[]>;
   commit(stored: StoredAlertEvent[]): Promise<void>;
@@ -72,6 +83,15 @@ export function createPipeline(d: PipelineDeps): Pipeline {
     return d.keep ? transitions.filter(d.keep) : transitions;
   }
 
+  async function deadLetter(topic: string, rejections: readonly Rejection[], source: string): Promise<void> {
+    const failedAt = d.clock.now();
+    for (const r of rejections) d.metrics.eventsRejected.inc({ topic, code: r.code });
+    d.metrics.deadLetters.inc({ source }, rejections.length);
+    await d.deadLetters.write(rejections.map((r) => ({ ...r, source: `${source}:${topic}`, failedAt })));
+  }
+
+  const NONE: ProcessResult = Object.freeze({ stored: [], refused: [] }) as ProcessResult;
+
   return {
     commit,
     async tick() {
@@ -86,34 +106,39 @@ export function createPipeline(d: PipelineDeps): Pipeline {
     },
     async process(topic, events, rejections, source, opts) {
       const started = performance.now();
-      if (rejections.length > 0) {
-        const failedAt = d.clock.now();
-        for (const r of rejections) d.metrics.eventsRejected.inc({ topic, code: r.code });
-        d.metrics.deadLetters.inc({ source }, rejections.length);
-        await d.deadLetters.write(rejections.map((r) => ({ ...r, source: `${source}:${topic}`, failedAt })));
-      }
-      if (events.length === 0) return [];
+      if (rejections.length > 0) await deadLetter(topic, rejections, source);
+      if (events.length === 0) return NONE;
       const transitions: AlertTransition[] = [];
       const points: SeriesPoint[] = [];
-      for (const event of events) {
+      let refused: Rejection[] | undefined;
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i]!;
+        const r = d.stepper.event(topic, event, transitions);
+        if (r.refused) {
+          // not evaluated, so not history either: the producer is told and the event is kept as a dead letter
+          const why = d.stepper.refusal(event);
+          (refused ??= []).push({ index: i, code: 'SUBJECT_LIMIT', path: why.path, message: why.message, details: [], original: JSON.stringify(event) });
+          continue;
+        }
         if (d.series) {
           const p = seriesPointOf(event as never);
           if (p) points.push(p);
         }
-        const r = d.stepper.event(topic, event, transitions);
         if (r.unknownSite) d.metrics.unknownSite.inc({ topic });
         if (r.late) d.metrics.lateEvents.inc({ topic });
       }
       if (points.length > 0) d.series!.write(points);
       d.stepper.tick(timerNow(), transitions);
       d.afterBatch?.();
-      d.metrics.eventsIn.inc({ topic }, events.length);
-      if (opts?.emit === false) return [];
+      d.metrics.eventsIn.inc({ topic }, events.length - (refused?.length ?? 0));
+      if (opts?.emit === false) return NONE;
       if (d.extraLabels) for (const t of transitions) Object.assign(t.labels, d.extraLabels);
       const stored = d.book.apply(owned(transitions));
       await commit(stored);
+      // after the commit: a dead-letter write that fails must not leave alerts applied but not durable
+      if (refused) await deadLetter(topic, refused, source);
       d.metrics.pipelineSeconds.observe((performance.now() - started) / 1000);
-      return stored;
+      return { stored, refused: refused ?? [] };
     },
   };
 }

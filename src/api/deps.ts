@@ -31,8 +31,11 @@ export interface ApiDeps {
   series?: SeriesStore;
   ackAlert(id: string, p: Principal, note: string | undefined): Promise<Alert>;
   resolveAlert(id: string, p: Principal, note: string | undefined): Promise<Alert>;
-  /** accepted events into the pipeline (embedded) or onto their Kafka topic; rejections to the dead-letter sink */
-  ingest(topic: string, events: readonly Event[], rejections: readonly Rejection[]): Promise<void>;
+  /**
+   * accepted events into the pipeline (embedded) or onto their Kafka topic; rejections to the dead-letter sink.
+   * Resolves to the events refused at evaluation (SUBJECT_LIMIT, already dead-lettered; `index` = position in `events`).
+   */
+  ingest(topic: string, events: readonly Event[], rejections: readonly Rejection[]): Promise<Rejection[]>;
   reloadRules(): { ok: true; rules: number } | { ok: false; errors: ErrorDetail[] };
 }
 

@@ -29,6 +29,19 @@ export type WarningChange = { kind: 'upsert'; warning: ActiveWarning } | { kind:
 
 const MAX_ROOTS = 10_000;
 
+/** WarningLimit: the bound on warnings in force (limits.warnings) and the state of its system alert. */
+export interface WarningLimit {
+  readonly cap: number;
+  /** new warnings refused since the bound was reached */
+  refused: number;
+  /** new warnings refused since start (the stepper counts the difference into riskstream_limit_overflow_total) */
+  refusedTotal: number;
+  /** its system alert is open */
+  open: boolean;
+  /** a change of that alert not raised yet (the stepper turns it into a transition) */
+  pending: 'fire' | 'resolve' | undefined;
+}
+
 /**
  * ContextState: what enrich knows besides the event itself — active weather warnings (a table keyed
  * by id, following CAP Alert/Update/Cancel and expiry; every instance holds it in full) and the
@@ -43,14 +56,25 @@ export class ContextState {
   private readonly sites: Site[];
   /** bumped whenever the warning table changes (so it can be persisted) */
   version = 0;
+  readonly warningLimit: WarningLimit;
 
-  constructor(ref: ReferenceData) {
+  /** `maxWarnings`: limits.warnings (default 500) */
+  constructor(ref: ReferenceData, opts: { maxWarnings?: number } = {}) {
     this.sites = [...ref.sites.values()];
+    this.warningLimit = { cap: opts.maxWarnings ?? 500, refused: 0, refusedTotal: 0, open: false, pending: undefined };
   }
 
-  /** applyWarning follows CAP semantics; Draft and System messages change nothing. */
+  /**
+   * applyWarning follows CAP semantics; Draft and System messages change nothing. A warning that
+   * would add to a table already at limits.warnings is refused (changes nothing); an Update or
+   * Cancel of a warning held, or a repeat of one, always applies.
+   */
   applyWarning(w: Warning, now: number): WarningChange[] {
     if (w.status === 'Draft' || w.status === 'System') return [];
+    if (w.msgType !== 'Cancel' && w.expires > now && this.warnings.size >= this.warningLimit.cap && this.adds(w)) {
+      this.refuseWarning();
+      return [];
+    }
     const changes: WarningChange[] = [];
     let rootId = w.id;
     for (const ref of w.references ?? []) {
@@ -94,6 +118,31 @@ export class ContextState {
     this.version++;
     changes.push({ kind: 'upsert', warning: active });
     return changes;
+  }
+
+  /** adds: whether applying `w` grows the table (it neither repeats nor updates a warning held). */
+  private adds(w: Warning): boolean {
+    if (this.warnings.has(w.id)) return false;
+    for (const ref of w.references ?? []) if (this.warnings.has(ref)) return false;
+    return true;
+  }
+
+  private refuseWarning(): void {
+    const l = this.warningLimit;
+    l.refused++;
+    l.refusedTotal++;
+    if (l.open) return;
+    l.open = true;
+    l.pending = 'fire';
+  }
+
+  /** settleWarningLimit: once the table is below the cap again, the bound's open alert is to resolve. */
+  settleWarningLimit(): void {
+    const l = this.warningLimit;
+    if (!l.open || this.warnings.size >= l.cap) return;
+    l.open = false;
+    l.refused = 0;
+    l.pending = l.pending === 'fire' ? undefined : 'resolve';
   }
 
   private stub(id: string, w: Warning): ActiveWarning {

@@ -4,7 +4,7 @@ import type { AlertTransition } from '../domain/transition.ts';
 import type { Severity } from '../domain/severity.ts';
 import type { WarningChange } from '../enrich/context.ts';
 import type { EvalContext } from './context.ts';
-import type { EngineEnv, Evaluator } from './evaluator.ts';
+import type { EngineEnv, Evaluator, SubjectField, SubjectInfo } from './evaluator.ts';
 import { PRIMARY_FIELD, RuleIndex, SECONDARY_FIELD } from './index.ts';
 import { valuesOf } from './match.ts';
 import { ThresholdEvaluator } from './kinds/threshold.ts';
@@ -18,6 +18,27 @@ import { ConditionEvaluator } from './kinds/condition.ts';
 import { WarningImpactEvaluator } from './kinds/warning-impact.ts';
 import { NowcastImpactEvaluator } from './kinds/nowcast-impact.ts';
 import { PeerEvaluator } from './kinds/peer.ts';
+
+/** SeedHook: told of every seeded open alert, with the subject's field values when the rule's key fields are known. */
+export type SeedHook = (ruleId: string, subjectKey: string, fields: Record<string, string> | undefined) => void;
+
+/** keyFieldsOf: the event fields a rule keys its state by (its subject, or a count's or `fields` correlation's scope). */
+export function keyFieldsOf(rule: Rule): readonly string[] | undefined {
+  if ('subject' in rule) return rule.subject;
+  if (rule.kind === 'count') return rule.scope;
+  if (rule.kind === 'correlation' && rule.scope.kind === 'fields') return rule.scope.fields;
+  return undefined;
+}
+
+/** fieldsOfKey reads the field values back out of a subject key built from `fields` (the last values; ids hold no separator). */
+function fieldsOfKey(ruleId: string, subjectKey: string, fields: readonly string[]): Record<string, string> | undefined {
+  const parts = subjectKey.split('\u001f');
+  if (parts[0] !== ruleId || parts.length <= fields.length) return undefined;
+  const values = parts.slice(-fields.length);
+  const out: Record<string, string> = {};
+  for (let i = 0; i < fields.length; i++) out[fields[i]!] = values[i]!;
+  return out;
+}
 
 /** createEvaluator builds the evaluator of one rule. */
 export function createEvaluator(rule: Rule, env?: EngineEnv): Evaluator {
@@ -110,12 +131,17 @@ export class RuleEngine {
   private evaluators: Evaluator[] = [];
   private withTimers: Evaluator[] = [];
   private withWarnings: Evaluator[] = [];
+  private withEvict: Evaluator[] = [];
   private index = new RuleIndex<Entry>([]);
   private maxEventTime = -Infinity;
   private readonly lateness: number;
   private readonly env: EngineEnv | undefined;
   /** count of events later than the watermark */
   lateCount = 0;
+  /** count of subjects whose state was evicted (idle, not in the reference data) */
+  evictedCount = 0;
+  /** told of every seed, so the subject registry tracks seeded subjects too */
+  seedHook: SeedHook | undefined;
 
   constructor(rules: readonly Rule[], env?: EngineEnv, opts: { lateness?: number } = {}) {
     this.env = env;
@@ -134,6 +160,7 @@ export class RuleEngine {
       });
     this.withTimers = this.evaluators.filter((e) => e.advance !== undefined);
     this.withWarnings = this.evaluators.filter((e) => e.onWarnings !== undefined);
+    this.withEvict = this.evaluators.filter((e) => e.evict !== undefined);
     const entries: Entry[] = [];
     for (const ev of this.evaluators) {
       entries.push(...entriesOf(ev));
@@ -179,7 +206,18 @@ export class RuleEngine {
 
   /** seed restores evaluator state for an open alert recovered from the store. */
   seed(ruleId: string, subjectKey: string, severity: Severity): void {
-    this.evaluators.find((e) => e.rule.id === ruleId)?.seed(subjectKey, severity);
+    const ev = this.evaluators.find((e) => e.rule.id === ruleId);
+    ev?.seed(subjectKey, severity);
+    if (this.seedHook) {
+      const fields = ev ? keyFieldsOf(ev.rule) : undefined;
+      this.seedHook(ruleId, subjectKey, fields ? fieldsOfKey(ruleId, subjectKey, fields) : undefined);
+    }
+  }
+
+  /** evict drops every rule's state about one subject (see Evaluator.evict); open alerts about it resolve into `out`. */
+  evict(field: SubjectField, info: SubjectInfo, at: number, out: AlertTransition[]): void {
+    this.evictedCount++;
+    for (const ev of this.withEvict) ev.evict!(field, info, at, out);
   }
 
   /** forget drops a subject's state (after a manual resolve, so a persisting condition fires again). */

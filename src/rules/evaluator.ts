@@ -38,9 +38,32 @@ export interface Evaluator {
   advance?(now: number, out: AlertTransition[]): void;
   /** react to warnings coming into force, changing or ending */
   onWarnings?(changes: readonly WarningChange[], now: number, out: AlertTransition[]): void;
+  /**
+   * drop the state this rule keeps for the subject `info.event` names (an idle subject the registry
+   * stops tracking), when the rule's subject or scope fields include `field`; an alert open for it
+   * is resolved, saying why (see stoppedEmission)
+   */
+  evict?(field: SubjectField, info: SubjectInfo, at: number, out: AlertTransition[]): void;
   seed(subjectKey: string, severity: Severity): void;
   forget(subjectKey: string): void;
   size(): number;
+}
+
+/** SubjectField: what identifies a measured thing of a site (mine sensor, grid equipment, site metric), or the site itself. */
+export type SubjectField = 'sensorId' | 'equipmentId' | 'metric' | 'siteId';
+
+/** STOPPED_LABEL: the label an alert resolved by eviction carries (`tracking: stopped`). */
+export const STOPPED_LABEL = { tracking: 'stopped' } as const;
+
+/** stoppedEmission: the resolve of an alert whose subject stopped being tracked (idle and not in the reference data). */
+export function stoppedEmission(field: SubjectField, severity: Severity, at: number): Emission {
+  return {
+    severity,
+    at,
+    evidenceTs: at,
+    summary: field === 'siteId' ? '非登记场所长时间无数据，已停止跟踪' : '非登记测点长时间无数据，已停止跟踪',
+    labels: { ...STOPPED_LABEL },
+  };
 }
 
 /** SubjectInfo: what an alert about a subject is built from (the latest event and its site). */
@@ -195,6 +218,8 @@ export interface Emission {
   evidenceTs?: number;
   /** the special period in force (from the event's context); timers leave it out and the calendar is asked */
   specialPeriod?: string;
+  /** replaces the rule's summary (an alert resolved because its subject stopped being tracked) */
+  summary?: string;
 }
 
 /** Emitter renders a rule's transitions: templates, labels, special-period escalation. */
@@ -264,7 +289,7 @@ export class Emitter {
       severity,
       domain: this.rule.domain,
       title: this.title(vars),
-      summary: raisedBy ? `${this.summary(vars)}（特殊时期“${raisedBy}”提级为${SEVERITY_ZH[severity]}）` : this.summary(vars),
+      summary: em.summary ?? (raisedBy ? `${this.summary(vars)}（特殊时期“${raisedBy}”提级为${SEVERITY_ZH[severity]}）` : this.summary(vars)),
       actions: em.actions ?? this.rule.actions,
       ...(siteId ? { siteId } : {}),
       ...(info.town ? { town: info.town } : {}),

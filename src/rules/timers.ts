@@ -1,14 +1,14 @@
-/** TimerQueue: a min-heap of (due, key) timers; stale entries are skipped by the caller's check. */
-export class TimerQueue {
+/** TimerQueue: a min-heap of (due, key) timers; stale entries are skipped by the caller's check. Keys are strings unless said otherwise (the subject registry keeps its entries themselves). */
+export class TimerQueue<K = string> {
   private dues: number[] = [];
-  private keys: string[] = [];
+  private keys: K[] = [];
 
   get size(): number {
     return this.dues.length;
   }
 
   /** push schedules `key` at `due`. */
-  push(due: number, key: string): void {
+  push(due: number, key: K): void {
     const d = this.dues;
     const k = this.keys;
     let i = d.length;
@@ -31,11 +31,11 @@ export class TimerQueue {
   }
 
   /** popDue removes and returns every key due at or before `now`, earliest first. */
-  popDue(now: number, out: { due: number; key: string }[]): void {
+  popDue(now: number, out: { due: number; key: K }[]): void {
     while (this.dues.length > 0 && this.dues[0]! <= now) out.push(this.pop());
   }
 
-  private pop(): { due: number; key: string } {
+  private pop(): { due: number; key: K } {
     const d = this.dues;
     const k = this.keys;
     const top = { due: d[0]!, key: k[0]! };

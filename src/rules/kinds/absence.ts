@@ -4,7 +4,7 @@ import { formatLocal } from '../../domain/time.ts';
 import type { EvalContext } from '../context.ts';
 import { compileWhere, type Predicate } from '../match.ts';
 import { TimerQueue } from '../timers.ts';
-import { Emitter, infoOf, infoOfSite, scopedInfo, SubjectKeys, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
+import { Emitter, infoOf, infoOfSite, scopedInfo, stoppedEmission, SubjectKeys, type EngineEnv, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
 
 const NO_INFO: SubjectInfo = { topic: '', event: {} }; // replaced by `ctx` before any use
 
@@ -17,6 +17,8 @@ interface Watch {
   info: SubjectInfo;
   firing: boolean;
   scheduled: boolean;
+  /** a subject of the reference data: never evicted */
+  expected: boolean;
 }
 
 /**
@@ -58,7 +60,7 @@ export class AbsenceEvaluator implements Evaluator {
         if (!where(fields)) continue;
         const key = this.keys.part(fields);
         if (key === undefined || this.watches.has(key)) continue;
-        this.watches.set(key, { lastSeen: Number.NaN, ctx: undefined, info: infoOfSite(ref, site, this.topic(), fields), firing: false, scheduled: false });
+        this.watches.set(key, { lastSeen: Number.NaN, ctx: undefined, info: infoOfSite(ref, site, this.topic(), fields), firing: false, scheduled: false, expected: true });
       }
     }
   }
@@ -74,7 +76,7 @@ export class AbsenceEvaluator implements Evaluator {
     if (key === undefined) return;
     const t = ctx.time;
     let w = this.watches.get(key);
-    if (!w) this.watches.set(key, (w = { lastSeen: t, ctx, info: NO_INFO, firing: false, scheduled: false }));
+    if (!w) this.watches.set(key, (w = { lastSeen: t, ctx, info: NO_INFO, firing: false, scheduled: false, expected: false }));
     if (!(w.lastSeen >= t)) w.lastSeen = t;
     w.ctx = ctx;
     if (w.firing) {
@@ -133,7 +135,7 @@ export class AbsenceEvaluator implements Evaluator {
     const w = this.watches.get(subjectKey);
     if (w) w.firing = true;
     // an open alert for a subject this rule no longer expects resolves on its next event
-    else this.watches.set(subjectKey, { lastSeen: Number.NaN, ctx: undefined, info: { topic: this.topic(), event: {} }, firing: true, scheduled: false });
+    else this.watches.set(subjectKey, { lastSeen: Number.NaN, ctx: undefined, info: { topic: this.topic(), event: {} }, firing: true, scheduled: false, expected: false });
   }
 
   forget(fullKey: string): void {
@@ -146,6 +148,17 @@ export class AbsenceEvaluator implements Evaluator {
       w.scheduled = true;
       this.timers.push(w.lastSeen + this.rule.period, subjectKey);
     }
+  }
+
+  /** evict stops watching a subject that is not expected (its timer entry, if any, finds no watch and is skipped); an open 监测中断 resolves. */
+  evict(field: SubjectField, info: SubjectInfo, at: number, out: AlertTransition[]): void {
+    if (!this.rule.subject.includes(field)) return;
+    const key = this.keys.part(info.event);
+    if (key === undefined) return;
+    const w = this.watches.get(key);
+    if (!w || w.expected) return;
+    this.watches.delete(key);
+    if (w.firing) this.emitter.push(out, 'resolve', this.keys.full(key), scopedInfo(w.ctx !== undefined ? infoOf(w.ctx) : info, this.rule.subject), stoppedEmission(field, this.rule.severity, at));
   }
 
   size(): number {

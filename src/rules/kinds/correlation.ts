@@ -4,7 +4,7 @@ import type { Severity } from '../../domain/severity.ts';
 import type { EvalContext } from '../context.ts';
 import { compileAnyOf, type Predicate } from '../match.ts';
 import { TimerQueue } from '../timers.ts';
-import { Emitter, infoOf, SubjectKeys, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
+import { Emitter, infoOf, stoppedEmission, SubjectKeys, type EngineEnv, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
 
 interface Instance {
   aAt: number;
@@ -193,6 +193,21 @@ export class CorrelationEvaluator implements Evaluator {
 
   forget(subjectKey: string): void {
     this.instances.delete(this.keys.partOf(subjectKey));
+  }
+
+  /** evict drops a `fields` or `site` scope keyed by the subject (area and town scopes hold no per-subject state); a firing instance resolves. */
+  evict(field: SubjectField, info: SubjectInfo, at: number, out: AlertTransition[]): void {
+    const scope = this.rule.scope;
+    const e = info.event;
+    let key: string | undefined;
+    if (scope.kind === 'fields' && scope.fields.includes(field)) key = this.keys.part(e);
+    else if (scope.kind === 'site' && field === 'siteId' && typeof e.siteId === 'string') key = '\u001f' + e.siteId;
+    if (key === undefined) return;
+    this.lastB.delete(key);
+    const inst = this.instances.get(key);
+    if (!inst) return;
+    this.instances.delete(key);
+    if (inst.firing) this.emitter.push(out, 'resolve', this.keys.full(key), info, stoppedEmission(field, inst.severity, at));
   }
 
   size(): number {

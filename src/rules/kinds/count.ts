@@ -3,7 +3,7 @@ import type { AlertTransition } from '../../domain/transition.ts';
 import type { EvalContext } from '../context.ts';
 import { compileAnyOf, type Predicate } from '../match.ts';
 import { TimerQueue } from '../timers.ts';
-import { Emitter, infoOf, scopedInfo, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
+import { Emitter, infoOf, scopedInfo, stoppedEmission, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
 
 const MAX_ENTRIES = 10_000;
 
@@ -56,7 +56,7 @@ export class CountEvaluator implements Evaluator {
     return sum;
   }
 
-  private evict(b: Bucket, now: number): void {
+  private trim(b: Bucket, now: number): void {
     let drop = 0;
     while (drop < b.ts.length && (b.ts[drop]! <= now - this.rule.window || b.ts.length - drop > MAX_ENTRIES)) drop++;
     if (drop > 0) {
@@ -84,7 +84,7 @@ export class CountEvaluator implements Evaluator {
     }
     b.keys.push(dk);
     b.info = infoOf(ctx);
-    this.evict(b, t);
+    this.trim(b, t);
     const n = this.total(b);
     if (!b.firing && n >= this.rule.threshold) {
       b.firing = true;
@@ -103,7 +103,7 @@ export class CountEvaluator implements Evaluator {
       const b = this.buckets.get(key);
       if (!b) continue;
       b.scheduled = false;
-      this.evict(b, now);
+      this.trim(b, now);
       const n = this.total(b);
       if (b.firing && n < this.rule.threshold) {
         b.firing = false;
@@ -140,6 +140,16 @@ export class CountEvaluator implements Evaluator {
 
   forget(subjectKey: string): void {
     this.buckets.delete(subjectKey);
+  }
+
+  /** evict drops a scope keyed by the subject; a firing count resolves. */
+  evict(field: SubjectField, info: SubjectInfo, at: number, out: AlertTransition[]): void {
+    if (!this.rule.scope.includes(field)) return;
+    const key = subjectKeyOf(this.rule.id, this.rule.scope, info.event);
+    const b = key === undefined ? undefined : this.buckets.get(key);
+    if (!b) return;
+    this.buckets.delete(key!);
+    if (b.firing) this.emitter.push(out, 'resolve', key!, scopedInfo(info, this.rule.scope), stoppedEmission(field, this.rule.severity, at));
   }
 
   size(): number {

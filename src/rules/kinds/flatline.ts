@@ -1,7 +1,7 @@
 import type { FlatlineRule } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import type { EvalContext } from '../context.ts';
-import { infoOf, type Evaluator } from '../evaluator.ts';
+import { infoOf, stoppedEmission, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
 import { SubjectRuleBase } from './subject-rule.ts';
 
 interface Anchor {
@@ -65,6 +65,16 @@ export class FlatlineEvaluator extends SubjectRuleBase<FlatlineRule> implements 
   forget(fullKey: string): void {
     const subjectKey = this.keys.partOf(fullKey);
     this.anchors.delete(subjectKey);
+  }
+
+  /** evict drops a subject's anchor (a firing one resolves). */
+  evict(field: SubjectField, info: SubjectInfo, at: number, out: AlertTransition[]): void {
+    if (!this.rule.subject.includes(field)) return;
+    const key = this.keys.part(info.event);
+    const a = key === undefined ? undefined : this.anchors.get(key);
+    if (!a) return;
+    this.anchors.delete(key!);
+    if (a.firing) this.emitter.push(out, 'resolve', this.keys.full(key!), info, stoppedEmission(field, this.rule.severity, at));
   }
 
   size(): number {
