@@ -7,7 +7,7 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** describeIssues says what is wrong with a value in one line: its first few zod issues, `path: message`. */
 export function describeIssues(error: ZodError): string {
-  const shown = error.issues.slice(0, 3).map((i) => `${i.path.length ? i.path.join('.') : '(value)'}: ${i.message}`);
+  const shown = error.issues.slice(0, 3).map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
   const more = error.issues.length > 3 ? `; and ${error.issues.length - 3} more` : '';
   return shown.join('; ') + more;
 }
@@ -74,7 +74,7 @@ export interface BadEntries {
  * (file and line, or record index, and what is wrong), at most MAX_DETAILS, and how to start anyway.
  */
 export function corruptError(groups: readonly BadEntries[]): AppError {
-  const where = (e: QuarantineEntry) => (e.line !== undefined ? `line ${e.line}` : e.index !== undefined ? `record ${e.index}` : '(file)');
+  const where = (e: QuarantineEntry) => (e.line !== undefined ? `line ${e.line}` : e.index !== undefined ? `record ${e.index}` : 'whole file');
   const all = groups.flatMap((g) => g.bad.map((e) => ({ file: g.file, e })));
   const details: ErrorDetail[] = all.slice(0, MAX_DETAILS).map(({ file, e }) => ({ file, path: where(e), message: e.reason }));
   if (all.length > MAX_DETAILS) details.push({ path: '…', message: `and ${all.length - MAX_DETAILS} more` });

@@ -41,7 +41,7 @@ export function createStateFile(dataDir: string, name: string, opts: StateFileOp
     const text = readFileSync(path, 'utf8');
     const list = checkJson(JsonList, text);
     if (list.ok) return list.value;
-    const reason = text.trim() === '' ? 'empty file' : list.reason.replace(/^\(value\): /, 'not a list: ');
+    const reason = text.trim() === '' ? 'empty file' : list.reason.startsWith('not JSON') ? list.reason : `not a list: ${list.reason}`;
     if (!opts.repair) throw corruptError([{ file: path, bad: [{ reason, original: '' }] }]);
     const to = quarantineFile(dataDir, path, now());
     opts.logger?.warn({ file: path, reason, quarantine: to }, 'repair: moved an unreadable state file to quarantine; starting with an empty list');

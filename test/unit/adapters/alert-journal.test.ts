@@ -312,7 +312,7 @@ describe('createJournalAlertStore', () => {
       writeFileSync(join(dir, SNAPSHOT), 'null');
       writeFileSync(join(dir, JOURNAL), ['x\n', ...journalLines([1])].join(''));
       const err = await loadError(open());
-      expect(err.details.filter((d) => d.file).map((d) => `${d.file}:${d.path}`)).toEqual([`${join(dir, SNAPSHOT)}:(file)`, `${join(dir, JOURNAL)}:line 1`]);
+      expect(err.details.filter((d) => d.file).map((d) => `${d.file}:${d.path}`)).toEqual([`${join(dir, SNAPSHOT)}:whole file`, `${join(dir, JOURNAL)}:line 1`]);
     });
   });
 
