@@ -148,6 +148,10 @@ export function createJournalAlertStore(deps: JournalAlertStoreDeps): AlertStore
         }
         const snapshot = await recoverSnapshot(snap);
         if (journal) await recoverJournal(journal);
+        if ('unreadable' in snap) {
+          // A crash before the journal was started afresh leaves events the lost snapshot covered: replay them all.
+          for (const { value } of journal?.items ?? []) snapshot.seq = Math.min(snapshot.seq, value.event.seq - 1);
+        }
         const tail: StoredAlertEvent[] = [];
         for (const { value } of journal?.items ?? []) if (value.event.seq > snapshot.seq) tail.push(value);
         tail.sort((a, b) => a.event.seq - b.event.seq);

@@ -292,6 +292,15 @@ describe('createJournalAlertStore', () => {
       expect(warnings).toEqual([expect.objectContaining({ file: join(dir, SNAPSHOT) })]);
     });
 
+    it('with repair, events the lost snapshot covered that are still in the journal are all replayed', async () => {
+      // crash between the snapshot rename and the journal truncation, then the snapshot was damaged
+      writeFileSync(join(dir, SNAPSHOT), JSON.stringify(stateAt(7, [ev(7)])).slice(0, 60));
+      writeFileSync(join(dir, JOURNAL), journalLines(range(3, 9)).join(''));
+      const loaded = await open(fakeLogger().logger, true).load();
+      expect(loaded.snapshot.seq).toBe(2);
+      expect(loaded.tail.map((s) => s.event.seq)).toEqual(range(3, 9));
+    });
+
     it('one invalid record stops start, naming the record; with repair only that record is set aside', async () => {
       const state = stateAt(3, [ev(1), ev(2), ev(3)]);
       const broken = { ...state, records: state.records.map((r, i) => (i === 1 ? { ...r, alert: { ...r.alert, severity: 'purple' } } : r)) };
