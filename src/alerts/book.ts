@@ -68,6 +68,8 @@ export class AlertBook {
       if (t.action === 'resolve') {
         if (!rec) continue;
         const alert: Alert = { ...rec.alert, state: 'resolved', updatedAt: formatTs(t.at), endsAt: formatTs(t.at), value: t.value, evidence: addEvidence(rec.alert.evidence, t) };
+        // resolved because its subject stopped being tracked (rules/evaluator.ts stoppedEmission): the alert says so
+        if (t.labels.tracking === 'stopped') Object.assign(alert, { summary: t.summary, labels: { ...rec.alert.labels, tracking: 'stopped' } });
         out.push(this.record(rec.subjectKey, 'resolved', t.at, alert));
         continue;
       }

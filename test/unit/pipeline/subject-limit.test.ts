@@ -69,6 +69,20 @@ describe('pipeline: SUBJECT_LIMIT refusals', () => {
     expect(text).toContain('riskstream_events_in_total{topic="risk.mine.telemetry"} 2000');
   });
 
+  it('resolves the alerts of evicted subjects in the book, saying they are no longer tracked', async () => {
+    const s = setup();
+    await s.pipeline.process('risk.mine.telemetry', [ch4('FAKE-1')], [], 'http');
+    // event time is the clock (live: false): a reading of an expected sensor moves the watermark past 90 s, then past an hour
+    const later = (ms: number) => Event.parse({ ...ch4('CH4-T1-1201'), ts: T0 + ms });
+    await s.pipeline.process('risk.mine.telemetry', [later(5 * 60_000)], [], 'http');
+    const silent = s.book.openAlerts().find((a) => a.ruleId === 'mine.monitoring.sensor-silent' && a.labels.sensorId === 'FAKE-1');
+    expect(silent).toBeDefined();
+    const { stored } = await s.pipeline.process('risk.mine.telemetry', [later(3_600_000 + 130_000)], [], 'http');
+    const resolved = stored.find((e) => e.event.alert.id === silent!.id);
+    expect(resolved?.event.kind).toBe('resolved');
+    expect(resolved?.event.alert).toMatchObject({ state: 'resolved', summary: '非登记测点长时间无数据，已停止跟踪', labels: { tracking: 'stopped', sensorId: 'FAKE-1' } });
+  });
+
   it('neither dead-letters nor counts refusals of a warm-up replay (the first pass did)', async () => {
     const s = setup();
     const events = Array.from({ length: 2100 }, (_, i) => ch4(`FAKE-${i}`));
