@@ -31,11 +31,20 @@ export function registerIngest(app: FastifyInstance, deps: ApiDeps): void {
       if (events.length === 0 && rejections.length === 0) {
         rejections.push({ index: 0, code: 'INVALID_JSON', path: '', message: 'empty body: expected an event, an array of events or NDJSON', details: [], original: '' });
       }
-      await deps.ingest(topic, events, rejections);
+      const refused = await deps.ingest(topic, events, rejections);
+      if (refused.length > 0) {
+        // refused at evaluation (SUBJECT_LIMIT): `index` is the position in `events`, made an item index like the others
+        const taken = new Set(rejections.map((r) => r.index));
+        const items: number[] = [];
+        for (let i = 0; items.length < events.length; i++) if (!taken.has(i)) items.push(i);
+        for (const r of refused) rejections.push({ ...r, index: items[r.index] ?? r.index });
+        rejections.sort((a, b) => a.index - b.index);
+      }
+      const accepted = events.length - refused.length;
       const errors = rejections.map((r) => ({ index: r.index, code: r.code, path: r.path, message: r.message }));
       const tooLarge = events.length === 0 && rejections.length === 1 && rejections[0]!.code === 'PAYLOAD_TOO_LARGE';
       if (tooLarge) return reply.status(413).send({ error: { code: 'PAYLOAD_TOO_LARGE', message: rejections[0]!.message, details: errors } });
-      return reply.status(events.length > 0 ? 202 : 400).send({ accepted: events.length, rejected: rejections.length, errors });
+      return reply.status(accepted > 0 ? 202 : 400).send({ accepted, rejected: rejections.length, errors });
     });
   });
 }
