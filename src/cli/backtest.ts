@@ -60,9 +60,15 @@ export async function runBacktest(argv: string[]): Promise<number> {
       process.stderr.write(`${values.events}:${lines}: ${r.rejection.code}: ${r.rejection.path ? r.rejection.path + ': ' : ''}${r.rejection.message}\n`);
       continue;
     }
-    accepted++;
     transitions.length = 0;
-    if (stepper.event(r.topic ?? topicOfType(r.event.type), r.event, transitions).late) late++;
+    const step = stepper.event(r.topic ?? topicOfType(r.event.type), r.event, transitions);
+    if (step.refused) {
+      // not evaluated: a new subject at a site already at limits.subjectsPerSite
+      rejected++;
+      const why = stepper.refusal(r.event);
+      process.stderr.write(`${values.events}:${lines}: SUBJECT_LIMIT: ${why.path}: ${why.message}\n`);
+    } else accepted++;
+    if (step.late) late++;
     // event time is the clock: timers fire as the watermark passes them
     stepper.tick(stepper.watermark(), transitions);
     emit();
