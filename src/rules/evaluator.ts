@@ -40,8 +40,9 @@ export interface Evaluator {
   onWarnings?(changes: readonly WarningChange[], now: number, out: AlertTransition[]): void;
   /**
    * drop the state this rule keeps for the subject `info.event` names (an idle subject the registry
-   * stops tracking), when the rule's subject or scope fields include `field`; an alert open for it
-   * is resolved, saying why (see stoppedEmission)
+   * stops tracking), when the rule's subject or scope fields include `field`. Absence resolves its
+   * open alert, saying why (stoppedEmission): silence is what it watched. Other kinds keep the state
+   * of a firing subject, so a red reading followed by silence is never closed by the eviction.
    */
   evict?(field: SubjectField, info: SubjectInfo, at: number, out: AlertTransition[]): void;
   seed(subjectKey: string, severity: Severity): void;

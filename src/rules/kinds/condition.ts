@@ -4,7 +4,7 @@ import { severityRank, type Severity } from '../../domain/severity.ts';
 import type { EvalContext } from '../context.ts';
 import { compileWhere, type Predicate } from '../match.ts';
 import { TimerQueue } from '../timers.ts';
-import { Emitter, infoOf, stoppedEmission, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
+import { Emitter, infoOf, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
 
 interface Open {
   severity: Severity;
@@ -122,16 +122,6 @@ export class ConditionEvaluator implements Evaluator {
 
   forget(subjectKey: string): void {
     this.open.delete(subjectKey);
-  }
-
-  /** evict drops an open condition of the subject, resolving it. */
-  evict(field: SubjectField, info: SubjectInfo, at: number, out: AlertTransition[]): void {
-    if (!this.rule.subject.includes(field)) return;
-    const key = subjectKeyOf(this.rule.id, this.rule.subject, info.event);
-    const o = key === undefined ? undefined : this.open.get(key);
-    if (!o) return;
-    this.open.delete(key!);
-    this.emitter.push(out, 'resolve', key!, info, stoppedEmission(field, o.severity, at));
   }
 
   size(): number {

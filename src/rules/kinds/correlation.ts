@@ -4,7 +4,7 @@ import type { Severity } from '../../domain/severity.ts';
 import type { EvalContext } from '../context.ts';
 import { compileAnyOf, type Predicate } from '../match.ts';
 import { TimerQueue } from '../timers.ts';
-import { Emitter, infoOf, stoppedEmission, SubjectKeys, type EngineEnv, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
+import { Emitter, infoOf, SubjectKeys, type EngineEnv, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
 
 interface Instance {
   aAt: number;
@@ -195,8 +195,12 @@ export class CorrelationEvaluator implements Evaluator {
     this.instances.delete(this.keys.partOf(subjectKey));
   }
 
-  /** evict drops a `fields` or `site` scope keyed by the subject (area and town scopes hold no per-subject state); a firing instance resolves. */
-  evict(field: SubjectField, info: SubjectInfo, at: number, out: AlertTransition[]): void {
+  /**
+   * evict drops a `fields` or `site` scope keyed by the subject (area and town scopes are not per
+   * subject) once it is settled; one firing (its alert stays open until B, `clear` or an operator)
+   * or still inside its window (a calibration longer than the idle time must still fire) is kept.
+   */
+  evict(field: SubjectField, info: SubjectInfo, at: number): void {
     const scope = this.rule.scope;
     const e = info.event;
     let key: string | undefined;
@@ -205,9 +209,7 @@ export class CorrelationEvaluator implements Evaluator {
     if (key === undefined) return;
     this.lastB.delete(key);
     const inst = this.instances.get(key);
-    if (!inst) return;
-    this.instances.delete(key);
-    if (inst.firing) this.emitter.push(out, 'resolve', this.keys.full(key), info, stoppedEmission(field, inst.severity, at));
+    if (inst && !inst.firing && (inst.satisfied === true || inst.aAt + this.rule.window <= at)) this.instances.delete(key);
   }
 
   size(): number {

@@ -3,7 +3,7 @@ import type { AlertTransition } from '../../domain/transition.ts';
 import type { EvalContext } from '../context.ts';
 import { compileAnyOf, type Predicate } from '../match.ts';
 import { TimerQueue } from '../timers.ts';
-import { Emitter, infoOf, scopedInfo, stoppedEmission, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
+import { Emitter, infoOf, scopedInfo, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
 
 const MAX_ENTRIES = 10_000;
 
@@ -142,14 +142,11 @@ export class CountEvaluator implements Evaluator {
     this.buckets.delete(subjectKey);
   }
 
-  /** evict drops a scope keyed by the subject; a firing count resolves. */
-  evict(field: SubjectField, info: SubjectInfo, at: number, out: AlertTransition[]): void {
+  /** evict drops a scope keyed by the subject unless it is firing (its timer resolves it as the window drains). */
+  evict(field: SubjectField, info: SubjectInfo): void {
     if (!this.rule.scope.includes(field)) return;
     const key = subjectKeyOf(this.rule.id, this.rule.scope, info.event);
-    const b = key === undefined ? undefined : this.buckets.get(key);
-    if (!b) return;
-    this.buckets.delete(key!);
-    if (b.firing) this.emitter.push(out, 'resolve', key!, scopedInfo(info, this.rule.scope), stoppedEmission(field, this.rule.severity, at));
+    if (key !== undefined && this.buckets.get(key)?.firing === false) this.buckets.delete(key);
   }
 
   size(): number {

@@ -1,7 +1,7 @@
 import type { FlatlineRule } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import type { EvalContext } from '../context.ts';
-import { infoOf, stoppedEmission, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
+import { infoOf, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
 import { SubjectRuleBase } from './subject-rule.ts';
 
 interface Anchor {
@@ -67,14 +67,11 @@ export class FlatlineEvaluator extends SubjectRuleBase<FlatlineRule> implements 
     this.anchors.delete(subjectKey);
   }
 
-  /** evict drops a subject's anchor (a firing one resolves). */
-  evict(field: SubjectField, info: SubjectInfo, at: number, out: AlertTransition[]): void {
+  /** evict drops a subject's anchor unless it is firing (its alert stays open until the value moves or an operator resolves it). */
+  evict(field: SubjectField, info: SubjectInfo): void {
     if (!this.rule.subject.includes(field)) return;
     const key = this.keys.part(info.event);
-    const a = key === undefined ? undefined : this.anchors.get(key);
-    if (!a) return;
-    this.anchors.delete(key!);
-    if (a.firing) this.emitter.push(out, 'resolve', this.keys.full(key!), info, stoppedEmission(field, this.rule.severity, at));
+    if (key !== undefined && this.anchors.get(key)?.firing === false) this.anchors.delete(key);
   }
 
   size(): number {

@@ -1,7 +1,7 @@
 import type { PeerRule } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import type { EvalContext } from '../context.ts';
-import { infoOf, stoppedEmission, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
+import { infoOf, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
 import { SubjectRuleBase } from './subject-rule.ts';
 
 interface Member {
@@ -122,24 +122,18 @@ export class PeerEvaluator extends SubjectRuleBase<PeerRule> implements Evaluato
     }
   }
 
-  /** evict removes a subject from its group (an empty group goes too); a firing one resolves. */
-  evict(field: SubjectField, info: SubjectInfo, at: number, out: AlertTransition[]): void {
+  /** evict removes a subject from its group (an empty group goes too) unless it is firing (its alert stays open until a normal reading or an operator resolves it). */
+  evict(field: SubjectField, info: SubjectInfo): void {
     if (!this.rule.subject.includes(field)) return;
     const key = this.keys.part(info.event);
-    if (key === undefined) return;
-    const wasSeeded = this.seeded.delete(key);
-    const slot = this.slots.get(key);
-    let firing = wasSeeded;
-    if (slot) {
-      this.slots.delete(key);
-      const g = slot.group;
-      g.byKey.delete(key);
-      const i = g.list.indexOf(slot.member);
-      if (i >= 0) g.list.splice(i, 1);
-      if (g.byKey.size === 0) this.groups.delete(this.groupKey(slot.values));
-      firing = slot.member.firing;
-    }
-    if (firing) this.emitter.push(out, 'resolve', this.keys.full(key), info, stoppedEmission(field, this.rule.severity, at));
+    const slot = key === undefined ? undefined : this.slots.get(key);
+    if (!slot || slot.member.firing) return;
+    this.slots.delete(key!);
+    const g = slot.group;
+    g.byKey.delete(key!);
+    const i = g.list.indexOf(slot.member);
+    if (i >= 0) g.list.splice(i, 1);
+    if (g.byKey.size === 0) this.groups.delete(this.groupKey(slot.values));
   }
 
   size(): number {

@@ -2,7 +2,7 @@ import type { RateRule } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import type { Severity } from '../../domain/severity.ts';
 import type { EvalContext } from '../context.ts';
-import { infoOf, stoppedEmission, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
+import { infoOf, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
 import { SubjectRuleBase } from './subject-rule.ts';
 
 const MAX_SAMPLES = 512;
@@ -75,14 +75,11 @@ export class RateEvaluator extends SubjectRuleBase<RateRule> implements Evaluato
     this.series.delete(subjectKey);
   }
 
-  /** evict drops a subject's samples (an active level resolves). */
-  evict(field: SubjectField, info: SubjectInfo, at: number, out: AlertTransition[]): void {
+  /** evict drops a subject's samples unless a level is active (its alert stays open until the change falls back or an operator resolves it). */
+  evict(field: SubjectField, info: SubjectInfo): void {
     if (!this.rule.subject.includes(field)) return;
     const key = this.keys.part(info.event);
-    const s = key === undefined ? undefined : this.series.get(key);
-    if (!s) return;
-    this.series.delete(key!);
-    if (s.level >= 0) this.emitter.push(out, 'resolve', this.keys.full(key!), info, stoppedEmission(field, this.rule.levels[s.level]!.severity, at));
+    if (key !== undefined && this.series.get(key)?.level === -1) this.series.delete(key);
   }
 
   size(): number {

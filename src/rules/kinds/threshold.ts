@@ -3,7 +3,7 @@ import type { AlertTransition } from '../../domain/transition.ts';
 import { raiseSeverity, type Severity } from '../../domain/severity.ts';
 import type { EvalContext } from '../context.ts';
 import { compileWhere, compileWhereExcept, type Predicate } from '../match.ts';
-import { Emitter, infoOf, stoppedEmission, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
+import { Emitter, infoOf, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
 
 /** ThresholdState: per subject, the active level (−1 none) and a pending candidate for `for`. */
 export interface ThresholdState {
@@ -47,14 +47,11 @@ export class ThresholdEvaluator implements Evaluator {
     this.states.delete(subjectKey);
   }
 
-  /** evict drops a subject's level (an active one resolves). */
-  evict(field: SubjectField, info: SubjectInfo, at: number, out: AlertTransition[]): void {
+  /** evict drops a pending subject; an active level is kept (its alert stays open until a reading restores it or an operator resolves it). */
+  evict(field: SubjectField, info: SubjectInfo): void {
     if (!this.rule.subject.includes(field)) return;
     const key = subjectKeyOf(this.rule.id, this.rule.subject, info.event);
-    const st = key === undefined ? undefined : this.states.get(key);
-    if (!st) return;
-    this.states.delete(key!);
-    if (st.level >= 0) this.emitter.push(out, 'resolve', key!, info, stoppedEmission(field, this.rule.levels[st.level]!.severity, at));
+    if (key !== undefined && this.states.get(key)?.level === -1) this.states.delete(key);
   }
 
   size(): number {

@@ -132,6 +132,21 @@ describe('idle subjects (limits.subjectIdle)', () => {
     expect(s.send(SITE, [fake(4000)], T0 + HOUR + 2000)).toBe(0);
   });
 
+  it('resolves the 监测中断 of an evicted sensor but never a methane alert it raised: silence after red is no all-clear', () => {
+    const s = setup();
+    const red = Event.parse({ ...ch4(SITE, fake(0), T0), value: 1.6 });
+    s.st.event('risk.mine.telemetry', red, s.out);
+    expect(of(s.out, 'mine.ch4.face', 'fire')).toHaveLength(1);
+    s.tick(T0 + 120_000);
+    const after = s.tick(T0 + HOUR + 1000);
+    expect(of(after, SILENT, 'resolve')).toHaveLength(1);
+    expect(after.filter((t) => t.ruleId !== SILENT && t.action === 'resolve')).toEqual([]);
+    expect(s.st.subjects.tracked(SITE, 'sensorId', fake(0))).toBe(false);
+    // the sensor comes back normal: admitted again, and its methane alert resolves as usual
+    s.send(SITE, [fake(0)], T0 + HOUR + 2000);
+    expect(of(s.out, 'mine.ch4.face', 'resolve')).toHaveLength(1);
+  });
+
   it('keeps a made-up sensor that goes on reporting', () => {
     const s = setup({ limits: { subjectIdle: 600_000 } });
     for (let m = 0; m <= 30; m++) {
