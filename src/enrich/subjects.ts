@@ -1,4 +1,4 @@
-import type { Event } from '../contracts/events.ts';
+import { eventTime, type Event } from '../contracts/events.ts';
 import type { Site } from '../contracts/reference.ts';
 import type { AlertTransition } from '../domain/transition.ts';
 import { limitTransition, type LimitName, type LimitScope } from '../alerts/limits.ts';
@@ -87,8 +87,8 @@ function fieldIndex(e: Event): number {
  */
 export class SubjectRegistry {
   private readonly sites = new Map<string, SiteSubjects>();
-  /** expected sensor ids per site */
-  private readonly expected = new Map<string, Set<string>>();
+  /** per reference site: its expected sensor ids (empty for a site without any) */
+  private readonly expected = new Map<string, ReadonlySet<string>>();
   private readonly timers = new TimerQueue<Entry>();
   private readonly due: { due: number; key: Entry }[] = [];
   /** seeded entries waiting for the first tick to start their idle clock */
@@ -108,22 +108,25 @@ export class SubjectRegistry {
     private readonly evict: Evict,
     private readonly onLimit?: LimitListener,
   ) {
-    for (const s of ref.sites.values()) if (s.sensors && s.sensors.length > 0) this.expected.set(s.id, new Set(s.sensors.map((x) => x.id)));
+    for (const s of ref.sites.values()) this.expected.set(s.id, new Set((s.sensors ?? []).map((x) => x.id)));
   }
 
   /**
    * admit registers the subject of an event about to be evaluated; false when it is refused (a new
    * subject at a site already at the cap), in which case the event must not be evaluated.
    */
-  admit(topic: string, e: Event, time: number, out: AlertTransition[]): boolean {
+  admit(topic: string, e: Event, out: AlertTransition[]): boolean {
     if (e.type === 'weather.warning' || e.type === 'weather.nowcast') return true;
     const siteId = e.siteId;
-    const seen = time > this.clock ? time : this.clock;
+    // the common case, an expected sensor of a reference site, costs two map reads and nothing else
+    const expected = this.expected.get(siteId);
     const f = fieldIndex(e);
     let s: SiteSubjects | undefined;
+    let seen = Number.NaN;
     if (f >= 0) {
       const id = (e as unknown as Record<string, string>)[FIELDS[f]!]!;
-      if (f !== 0 || this.expected.get(siteId)?.has(id) !== true) {
+      if (f !== 0 || expected?.has(id) !== true) {
+        seen = this.seen(e);
         s = this.siteOf(siteId);
         let en = s.byField[f as 0 | 1 | 2].get(id);
         if (en === undefined) {
@@ -135,12 +138,19 @@ export class SubjectRegistry {
         } else this.touch(en, e as unknown as Record<string, unknown>, topic, seen);
       }
     }
-    if (!this.ref.sites.has(siteId)) {
+    if (expected === undefined) {
+      if (Number.isNaN(seen)) seen = this.seen(e);
       s ??= this.siteOf(siteId);
       if (s.self === undefined) this.add(s, 'siteId', siteId, e as unknown as Record<string, unknown>, topic, seen);
       else this.touch(s.self, e as unknown as Record<string, unknown>, topic, seen);
     }
     return true;
+  }
+
+  /** seen: the time a subject is taken as last seen, its event time or the clock when later (a producer lagging behind is not idle) */
+  private seen(e: Event): number {
+    const t = eventTime(e);
+    return t > this.clock ? t : this.clock;
   }
 
   /** refusal says why admit refused an event (its path and a message naming the site and the cap). */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { eventTime, type Event } from '../contracts/events.ts';
+import type { Event } from '../contracts/events.ts';
 import { Config } from '../contracts/config.ts';
 import type { AlertTransition } from '../domain/transition.ts';
 import { limitTransition } from '../alerts/limits.ts';
@@ -98,7 +98,7 @@ export class Stepper {
 
   /** event enriches and evaluates one event, appending transitions to `out`; a refused event is neither (see refusal). */
   event(topic: string, event: Event, out: AlertTransition[]): StepResult {
-    if (!this.subjects.admit(topic, event, eventTime(event), out)) return REFUSED;
+    if (!this.subjects.admit(topic, event, out)) return REFUSED;
     const flags = this.flags;
     const ctx = enrichInto(this.reference, this.context, topic, event, keyOf(event), flags);
     const late = this.engine.evaluate(ctx, out);
