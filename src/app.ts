@@ -85,7 +85,15 @@ export function createApp(o: AppOptions): App {
   if (series.stats) registerSeriesStats(metrics, () => series.stats!());
   if (ports.cluster) registerClusterStats(metrics, () => ports.cluster!.stats());
   const auth = createAuth(o.secret);
-  const book = new AlertBook({ decorate: (a, at) => notifications.decorate(a, at) });
+  const book = new AlertBook({
+    decorate: (a, at) => notifications.decorate(a, at),
+    maxEventAge: config.notify.maxEventAge,
+    limits: config.limits,
+    siteName: (id) => o.reference.sites.get(id)?.name,
+    onLimit: (limit, what) => (what === 'reached' ? metrics.limitReached : metrics.limitOverflow).inc({ limit }),
+    // a fire held back by a bound: forget its rule state so the condition fires again once there is room
+    onHeldBack: (t) => engine.forget(t.ruleId, t.subjectKey),
+  });
   const cluster = ports.cluster;
   // Kafka mode: `book` holds the alerts this instance owns (its partitions' sites) and decides their
   // lifecycle; `view` is every alert of the shared log (seq = offset + 1), what screens and the API see.
@@ -107,6 +115,8 @@ export function createApp(o: AppOptions): App {
   async function applyHere(cmd: AlertCommand): Promise<Alert> {
     const at = Date.parse(cmd.at);
     const stored = cmd.type === 'ack' ? book.acknowledge(cmd.alertId, cmd.by, at, cmd.note) : book.resolveManually(cmd.alertId, cmd.by, at, cmd.note);
+    // a repeated ack by the same person changes nothing: no event, nothing journaled
+    if (!stored) return book.get(cmd.alertId)!.alert;
     // The condition may persist: forget rule state so the next reading raises a fresh alert.
     if (cmd.type === 'resolve') engine.forget(stored.event.alert.ruleId, stored.subjectKey);
     await pipeline.commit([stored]);
@@ -119,6 +129,9 @@ export function createApp(o: AppOptions): App {
     async (id: string, p: Principal, note: string | undefined): Promise<Alert> => {
       const cmd: AlertCommand = { type, alertId: id, by: p.sub, at: formatTs(clock.now()), ...(note ? { note } : {}) };
       if (!cluster) return applyHere(cmd);
+      // a repeated ack makes no event for the owner to send back: answer at once
+      const cur = view.get(id)?.alert;
+      if (type === 'ack' && cur?.state === 'acknowledged' && cur.acks.some((a) => a.by === p.sub)) return cur;
       const applied =
         type === 'ack'
           ? (s: StoredAlertEvent) => s.event.kind === 'acknowledged' && s.event.alert.acks.some((a) => a.by === p.sub && a.at === cmd.at)
@@ -246,6 +259,7 @@ export function createApp(o: AppOptions): App {
     lastSeq: () => view.lastSeq(),
     onAck: async (id, p, note) => void (await ackAlert(id, p, note)),
     demo: o.demo ?? false,
+    subscribePerSecond: config.limits.wsSubscribePerSecond,
   });
 
   const pipeline = createPipeline({

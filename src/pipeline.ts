@@ -100,7 +100,7 @@ export function createPipeline(d: PipelineDeps): Pipeline {
       d.afterBatch?.();
       if (transitions.length === 0) return [];
       if (d.extraLabels) for (const t of transitions) Object.assign(t.labels, d.extraLabels);
-      const stored = d.book.apply(owned(transitions));
+      const stored = d.book.apply(owned(transitions), d.live ? d.clock.now() : undefined);
       await commit(stored);
       return stored;
     },
@@ -133,7 +133,7 @@ export function createPipeline(d: PipelineDeps): Pipeline {
       d.metrics.eventsIn.inc({ topic }, events.length - (refused?.length ?? 0));
       if (opts?.emit === false) return NONE;
       if (d.extraLabels) for (const t of transitions) Object.assign(t.labels, d.extraLabels);
-      const stored = d.book.apply(owned(transitions));
+      const stored = d.book.apply(owned(transitions), d.live ? d.clock.now() : undefined);
       await commit(stored);
       // after the commit: a dead-letter write that fails must not leave alerts applied but not durable
       if (refused) await deadLetter(topic, refused, source);

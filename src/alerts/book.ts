@@ -4,13 +4,31 @@ import { severityRank } from '../domain/severity.ts';
 import { formatTs } from '../domain/time.ts';
 import type { AlertTransition } from '../domain/transition.ts';
 import { AppError } from '../errors.ts';
+import { OpenCaps, type CapListener, type OpenCapsLimits } from './caps.ts';
 import type { AlertRecord, AlertStoreState, StoredAlertEvent } from '../ports/index.ts';
 
 const MAX_HISTORY = 200;
-
 /** Decorate: extra labels for an alert as it fires or changes (e.g. the silence that covers it). */
 export type Decorate = (alert: Alert, at: number) => Record<string, string> | undefined;
 const MAX_EVIDENCE = 20;
+/** notes and names from operators are bounded at the API; the book bounds what it keeps anyway */
+const MAX_NOTE = 2000;
+const MAX_NAME = 200;
+
+/** AlertBookOptions: retention, decoration and the bounds (limits.*) of one book. */
+export interface AlertBookOptions {
+  maxResolved?: number;
+  decorate?: Decorate;
+  /** an alert raised or changed from an event older than this (ms) at receipt is back-filled (label `backfill`): shown, never texted or escalated */
+  maxEventAge?: number;
+  /** open alerts per site and per rule (default: unbounded, e.g. a backtest) */
+  limits?: Partial<OpenCapsLimits> & { acksPerAlert?: number };
+  /** a site's name for the overflow alert (the book holds no reference data) */
+  siteName?: (siteId: string) => string | undefined;
+  onLimit?: CapListener;
+  /** a fire held back by a bound: its rule state should be forgotten, so a persisting condition fires again once there is room */
+  onHeldBack?: (t: AlertTransition) => void;
+}
 
 /** AlertBook holds the alert lifecycle: at most one open alert per fingerprint, `seq` strictly increasing. */
 export class AlertBook {
@@ -22,10 +40,15 @@ export class AlertBook {
   private resolvedCount = 0;
 
   private readonly decorate: Decorate | undefined;
+  private readonly caps: OpenCaps;
+  private readonly acksPerAlert: number;
 
-  constructor(opts: { maxResolved?: number; decorate?: Decorate } = {}) {
+  constructor(private readonly opts: AlertBookOptions = {}) {
     this.maxResolved = opts.maxResolved ?? 5000;
     this.decorate = opts.decorate;
+    const l = opts.limits ?? {};
+    this.caps = new OpenCaps({ openAlertsPerSite: l.openAlertsPerSite ?? Infinity, openAlertsPerRule: l.openAlertsPerRule ?? Infinity }, opts.siteName, opts.onLimit);
+    this.acksPerAlert = l.acksPerAlert ?? Infinity;
   }
 
   private labelsFor(a: Alert, at: number): Record<string, string> {
@@ -44,6 +67,11 @@ export class AlertBook {
     return [...this.open.values()].map((r) => r.alert);
   }
 
+  /** openFor returns the open alert about a subject, if any (O(1)). */
+  openFor(subjectKey: string): Alert | undefined {
+    return this.open.get(fingerprintOf(subjectKey))?.alert;
+  }
+
   /** openRecords lists open records (to seed rule state after recovery). */
   openRecords(): AlertRecord[] {
     return [...this.open.values()];
@@ -59,82 +87,122 @@ export class AlertBook {
     return this.byId.get(id);
   }
 
-  /** apply turns rule transitions into alert events (fired, updated, resolved); repeats change nothing. */
-  apply(transitions: readonly AlertTransition[]): StoredAlertEvent[] {
+  /**
+   * apply turns rule transitions into alert events (fired, updated, resolved); repeats change nothing.
+   * `now` is the wall-clock instant of receipt (live mode): it becomes `receivedAt`, and an event older
+   * than `maxEventAge` then is back-filled. Without it (backtest) event time is the only clock.
+   * A fire past a bound opens nothing: it is counted into the site's (or rule's) one overflow alert.
+   */
+  apply(transitions: readonly AlertTransition[], now?: number): StoredAlertEvent[] {
     const out: StoredAlertEvent[] = [];
+    let last: number | undefined;
     for (const t of transitions) {
-      const fp = fingerprintOf(t.subjectKey);
-      const rec = this.open.get(fp);
-      if (t.action === 'resolve') {
-        if (!rec) continue;
-        const alert: Alert = { ...rec.alert, state: 'resolved', updatedAt: formatTs(t.at), endsAt: formatTs(t.at), value: t.value, evidence: addEvidence(rec.alert.evidence, t) };
-        // resolved because its subject stopped being tracked (rules/evaluator.ts stoppedEmission): the alert says so
-        if (t.labels.tracking === 'stopped') Object.assign(alert, { summary: t.summary, labels: { ...rec.alert.labels, tracking: 'stopped' } });
-        out.push(this.record(rec.subjectKey, 'resolved', t.at, alert));
-        continue;
-      }
-      if (!rec) {
-        const alert: Alert = {
-          id: this.freshId(fp, t.at),
-          fingerprint: fp,
-          ruleId: t.ruleId,
-          title: t.title,
-          severity: t.severity,
-          domain: t.domain,
-          state: 'firing',
-          ...(t.siteId ? { siteId: t.siteId } : {}),
-          ...(t.town ? { town: t.town } : {}),
-          startsAt: formatTs(t.at),
-          updatedAt: formatTs(t.at),
-          ...(t.value !== undefined ? { value: t.value } : {}),
-          ...(t.threshold !== undefined ? { threshold: t.threshold } : {}),
-          summary: t.summary,
-          actions: t.actions,
-          evidence: [evidenceOf(t)],
-          escalation: 0,
-          acks: [],
-          labels: t.labels,
-        };
-        alert.labels = this.labelsFor(alert, t.at);
-        out.push(this.record(t.subjectKey, 'fired', t.at, alert));
-        continue;
-      }
-      if (rec.alert.severity === t.severity) continue;
-      // A rise in severity needs fresh attention: an acknowledged alert goes back to firing.
-      const rising = severityRank(t.severity) > severityRank(rec.alert.severity);
-      const alert: Alert = {
-        ...rec.alert,
-        severity: t.severity,
-        state: rising ? 'firing' : rec.alert.state,
-        updatedAt: formatTs(t.at),
-        title: t.title,
-        summary: t.summary,
-        actions: t.actions,
-        labels: t.labels,
-        // a rise starts escalation afresh at the new severity
-        escalation: rising ? 0 : rec.alert.escalation,
-        evidence: addEvidence(rec.alert.evidence, t),
-        ...(t.value !== undefined ? { value: t.value } : {}),
-        ...(t.threshold !== undefined ? { threshold: t.threshold } : {}),
-      };
-      alert.labels = this.labelsFor(alert, t.at);
-      out.push(this.record(rec.subjectKey, 'updated', t.at, alert));
+      this.applyOne(t, now, out);
+      last = t.at;
     }
+    // one overflow event per scope and batch, however many fires it held back
+    if (last !== undefined) for (const t of this.caps.drain(now ?? last)) this.applyOne(t, now, out);
     return out;
   }
 
-  /** acknowledge records who acknowledged an open alert; 409 CONFLICT when it is resolved. */
-  acknowledge(id: string, by: string, at: number, note?: string): StoredAlertEvent {
+  private applyOne(t: AlertTransition, now: number | undefined, out: StoredAlertEvent[]): void {
+    const fp = fingerprintOf(t.subjectKey);
+    const rec = this.open.get(fp);
+    const received = now !== undefined ? { receivedAt: formatTs(now) } : {};
+    if (t.action === 'resolve') {
+      if (!rec) return;
+      const alert: Alert = { ...rec.alert, state: 'resolved', updatedAt: formatTs(t.at), ...received, endsAt: formatTs(t.at), value: t.value, evidence: addEvidence(rec.alert.evidence, t) };
+      // resolved because its subject stopped being tracked (rules/evaluator.ts stoppedEmission): the alert says so
+      if (t.labels.tracking === 'stopped') Object.assign(alert, { summary: t.summary, labels: { ...rec.alert.labels, tracking: 'stopped' } });
+      out.push(this.record(rec.subjectKey, 'resolved', t.at, alert));
+      return;
+    }
+    if (!rec) {
+      const over = this.caps.exceeded(t);
+      if (over) {
+        this.caps.holdBack(t, over);
+        this.opts.onHeldBack?.(t);
+        return;
+      }
+      const alert: Alert = {
+        id: this.freshId(fp, t.at),
+        fingerprint: fp,
+        ruleId: t.ruleId,
+        title: t.title,
+        severity: t.severity,
+        domain: t.domain,
+        state: 'firing',
+        ...(t.siteId ? { siteId: t.siteId } : {}),
+        ...(t.town ? { town: t.town } : {}),
+        startsAt: formatTs(t.at),
+        updatedAt: formatTs(t.at),
+        ...received,
+        ...(t.value !== undefined ? { value: t.value } : {}),
+        ...(t.threshold !== undefined ? { threshold: t.threshold } : {}),
+        summary: t.summary,
+        actions: t.actions,
+        evidence: [evidenceOf(t)],
+        escalation: 0,
+        acks: [],
+        labels: this.backfilled(t, now),
+      };
+      alert.labels = this.labelsFor(alert, t.at);
+      out.push(this.record(t.subjectKey, 'fired', t.at, alert));
+      return;
+    }
+    if (rec.alert.severity === t.severity) {
+      // a bound's alert says how much it holds back: refresh the count, not the times (escalation runs on)
+      if (t.domain === 'system' && t.value !== undefined && t.value !== rec.alert.value) {
+        out.push(this.record(rec.subjectKey, 'updated', t.at, { ...rec.alert, value: t.value, summary: t.summary }));
+      }
+      return;
+    }
+    // A rise in severity needs fresh attention: an acknowledged alert goes back to firing.
+    const rising = severityRank(t.severity) > severityRank(rec.alert.severity);
+    const alert: Alert = {
+      ...rec.alert,
+      severity: t.severity,
+      state: rising ? 'firing' : rec.alert.state,
+      updatedAt: formatTs(t.at),
+      ...received,
+      title: t.title,
+      summary: t.summary,
+      actions: t.actions,
+      labels: this.backfilled(t, now),
+      // a rise starts escalation afresh at the new severity
+      escalation: rising ? 0 : rec.alert.escalation,
+      evidence: addEvidence(rec.alert.evidence, t),
+      ...(t.value !== undefined ? { value: t.value } : {}),
+      ...(t.threshold !== undefined ? { threshold: t.threshold } : {}),
+    };
+    alert.labels = this.labelsFor(alert, t.at);
+    out.push(this.record(rec.subjectKey, 'updated', t.at, alert));
+  }
+
+  /** backfilled: the transition's labels, marked `backfill` when its event was older than maxEventAge at receipt. */
+  private backfilled(t: AlertTransition, now: number | undefined): Record<string, string> {
+    const max = this.opts.maxEventAge;
+    if (now === undefined || max === undefined || now - t.at <= max) return t.labels;
+    return { ...t.labels, backfill: 'true' };
+  }
+
+  /**
+   * acknowledge records who acknowledged an open alert; 409 CONFLICT when it is resolved. A repeated
+   * ack by someone who already acknowledged it changes nothing (undefined: no event, nothing
+   * journaled). At most `limits.acksPerAlert` acks are kept: the first and the most recent.
+   */
+  acknowledge(id: string, by: string, at: number, note?: string): StoredAlertEvent | undefined {
     const rec = this.requireOpen(id);
-    const ack = { by, at: formatTs(at), ...(note ? { note } : {}) };
-    const alert: Alert = { ...rec.alert, state: 'acknowledged', updatedAt: formatTs(at), acks: [...rec.alert.acks, ack] };
+    if (rec.alert.state === 'acknowledged' && rec.alert.acks.some((a) => a.by === by)) return undefined;
+    const ack = { by: by.slice(0, MAX_NAME), at: formatTs(at), ...(note ? { note: note.slice(0, MAX_NOTE) } : {}) };
+    const alert: Alert = { ...rec.alert, state: 'acknowledged', updatedAt: formatTs(at), acks: keepAcks(rec.alert.acks, ack, this.acksPerAlert) };
     return this.record(rec.subjectKey, 'acknowledged', at, alert);
   }
 
   /** resolveManually closes an open alert on an operator's word. */
   resolveManually(id: string, by: string, at: number, note?: string): StoredAlertEvent {
     const rec = this.requireOpen(id);
-    const labels = { ...rec.alert.labels, resolvedBy: by, ...(note ? { resolveNote: note } : {}) };
+    const labels = { ...rec.alert.labels, resolvedBy: by.slice(0, MAX_NAME), ...(note ? { resolveNote: note.slice(0, MAX_NOTE) } : {}) };
     const alert: Alert = { ...rec.alert, state: 'resolved', updatedAt: formatTs(at), endsAt: formatTs(at), labels };
     return this.record(rec.subjectKey, 'resolved', at, alert);
   }
@@ -213,10 +281,25 @@ export class AlertBook {
     if (rec.history.length >= MAX_HISTORY) rec.history.splice(0, rec.history.length - MAX_HISTORY + 1);
     rec.history.push(event);
     if (a.state === 'resolved') {
-      if (this.open.get(a.fingerprint) === rec) this.open.delete(a.fingerprint);
+      this.unsetOpen(rec);
       this.resolvedCount++;
       this.trimResolved();
-    } else this.open.set(a.fingerprint, rec);
+    } else this.setOpen(rec);
+  }
+
+  /** setOpen and unsetOpen keep `open` and the per-site and per-rule counts together. */
+  private setOpen(rec: AlertRecord): void {
+    const prev = this.open.get(rec.alert.fingerprint);
+    if (prev === rec) return;
+    if (prev) this.caps.closed(prev.alert);
+    this.open.set(rec.alert.fingerprint, rec);
+    this.caps.opened(rec.alert);
+  }
+
+  private unsetOpen(rec: AlertRecord): void {
+    if (this.open.get(rec.alert.fingerprint) !== rec) return;
+    this.open.delete(rec.alert.fingerprint);
+    this.caps.closed(rec.alert);
   }
 
   private trimResolved(): void {
@@ -243,7 +326,7 @@ export class AlertBook {
     if (rec.alert.state === 'resolved') {
       this.resolvedCount++;
       this.trimResolved();
-    } else this.open.set(rec.alert.fingerprint, copy);
+    } else this.setOpen(copy);
     return true;
   }
 
@@ -252,7 +335,7 @@ export class AlertBook {
     const rec = this.byId.get(id);
     if (!rec) return;
     this.byId.delete(id);
-    if (this.open.get(rec.alert.fingerprint) === rec) this.open.delete(rec.alert.fingerprint);
+    if (this.open.get(rec.alert.fingerprint) === rec) this.unsetOpen(rec);
     else if (rec.alert.state === 'resolved') this.resolvedCount--;
   }
 
@@ -271,7 +354,7 @@ export class AlertBook {
     for (const r of snapshot.records) {
       this.byId.set(r.alert.id, r);
       if (r.alert.state === 'resolved') this.resolvedCount++;
-      else this.open.set(r.alert.fingerprint, r);
+      else this.setOpen(r);
     }
     for (const s of tail) if (s.event.seq > snapshot.seq) this.replay(s);
     this.trimResolved();
@@ -280,6 +363,13 @@ export class AlertBook {
 
 function evidenceOf(t: AlertTransition): Alert['evidence'][number] {
   return { topic: t.evidence.topic, ...(t.evidence.key ? { key: t.evidence.key } : {}), ts: formatTs(t.evidence.ts) };
+}
+
+/** keepAcks appends an ack, keeping the first and the most recent ones within `max`. */
+function keepAcks(list: Alert['acks'], ack: Alert['acks'][number], max: number): Alert['acks'] {
+  const next = [...list, ack];
+  if (next.length <= max) return next;
+  return max <= 1 ? [next[0]!] : [next[0]!, ...next.slice(next.length - (max - 1))];
 }
 
 function addEvidence(list: Alert['evidence'], t: AlertTransition): Alert['evidence'] {

@@ -9,14 +9,17 @@ export interface EscalationPolicy {
 
 /**
  * escalationDue returns the instant an unacknowledged alert escalates next, or undefined when it
- * never does (acknowledged, resolved, yellow/blue, a drill). Derived from the durable alert alone
- * (updatedAt and the escalation count), so the timer survives a restart.
+ * never does (acknowledged, resolved, yellow/blue, a drill, back-filled). Derived from the durable
+ * alert alone (the later of updatedAt and receivedAt, and the escalation count), so the timer
+ * survives a restart. receivedAt is wall-clock: an alert from an event minutes old still gives
+ * people the full delay after riskstream raised it.
  */
 export function escalationDue(a: Alert, p: EscalationPolicy): number | undefined {
-  if (a.state !== 'firing' || a.labels.drill) return undefined;
+  if (a.state !== 'firing' || a.labels.drill || a.labels.backfill === 'true') return undefined;
   const base = a.severity === 'red' ? p.red : a.severity === 'orange' ? p.orange : undefined;
   if (base === undefined) return undefined;
-  return Date.parse(a.updatedAt) + (a.escalation === 0 ? base : p.repeat);
+  const from = a.receivedAt === undefined ? Date.parse(a.updatedAt) : Math.max(Date.parse(a.updatedAt), Date.parse(a.receivedAt));
+  return from + (a.escalation === 0 ? base : p.repeat);
 }
 
 /** dueEscalations lists the open alerts whose escalation is due at `now`, with who they go to. */

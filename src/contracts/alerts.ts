@@ -17,6 +17,8 @@ export const Alert = z.strictObject({
   town: Id.optional(),
   startsAt: IsoTs,
   updatedAt: IsoTs,
+  /** wall-clock instant riskstream raised or last changed the alert from an event (live mode); escalation counts from it, not from event time */
+  receivedAt: IsoTs.optional(),
   endsAt: IsoTs.optional(),
   value: z.number().optional(),
   threshold: z.number().optional(),

@@ -21,6 +21,9 @@ interface Client {
   alive: boolean;
   errors: number;
   errorsSince: number;
+  /** subscribe frames in the current one-second window (limits.wsSubscribePerSecond) */
+  subscribes: number;
+  subscribesSince: number;
 }
 
 /** WsHubDeps: what the hub needs from the rest of the app. */
@@ -37,6 +40,8 @@ export interface WsHubDeps {
   lastSeq: () => number;
   onAck: (alertId: string, p: Principal, note: string | undefined) => Promise<void>;
   demo: boolean;
+  /** subscribe frames a connection may send per second; more close it with 1008 (default 5) */
+  subscribePerSecond?: number;
 }
 
 /**
@@ -83,7 +88,7 @@ export class WsHub {
   }
 
   private add(ws: WebSocket, principal: Principal): void {
-    const c: Client = { ws, principal, filter: {}, alive: true, errors: 0, errorsSince: this.deps.now() };
+    const c: Client = { ws, principal, filter: {}, alive: true, errors: 0, errorsSince: this.deps.now(), subscribes: 0, subscribesSince: this.deps.now() };
     this.clients.add(c);
     this.deps.metrics.wsClients.set(this.clients.size);
     ws.on('pong', () => (c.alive = true));
@@ -97,11 +102,14 @@ export class WsHub {
   }
 
   private sendSnapshot(c: Client): void {
+    if (c.ws.readyState !== c.ws.OPEN) return;
     const alerts = this.deps.openAlerts().filter((a) => this.visible(c, a, true));
     this.send(c, JSON.stringify({ type: 'snapshot', seq: this.deps.lastSeq(), alerts, ...(this.deps.demo ? { demo: true } : {}) }));
   }
 
   private async onMessage(c: Client, data: Buffer, isBinary: boolean): Promise<void> {
+    // frames already read from a socket being closed are not worth a parse, let alone a snapshot
+    if (c.ws.readyState !== c.ws.OPEN) return;
     let frame: WsClientFrame;
     try {
       if (isBinary) throw new AppError('BAD_REQUEST', 'binary frames are not accepted');
@@ -115,6 +123,7 @@ export class WsHub {
       return this.clientError(c, err instanceof AppError ? err : new AppError('INVALID_JSON', `invalid JSON frame: ${(err as Error).message}`));
     }
     if (frame.type === 'subscribe') {
+      if (this.subscribeFlood(c)) return;
       c.filter = frame.filter ?? {};
       if (frame.since !== undefined) this.resume(c, frame.since);
       else this.sendSnapshot(c);
@@ -131,6 +140,21 @@ export class WsHub {
     } catch (err) {
       this.clientError(c, err instanceof AppError ? err : new AppError('INTERNAL', 'acknowledgement failed'));
     }
+  }
+
+  /** subscribeFlood: each subscribe costs a snapshot, so a connection past the rate is closed (1008) before one is built. */
+  private subscribeFlood(c: Client): boolean {
+    const now = this.deps.now();
+    if (now - c.subscribesSince >= 1000) {
+      c.subscribes = 0;
+      c.subscribesSince = now;
+    }
+    const max = this.deps.subscribePerSecond ?? 5;
+    if (++c.subscribes <= max) return false;
+    this.deps.metrics.limitReached.inc({ limit: 'wsSubscribePerSecond' });
+    this.deps.metrics.limitOverflow.inc({ limit: 'wsSubscribePerSecond' });
+    this.close(c, 1008, `more than ${max} subscribe frames per second`, 'subscribeRate');
+    return true;
   }
 
   private clientError(c: Client, err: AppError): void {

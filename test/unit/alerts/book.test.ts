@@ -152,7 +152,7 @@ describe('AlertBook.apply', () => {
     events.push(...book.apply([fire('yellow'), fire('yellow', 0, other)]).map((s) => s.event));
     events.push(...book.apply([fire('red', 1000)]).map((s) => s.event));
     const id = events[0]!.alert.id;
-    events.push(book.acknowledge(id, 'op', T0 + 1500, 'on it').event);
+    events.push(book.acknowledge(id, 'op', T0 + 1500, 'on it')!.event);
     events.push(book.resolveManually(events[1]!.alert.id, 'op', T0 + 1600).event);
     events.push(...book.apply([clear(2000)]).map((s) => s.event));
     expect(events.map((e) => e.kind)).toEqual(['fired', 'fired', 'updated', 'acknowledged', 'resolved', 'resolved']);
@@ -173,7 +173,7 @@ describe('AlertBook.acknowledge / resolveManually', () => {
   it('acknowledge records who, when and the note', () => {
     const book = new AlertBook();
     const [f] = book.apply([fire('orange')]);
-    const s = book.acknowledge(f!.event.alert.id, 'zhang', T0 + 60_000, 'dispatched');
+    const s = book.acknowledge(f!.event.alert.id, 'zhang', T0 + 60_000, 'dispatched')!;
     expect(s.event.kind).toBe('acknowledged');
     expect(s.event.alert.state).toBe('acknowledged');
     expect(s.event.alert.acks).toEqual([{ by: 'zhang', at: '2024-07-16T09:01:00.000+08:00', note: 'dispatched' }]);
@@ -220,7 +220,7 @@ describe('AlertBook.exportState / restore', () => {
   function before(book: AlertBook): StoredAlertEvent[] {
     const out: StoredAlertEvent[] = [];
     out.push(...book.apply([fire('yellow', 0, A), fire('orange', 0, B), fire('red', 0, C)]));
-    out.push(book.acknowledge(out[1]!.event.alert.id, 'op', T0 + 100));
+    out.push(book.acknowledge(out[1]!.event.alert.id, 'op', T0 + 100)!);
     out.push(...book.apply([clear(200, C)]));
     return out;
   }
@@ -229,7 +229,7 @@ describe('AlertBook.exportState / restore', () => {
   function after(book: AlertBook): StoredAlertEvent[] {
     const out: StoredAlertEvent[] = [];
     out.push(...book.apply([fire('red', 1000, A), clear(1100, B), fire('blue', 1200, D)]));
-    out.push(book.acknowledge(out[0]!.event.alert.id, 'op', T0 + 1300, 'note'));
+    out.push(book.acknowledge(out[0]!.event.alert.id, 'op', T0 + 1300, 'note')!);
     out.push(...book.apply([fire('orange', 1400, C)]));
     return out;
   }
