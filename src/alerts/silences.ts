@@ -18,12 +18,32 @@ export function silenceMatches(s: Pick<Silence, 'matchers'>, a: Matchable): bool
   return hit(m.ruleId, a.ruleId) && hit(m.siteId, a.siteId) && hit(m.town, a.town) && hit(m.domain, a.domain);
 }
 
+/** SilenceBounds: how many silences may be held (limits.silences) and how long ended ones are kept (retention). */
+export interface SilenceBounds {
+  max?: number;
+  retention?: number;
+  /** the bound was reached ('reached', once until there is room again) and a silence refused ('overflow') */
+  onLimit?: (what: 'reached' | 'overflow') => void;
+}
+
 /** Silences holds silences (active, pending and recently ended), with who made and ended each. */
 export class Silences {
   private readonly byId = new Map<string, Silence>();
+  private atLimit = false;
 
-  constructor(initial: readonly Silence[] = []) {
+  constructor(
+    initial: readonly Silence[] = [],
+    private readonly bounds: SilenceBounds = {},
+  ) {
     for (const s of initial) this.byId.set(s.id, s);
+  }
+
+  /** held counts the silences that count against the bound: all but ended ones past retention (which the sweep drops). */
+  held(now: number): number {
+    const cut = now - (this.bounds.retention ?? Infinity);
+    let n = 0;
+    for (const s of this.byId.values()) if (!(Date.parse(s.endsAt) < cut)) n++;
+    return n;
   }
 
   /** list returns every held silence, newest first. */
@@ -37,6 +57,15 @@ export class Silences {
     const endsAt = typeof input.endsAt === 'number' ? input.endsAt : Date.parse(input.endsAt);
     if (!(endsAt > startsAt)) throw new AppError('BAD_REQUEST', `endsAt (${formatTs(endsAt)}) must be after startsAt (${formatTs(startsAt)})`, { details: [{ path: 'endsAt', message: 'must be after startsAt' }] });
     if (endsAt <= now) throw new AppError('BAD_REQUEST', 'endsAt is in the past', { details: [{ path: 'endsAt', message: 'must be in the future' }] });
+    const max = this.bounds.max ?? Infinity;
+    const held = max === Infinity ? 0 : this.held(now);
+    if (held >= max) {
+      if (!this.atLimit) this.bounds.onLimit?.('reached');
+      this.atLimit = true;
+      this.bounds.onLimit?.('overflow');
+      throw new AppError('CONFLICT', `silence limit reached (${max}): ${held} silences are held, ended ones included until retention drops them; widen an existing silence's matchers instead`, { details: [{ path: 'matchers', message: `at most ${max} silences` }] });
+    }
+    this.atLimit = false;
     const s: Silence = {
       id: randomUUID(),
       matchers: input.matchers,

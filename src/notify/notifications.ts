@@ -7,6 +7,7 @@ import { SEVERITY_ZH, severityRank, type Severity } from '../domain/severity.ts'
 import { formatTs } from '../domain/time.ts';
 import type { AlertBook } from '../alerts/book.ts';
 import { DEFAULT_INHIBIT_RULES } from '../alerts/inhibit.ts';
+import { limitTransition, type LimitName } from '../alerts/limits.ts';
 import { dueEscalations } from '../alerts/escalation.ts';
 import { leadersOnDuty, onDuty } from '../alerts/roster.ts';
 import { Silences } from '../alerts/silences.ts';
@@ -46,7 +47,10 @@ export interface NotificationsDeps {
  */
 export function createNotifications(d: NotificationsDeps) {
   const { config, book, logger, clock } = d;
-  const silences = new Silences(loadSilences());
+  const limit = (l: LimitName) => (what: 'reached' | 'overflow') => (what === 'reached' ? d.metrics?.limitReached : d.metrics?.limitOverflow)?.inc({ limit: l });
+  const silences = new Silences(loadSilences(), { max: config.limits.silences, retention: config.retention, onLimit: limit('silences') });
+  // texts folded into summaries since the bound was last clear, and how many the system alert says
+  const folds = { total: 0, shown: 0 };
   const sender = createSmsSender({ gateway: d.gateway, ratePerMinute: config.sms.ratePerMinute, now: () => clock.now(), logger });
   const siteName = (id?: string) => (id ? d.reference.sites.get(id)?.name : undefined);
   const townName = (id?: string) => (id ? d.reference.townNames[id] : undefined);
@@ -66,6 +70,11 @@ export function createNotifications(d: NotificationsDeps) {
     minSeverity: config.notify.minSeverity,
     groupWait: config.notify.groupWait,
     groupInterval: config.notify.groupInterval,
+    textsQueuedPerNumber: config.limits.textsQueuedPerNumber,
+    onLimit: (what) => {
+      if (what === 'overflow') folds.total++;
+      limit('textsQueuedPerNumber')(what);
+    },
     onSent: (records) => {
       for (const r of records) d.metrics?.textsSent.inc({ kind: r.kind, role: r.role });
     },
@@ -132,6 +141,19 @@ export function createNotifications(d: NotificationsDeps) {
     await d.commit(stored);
   }
 
+  /** textsLimit raises (and refreshes) the one system alert while texts are folded into summaries, and resolves it once they are sent. */
+  async function textsLimit(now: number): Promise<void> {
+    const cap = config.limits.textsQueuedPerNumber;
+    let action: 'fire' | 'resolve' | undefined;
+    if (folds.total > folds.shown) action = 'fire';
+    else if (folds.total > 0 && notifier.folded() === 0) action = 'resolve';
+    if (!action) return;
+    const t = limitTransition(action, 'textsQueuedPerNumber', cap, {}, folds.total, now);
+    if (action === 'resolve') folds.total = 0;
+    folds.shown = folds.total;
+    await d.commit(book.apply([t], now));
+  }
+
   async function dutyReport(): Promise<void> {
     const now = clock.now();
     const since = now - 86_400_000;
@@ -190,6 +212,7 @@ export function createNotifications(d: NotificationsDeps) {
       await reconcileSilences(now);
       await escalate(now);
       await notifier.tick();
+      await textsLimit(now);
       d.metrics?.textsPending.set(notifier.pending());
     },
     async addSilence(input: SilenceInput, by: string): Promise<Silence> {

@@ -42,11 +42,20 @@ export interface NotifierDeps {
   groupInterval: number;
   onSent?: (records: readonly NotificationRecord[]) => void;
   onFailed?: (records: readonly NotificationRecord[], retryable: boolean) => void;
+  /** texts waiting for one number (limits.textsQueuedPerNumber); more are folded into one summary text (default: unbounded) */
+  textsQueuedPerNumber?: number;
+  /** a number's queue reached its bound ('reached'), and every intent folded ('overflow') */
+  onLimit?: (what: 'reached' | 'overflow') => void;
 }
+
+/** summaryText: the one text that stands for the intents folded for a number. */
+export const summaryText = (n: number): string => `【风险告警汇总】另有 ${n} 条告警未单独发送，请查看指挥中心大屏。`;
 
 /** muteReason: why an alert transition is not texted (a pure decision), or undefined. */
 export function muteReason(alert: Alert, d: Pick<NotifierDeps, 'silencedBy' | 'openAlerts' | 'inhibitRules'>, at: number): string | undefined {
   if (alert.labels.drill) return `drill (${alert.labels.drill})`;
+  // raised from an old event (back-fill, replay): on the screens, but nobody is paged for the past
+  if (alert.labels.backfill === 'true') return 'back-filled (event older than notify.maxEventAge)';
   const s = d.silencedBy(alert, at);
   if (s) return `silenced by ${s}`;
   const inh = inhibitedBy(alert, d.openAlerts(), d.inhibitRules);
@@ -54,7 +63,15 @@ export function muteReason(alert: Alert, d: Pick<NotifierDeps, 'silencedBy' | 'o
 }
 
 interface Group {
+  phone: string;
   intents: Intent[];
+  flushAt: number;
+  lastFlush: number;
+}
+
+/** Fold: the intents for one number past its queue bound, sent as one summary text. */
+interface Fold {
+  intents: Map<string, Intent>;
   flushAt: number;
   lastFlush: number;
 }
@@ -69,6 +86,9 @@ export class Notifier {
   private readonly sent = new Map<string, NotificationRecord>();
   private readonly byAlert = new Map<string, NotificationRecord[]>();
   private readonly groups = new Map<string, Group>();
+  /** intents queued per number (in groups), kept in step with `groups` */
+  private readonly queued = new Map<string, number>();
+  private readonly folds = new Map<string, Fold>();
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(private readonly d: NotifierDeps) {}
@@ -154,19 +174,49 @@ export class Notifier {
 
   private enqueue(i: Intent, now: number): void {
     if (this.sent.has(i.key)) return;
-    const gk = `${i.to.phone}|${i.alert.siteId ?? i.alert.town ?? '-'}|${i.kind}`;
+    const phone = i.to.phone;
+    const gk = `${phone}|${i.alert.siteId ?? i.alert.town ?? '-'}|${i.kind}`;
     let g = this.groups.get(gk);
-    if (!g) this.groups.set(gk, (g = { intents: [], flushAt: now + this.d.groupWait, lastFlush: -Infinity }));
-    if (g.intents.some((x) => x.key === i.key)) return;
+    if (g?.intents.some((x) => x.key === i.key)) return;
+    const queued = this.queued.get(phone) ?? 0;
+    if (queued >= (this.d.textsQueuedPerNumber ?? Infinity)) return this.fold(i, now);
+    if (!g) this.groups.set(gk, (g = { phone, intents: [], flushAt: now + this.d.groupWait, lastFlush: -Infinity }));
     g.intents.push(i);
+    this.queued.set(phone, queued + 1);
     if (g.intents.length === 1) g.flushAt = Math.max(now + (g.lastFlush === -Infinity ? this.d.groupWait : 0), g.lastFlush + this.d.groupInterval);
   }
 
-  /** pending counts queued texts (for /metrics and tests). */
+  /** fold counts an intent past the number's bound into its one summary text (at most one per group interval). */
+  private fold(i: Intent, now: number): void {
+    let f = this.folds.get(i.to.phone);
+    if (!f) this.folds.set(i.to.phone, (f = { intents: new Map(), flushAt: now, lastFlush: -Infinity }));
+    if (f.intents.has(i.key)) return;
+    if (f.intents.size === 0) {
+      f.flushAt = Math.max(now + this.d.groupWait, f.lastFlush + this.d.groupInterval);
+      this.d.onLimit?.('reached');
+    }
+    f.intents.set(i.key, i);
+    this.d.onLimit?.('overflow');
+  }
+
+  /** pending counts queued texts (for /metrics and tests), folded ones included. */
   pending(): number {
     let n = 0;
-    for (const g of this.groups.values()) n += g.intents.length;
+    for (const q of this.queued.values()) n += q;
+    return n + this.folded();
+  }
+
+  /** folded counts intents waiting in summary texts (numbers past limits.textsQueuedPerNumber). */
+  folded(): number {
+    let n = 0;
+    for (const f of this.folds.values()) n += f.intents.size;
     return n;
+  }
+
+  private unqueue(phone: string, n: number): void {
+    const left = (this.queued.get(phone) ?? 0) - n;
+    if (left > 0) this.queued.set(phone, left);
+    else this.queued.delete(phone);
   }
 
   /** tick sends the groups that are due; runs one flush at a time. */
@@ -181,36 +231,58 @@ export class Notifier {
       if (g.intents.length === 0 || g.flushAt > now) continue;
       // drop what became muted (acknowledged before the group wait ended, silenced, already sent)
       const intents = g.intents.filter((i) => !this.sent.has(i.key) && (i.kind === 'resolved' || !this.stale(i, now)));
+      this.unqueue(g.phone, g.intents.length);
       g.intents = [];
       g.lastFlush = now;
       if (intents.length === 0) continue;
-      const text = this.d.render(intents);
-      const smsId = createHash('sha256').update(intents.map((i) => i.key).join('\n')).digest('hex').slice(0, 24);
-      const base = { to: intents[0]!.to.phone, name: intents[0]!.to.name, role: intents[0]!.role, smsId };
-      try {
-        const res = await this.d.send({ id: smsId, to: base.to, text });
-        const at = this.d.now();
-        const records = intents.map<NotificationRecord>((i) => ({ ...base, key: i.key, alertId: i.alert.id, kind: i.kind, severity: i.alert.severity, level: i.level, at, status: 'sent', ...(res.providerIds ? { providerIds: res.providerIds } : {}) }));
-        // record before anything else: a crash after sending but before this line may repeat one text (fail open)
-        await this.d.log.append(records);
-        for (const r of records) this.note(r);
-        this.d.onSent?.(records);
-      } catch (err) {
-        this.d.logger.error({ err, to: base.to, group: gk, alerts: intents.length }, 'text not sent');
-        const at = this.d.now();
-        const failed = intents.map<NotificationRecord>((i) => ({ ...base, key: i.key, alertId: i.alert.id, kind: i.kind, severity: i.alert.severity, level: i.level, at, status: 'failed', error: (err as Error).message }));
-        await this.d.log.append(failed).catch(() => undefined);
-        for (const r of failed) this.note(r);
-        // A permanent failure (an invalid number, a refused account) is recorded and not retried;
-        // anything else is tried again after the interval: a text is never dropped silently.
-        const retryable = !(err instanceof AppError && !err.retryable);
-        this.d.onFailed?.(failed, retryable);
-        if (!retryable) continue;
-        g.intents.push(...intents);
-        g.flushAt = now + this.d.groupInterval;
+      if (await this.sendGroup(intents, this.d.render(intents), gk)) continue;
+      g.intents.push(...intents);
+      this.queued.set(g.phone, (this.queued.get(g.phone) ?? 0) + intents.length);
+      g.flushAt = now + this.d.groupInterval;
+    }
+    for (const [phone, f] of this.folds) {
+      if (f.intents.size === 0) {
+        if (now - f.lastFlush > 10 * this.d.groupInterval) this.folds.delete(phone);
+        continue;
       }
+      if (f.flushAt > now) continue;
+      const intents = [...f.intents.values()].filter((i) => !this.sent.has(i.key));
+      f.intents.clear();
+      f.lastFlush = now;
+      if (intents.length === 0) continue;
+      // the summary is recorded against every alert it stands for, so none is texted again on its own
+      if (await this.sendGroup(intents, summaryText(intents.length), `summary|${phone}`)) continue;
+      for (const i of intents) f.intents.set(i.key, i);
+      f.flushAt = now + this.d.groupInterval;
     }
     for (const [gk, g] of this.groups) if (g.intents.length === 0 && now - g.lastFlush > 10 * this.d.groupInterval) this.groups.delete(gk);
+  }
+
+  /** sendGroup sends one text for some intents and records it; false when it failed and should be tried again. */
+  private async sendGroup(intents: readonly Intent[], text: string, gk: string): Promise<boolean> {
+    const smsId = createHash('sha256').update(intents.map((i) => i.key).join('\n')).digest('hex').slice(0, 24);
+    const base = { to: intents[0]!.to.phone, name: intents[0]!.to.name, role: intents[0]!.role, smsId };
+    try {
+      const res = await this.d.send({ id: smsId, to: base.to, text });
+      const at = this.d.now();
+      const records = intents.map<NotificationRecord>((i) => ({ ...base, key: i.key, alertId: i.alert.id, kind: i.kind, severity: i.alert.severity, level: i.level, at, status: 'sent', ...(res.providerIds ? { providerIds: res.providerIds } : {}) }));
+      // record before anything else: a crash after sending but before this line may repeat one text (fail open)
+      await this.d.log.append(records);
+      for (const r of records) this.note(r);
+      this.d.onSent?.(records);
+      return true;
+    } catch (err) {
+      this.d.logger.error({ err, to: base.to, group: gk, alerts: intents.length }, 'text not sent');
+      const at = this.d.now();
+      const failed = intents.map<NotificationRecord>((i) => ({ ...base, key: i.key, alertId: i.alert.id, kind: i.kind, severity: i.alert.severity, level: i.level, at, status: 'failed', error: (err as Error).message }));
+      await this.d.log.append(failed).catch(() => undefined);
+      for (const r of failed) this.note(r);
+      // A permanent failure (an invalid number, a refused account) is recorded and not retried;
+      // anything else is tried again after the interval: a text is never dropped silently.
+      const retryable = !(err instanceof AppError && !err.retryable);
+      this.d.onFailed?.(failed, retryable);
+      return !retryable;
+    }
   }
 
   /** stale: the alert is no longer one to text about (acknowledged, resolved or muted meanwhile). */

@@ -146,6 +146,8 @@ function buildRow(a, fresh) {
   head.append(el('span', 'domain', DOMAINS[a.domain] || a.domain), el('h3', 'title', a.title));
   if (drill) head.append(el('span', 'tag tag-drill', '演练'));
   if (silenced) head.append(el('span', 'tag tag-silenced', '已静默'));
+  // raised from an old event (back-fill, replay): shown for the record, nobody was texted
+  if (labels.backfill === 'true') head.append(el('span', 'tag tag-backfill', '补录'));
   if (a.escalation > 0) head.append(el('span', 'tag tag-escalated', `已升级 ×${a.escalation}`));
 
   const meta = el('div', 'meta');

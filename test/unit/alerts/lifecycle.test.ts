@@ -59,6 +59,14 @@ describe('escalation', () => {
     ['acknowledged never escalates', { state: 'acknowledged' }, undefined],
     ['a drill never escalates', { labels: { drill: '演练' } }, undefined],
     ['after the first escalation: the repeat interval from the last one', { escalation: 1 }, T0 + 1_800_000],
+    // received 2 min after its event: the 5 minutes count from receipt, not from event time
+    ['red, received later than its event', { receivedAt: formatTs(T0 + 120_000) }, T0 + 420_000],
+    // received at once: same as before
+    ['red, received at its event time', { receivedAt: formatTs(T0) }, T0 + 300_000],
+    // updated (escalated, acked then risen) after its receipt: the later instant counts
+    ['updated after receipt', { updatedAt: formatTs(T0 + 600_000), receivedAt: formatTs(T0) }, T0 + 900_000],
+    // a two-year-old reading posted now: back-filled, nobody is paged
+    ['back-filled never escalates', { labels: { backfill: 'true' }, receivedAt: formatTs(T0 + 63_072_000_000) }, undefined],
   ])('%s', (_name, over, due) => {
     expect(escalationDue(alert({ id: 'a', ...over }), p)).toBe(due);
   });
@@ -89,6 +97,23 @@ describe('silences', () => {
     expect(ended).toMatchObject({ expiredBy: 'op2', createdBy: 'op1' });
     expect(s.activeFor(alert({ id: 'a' }), T0 + 700_000)).toBeUndefined();
     expect(() => s.add({ matchers: { siteId: 'x' }, endsAt: T0 - 1, comment: 'c' } as never, 'op', T0)).toThrow(/endsAt/);
+  });
+});
+
+describe('silence limit', () => {
+  it('refuses one more silence past limits.silences with CONFLICT, counting ended ones until retention drops them', () => {
+    const heard: string[] = [];
+    const s = new Silences([], { max: 3, retention: 3_600_000, onLimit: (w) => heard.push(w) });
+    const add = (now: number) => s.add({ matchers: { siteId: 'cm-shm-01' }, endsAt: now + 60_000, comment: '检修' }, 'op', now);
+    for (let i = 0; i < 3; i++) add(T0);
+    expect(() => add(T0)).toThrow(/silence limit reached \(3\)/);
+    expect(() => add(T0 + 1000)).toThrow(expect.objectContaining({ code: 'CONFLICT' }));
+    expect(heard).toEqual(['reached', 'overflow', 'overflow']);
+    // ended a minute later, but kept for the audit within retention: still counted
+    expect(() => add(T0 + 30 * 60_000)).toThrow(/silence limit/);
+    // past retention they no longer count, swept or not
+    expect(add(T0 + 2 * 3_600_000).createdBy).toBe('op');
+    expect(s.held(T0 + 2 * 3_600_000)).toBe(1);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { Alert, AlertEvent } from '../../../src/contracts/alerts.ts';
-import { Notifier, type NotifierDeps } from '../../../src/notify/notifier.ts';
+import { Notifier, summaryText, type NotifierDeps } from '../../../src/notify/notifier.ts';
 import { DEFAULT_INHIBIT_RULES } from '../../../src/alerts/inhibit.ts';
 import { AppError } from '../../../src/errors.ts';
 import { formatTs } from '../../../src/domain/time.ts';
@@ -16,7 +16,7 @@ function alert(id: string, over: Partial<Alert> = {}): Alert {
 }
 
 /** harness: a notifier with a fake clock, an in-memory log and a scripted send. */
-function harness(send: NotifierDeps['send'], open: Alert[]) {
+function harness(send: NotifierDeps['send'], open: Alert[], over: Partial<NotifierDeps> = {}) {
   let now = T0;
   const log: NotificationRecord[] = [];
   const texts: { to: string; text: string }[] = [];
@@ -37,6 +37,7 @@ function harness(send: NotifierDeps['send'], open: Alert[]) {
     minSeverity: 'orange',
     groupWait: 1000,
     groupInterval: 5000,
+    ...over,
   });
   return { n, log, texts, advance: (ms: number) => (now += ms) };
 }
@@ -110,6 +111,43 @@ describe('Notifier', () => {
     h.advance(1000);
     await h.n.tick();
     expect(h.texts).toEqual([{ to: LEADER.phone, text: '1 alerts' }]);
+  });
+});
+
+describe('bounds', () => {
+  it('does not text a back-filled alert (raised from an old event), and never escalates it', async () => {
+    const old = alert('a', { labels: { sensorId: 'a', backfill: 'true' } });
+    const h = harness(async () => ({}), [old]);
+    h.n.onEvents([fired(old), { seq: 2, kind: 'escalated', at: old.startsAt, alert: { ...old, escalation: 1 } }]);
+    h.advance(60_000);
+    await h.n.tick();
+    expect(h.texts).toEqual([]);
+  });
+
+  it('folds texts past textsQueuedPerNumber into one summary per number, counted and recorded', async () => {
+    // 30 sites each with one alert for the same fallback officer: one group (text) per site
+    const open = Array.from({ length: 30 }, (_, i) => alert(`a${i}`, { siteId: `site-${i}` }));
+    const heard: string[] = [];
+    const h = harness(async () => ({}), open, { textsQueuedPerNumber: 20, onLimit: (w) => heard.push(w) });
+    h.n.onEvents(open.map(fired));
+    expect(h.n.pending()).toBe(30);
+    expect(h.n.folded()).toBe(10);
+    expect(heard).toEqual(['reached', ...Array(10).fill('overflow')]);
+    // the same intents again (a repeat event) fold nothing twice
+    h.n.onEvents(open.map(fired));
+    expect(h.n.folded()).toBe(10);
+    h.advance(1000);
+    await h.n.tick();
+    expect(h.texts).toHaveLength(21);
+    expect(h.texts.filter((t) => t.text === summaryText(10))).toHaveLength(1);
+    expect(summaryText(10)).toBe('【风险告警汇总】另有 10 条告警未单独发送，请查看指挥中心大屏。');
+    // every alert is on record as texted (individually or in the summary), none is texted again
+    expect(new Set(h.log.filter((r) => r.status === 'sent').map((r) => r.alertId)).size).toBe(30);
+    h.n.onEvents(open.map(fired));
+    h.advance(60_000);
+    await h.n.tick();
+    expect(h.texts).toHaveLength(21);
+    expect(h.n.pending()).toBe(0);
   });
 });
 
