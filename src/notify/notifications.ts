@@ -50,7 +50,7 @@ export function createNotifications(d: NotificationsDeps) {
   const limit = (l: LimitName) => (what: 'reached' | 'overflow') => (what === 'reached' ? d.metrics?.limitReached : d.metrics?.limitOverflow)?.inc({ limit: l });
   const silences = new Silences(loadSilences(), { max: config.limits.silences, retention: config.retention, onLimit: limit('silences') });
   // texts folded into summaries since the bound was last clear, and how many the system alert says
-  const folds = { total: 0, shown: 0 };
+  const folds = { total: 0, shown: 0, lastAt: 0 };
   const sender = createSmsSender({ gateway: d.gateway, ratePerMinute: config.sms.ratePerMinute, now: () => clock.now(), logger });
   const siteName = (id?: string) => (id ? d.reference.sites.get(id)?.name : undefined);
   const townName = (id?: string) => (id ? d.reference.townNames[id] : undefined);
@@ -72,7 +72,10 @@ export function createNotifications(d: NotificationsDeps) {
     groupInterval: config.notify.groupInterval,
     textsQueuedPerNumber: config.limits.textsQueuedPerNumber,
     onLimit: (what) => {
-      if (what === 'overflow') folds.total++;
+      if (what === 'overflow') {
+        folds.total++;
+        folds.lastAt = clock.now();
+      }
       limit('textsQueuedPerNumber')(what);
     },
     onSent: (records) => {
@@ -141,12 +144,15 @@ export function createNotifications(d: NotificationsDeps) {
     await d.commit(stored);
   }
 
-  /** textsLimit raises (and refreshes) the one system alert while texts are folded into summaries, and resolves it once they are sent. */
+  /**
+   * textsLimit raises (and refreshes) the one system alert while texts are folded into summaries,
+   * and resolves it once they are sent and nothing was folded for a group interval.
+   */
   async function textsLimit(now: number): Promise<void> {
     const cap = config.limits.textsQueuedPerNumber;
     let action: 'fire' | 'resolve' | undefined;
     if (folds.total > folds.shown) action = 'fire';
-    else if (folds.total > 0 && notifier.folded() === 0) action = 'resolve';
+    else if (folds.total > 0 && notifier.folded() === 0 && now - folds.lastAt >= config.notify.groupInterval) action = 'resolve';
     if (!action) return;
     const t = limitTransition(action, 'textsQueuedPerNumber', cap, {}, folds.total, now);
     if (action === 'resolve') folds.total = 0;

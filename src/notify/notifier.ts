@@ -56,6 +56,8 @@ export function muteReason(alert: Alert, d: Pick<NotifierDeps, 'silencedBy' | 'o
   if (alert.labels.drill) return `drill (${alert.labels.drill})`;
   // raised from an old event (back-fill, replay): on the screens, but nobody is paged for the past
   if (alert.labels.backfill === 'true') return 'back-filled (event older than notify.maxEventAge)';
+  // the queued-texts bound is reached: a text about it would join the queue it warns of (screens only)
+  if (alert.labels.limit === 'textsQueuedPerNumber') return 'about texts themselves (shown on screens only)';
   const s = d.silencedBy(alert, at);
   if (s) return `silenced by ${s}`;
   const inh = inhibitedBy(alert, d.openAlerts(), d.inhibitRules);

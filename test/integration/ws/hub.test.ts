@@ -210,6 +210,24 @@ describe('WebSocket hub', () => {
       p.send('nope');
       expect((await p.closed).code).toBe(1008);
     });
+
+    it('closes with 1008 on 2,000 subscribe frames at once, having built at most a few snapshots', async () => {
+      // Each subscribe costs a full snapshot: a client looping on subscribe is cut off (more than
+      // limits.wsSubscribePerSecond = 5 in a second) before it can make the server build thousands.
+      const t = await start();
+      await ingest(t, MINE, SENSORS.slice(0, 50).map((s, i) => mineReading(s, T0 + i)));
+      const p = await connect(t);
+      expect(p.frames[0]!.alerts).toHaveLength(50);
+      const frame = JSON.stringify({ type: 'subscribe' });
+      for (let i = 0; i < 2000; i++) p.send(frame);
+      const closed = await p.closed;
+      expect(closed).toMatchObject({ code: 1008, reason: 'more than 5 subscribe frames per second' });
+      // the connect snapshot plus at most 5 answered subscribes; not one per frame
+      expect(p.frames.filter(isSnapshot).length).toBeLessThanOrEqual(6);
+      const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+      expect(metrics).toMatch(/riskstream_ws_closed_total\{reason="subscribeRate"\} 1/);
+      expect(metrics).toMatch(/riskstream_limit_overflow_total\{limit="wsSubscribePerSecond"\} 1/);
+    });
   });
 
   describe('ack over the socket', () => {
