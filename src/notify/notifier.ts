@@ -201,11 +201,12 @@ export class Notifier {
     this.d.onLimit?.('overflow');
   }
 
-  /** pending counts queued texts (for /metrics and tests), folded ones included. */
+  /** pending counts queued texts (for /metrics and tests): queued intents, plus one per number with a summary due. */
   pending(): number {
     let n = 0;
     for (const q of this.queued.values()) n += q;
-    return n + this.folded();
+    for (const f of this.folds.values()) if (f.intents.size > 0) n++;
+    return n;
   }
 
   /** folded counts intents waiting in summary texts (numbers past limits.textsQueuedPerNumber). */
