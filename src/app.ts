@@ -91,8 +91,6 @@ export function createApp(o: AppOptions): App {
     limits: config.limits,
     siteName: (id) => o.reference.sites.get(id)?.name,
     onLimit: (limit, what) => (what === 'reached' ? metrics.limitReached : metrics.limitOverflow).inc({ limit }),
-    // a fire held back by a bound: forget its rule state so the condition fires again once there is room
-    onHeldBack: (t) => engine.forget(t.ruleId, t.subjectKey),
   });
   const cluster = ports.cluster;
   // Kafka mode: `book` holds the alerts this instance owns (its partitions' sites) and decides their

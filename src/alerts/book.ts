@@ -26,8 +26,6 @@ export interface AlertBookOptions {
   /** a site's name for the overflow alert (the book holds no reference data) */
   siteName?: (siteId: string) => string | undefined;
   onLimit?: CapListener;
-  /** a fire held back by a bound: its rule state should be forgotten, so a persisting condition fires again once there is room */
-  onHeldBack?: (t: AlertTransition) => void;
 }
 
 /** AlertBook holds the alert lifecycle: at most one open alert per fingerprint, `seq` strictly increasing. */
@@ -119,11 +117,9 @@ export class AlertBook {
     }
     if (!rec) {
       const over = this.caps.exceeded(t);
-      if (over) {
-        this.caps.holdBack(t, over);
-        this.opts.onHeldBack?.(t);
-        return;
-      }
+      // Rule state still holds the subject as firing (forgetting it would make timer kinds re-fire every
+      // tick): it opens once there is room and its severity changes, or after it clears and fires again.
+      if (over) return this.caps.holdBack(t, over);
       const alert: Alert = {
         id: this.freshId(fp, t.at),
         fingerprint: fp,

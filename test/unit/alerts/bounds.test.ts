@@ -97,23 +97,21 @@ describe('acks', () => {
   });
 });
 
-/** capped builds a book with small caps that records what its limit listener and hold-back hook hear. */
+/** capped builds a book with small caps that records what its limit listener hears. */
 function capped(limits: AlertBookOptions['limits']) {
   const heard: string[] = [];
-  const heldBack: string[] = [];
   const book = new AlertBook({
     limits,
     siteName: (id) => (id === 'cm-shm-01' ? '上海庙示范一号煤矿（虚构）' : undefined),
     onLimit: (l: LimitName, what) => heard.push(`${l}:${what}`),
-    onHeldBack: (t) => heldBack.push(t.subjectKey),
   });
-  return { book, heard, heldBack };
+  return { book, heard };
 }
 const overflowOf = (book: AlertBook) => book.openAlerts().filter((a) => a.ruleId.startsWith('system.limit.'));
 
 describe('open alerts per site', () => {
   it('250 fires at one site with a cap of 200: 200 open and one overflow alert counting 50', () => {
-    const { book, heard, heldBack } = capped({ openAlertsPerSite: 200 });
+    const { book, heard } = capped({ openAlertsPerSite: 200 });
     const out = book.apply(Array.from({ length: 250 }, (_, i) => fire(i)), T0);
     expect(out.filter((s) => s.event.alert.domain === 'mine')).toHaveLength(200);
     const over = overflowOf(book);
@@ -124,7 +122,6 @@ describe('open alerts per site', () => {
     expect(out.filter((s) => s.event.alert.domain === 'system').map((s) => s.event.kind)).toEqual(['fired']);
     expect(heard.filter((h) => h.endsWith('reached'))).toEqual(['openAlertsPerSite:reached']);
     expect(heard.filter((h) => h.endsWith('overflow'))).toHaveLength(50);
-    expect(heldBack).toHaveLength(50);
   });
 
   it('a later batch refreshes the overflow count with one update; other sites are not affected', () => {
