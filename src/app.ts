@@ -15,6 +15,7 @@ import { checkRulePack } from './rules/pack.ts';
 import type { AlertTransition } from './domain/transition.ts';
 import { fingerprintOf } from './domain/fingerprint.ts';
 import { formatTs } from './domain/time.ts';
+import { gateEvents } from './ingest/gate.ts';
 import { Command } from './contracts/commands.ts';
 import { AppError } from './errors.ts';
 import type { Cluster, ClusterHandlers, StoredAlertEvent } from './ports/index.ts';
@@ -185,6 +186,10 @@ export function createApp(o: AppOptions): App {
   }
 
   const clusterHandlers: ClusterHandlers = {
+    gate(_topic, events) {
+      // the same gate as HTTP ingest, for any producer (the adapter dead-letters the refusals)
+      return gateEvents(events, { sites: o.reference.sites, unknownSites: config.ingest.unknownSites, now: clock.now() });
+    },
     async events(topic, events, meta) {
       await pipeline.process(topic, events, [], 'kafka', { emit: !meta.warmup });
     },
@@ -318,6 +323,7 @@ export function createApp(o: AppOptions): App {
       metrics,
       clock,
       maxBodyBytes: config.http.bodyLimitBytes,
+      unknownSites: config.ingest.unknownSites,
       info: { version: o.version ?? '0.0.0', mode: config.mode, demo: o.demo ?? false },
       isReady: () => ready,
       ackAlert,

@@ -12,6 +12,7 @@ import type { Metrics } from '../metrics.ts';
 import type { Clock, Rejection, SeriesStore } from '../ports/index.ts';
 import type { Event } from '../contracts/events.ts';
 import type { ErrorDetail } from '../errors.ts';
+import type { UnknownSites } from '../ingest/gate.ts';
 import { bearerOf, requireRole, type Auth, type Principal, type Role } from './auth.ts';
 
 /** ApiDeps: what the HTTP routes need. */
@@ -25,6 +26,8 @@ export interface ApiDeps {
   metrics: Metrics;
   clock: Clock;
   maxBodyBytes: number;
+  /** events naming a site missing from the reference data: refused (UNKNOWN_SITE) or evaluated */
+  unknownSites: UnknownSites;
   info: { version: string; mode: string; demo: boolean };
   isReady: () => boolean;
   notifications: Notifications;

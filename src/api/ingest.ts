@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { TOPIC_TYPES } from '../contracts/events.ts';
 import { decodeBody } from '../ingest/decode.ts';
-import { refuseFuture } from '../ingest/future.ts';
+import { gateEvents } from '../ingest/gate.ts';
 import { AppError } from '../errors.ts';
 import { authenticate, type ApiDeps } from './deps.ts';
 
@@ -25,9 +25,10 @@ export function registerIngest(app: FastifyInstance, deps: ApiDeps): void {
       const rejected = new Set(decoded.rejections.map((r) => r.index));
       const itemIndex: number[] = [];
       for (let i = 0; itemIndex.length < decoded.events.length; i++) if (!rejected.has(i)) itemIndex.push(i);
-      const future = refuseFuture(decoded.events, deps.clock.now(), (i) => itemIndex[i] ?? i);
-      const events = future.events;
-      const rejections = [...decoded.rejections, ...future.rejections].sort((a, b) => a.index - b.index);
+      // the reference data is the gate (UNKNOWN_SITE), and times must be sane (TIMESTAMP_*)
+      const gated = gateEvents(decoded.events, { sites: deps.reference().sites, unknownSites: deps.unknownSites, now: deps.clock.now() }, (i) => itemIndex[i] ?? i);
+      const events = gated.events;
+      const rejections = [...decoded.rejections, ...gated.rejections].sort((a, b) => a.index - b.index);
       if (events.length === 0 && rejections.length === 0) {
         rejections.push({ index: 0, code: 'INVALID_JSON', path: '', message: 'empty body: expected an event, an array of events or NDJSON', details: [], original: '' });
       }

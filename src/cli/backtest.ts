@@ -5,6 +5,7 @@ import { AlertBook } from '../alerts/book.ts';
 import { BUNDLED } from '../config/paths.ts';
 import { loadReference } from '../enrich/reference.ts';
 import { decodeLine } from '../ingest/decode.ts';
+import { gateReason } from '../ingest/gate.ts';
 import { topicOfType } from '../jobs/demo.ts';
 import { Stepper } from '../rules/stepper.ts';
 import { loadRulePack } from '../rules/pack.ts';
@@ -50,6 +51,8 @@ export async function runBacktest(argv: string[]): Promise<number> {
       process.stdout.write(JSON.stringify(s.event) + '\n');
     }
   };
+  // the same gate as live ingest: reference sites and sane times (the clock here is the wall clock)
+  const gate = { sites: stepper.reference.sites, unknownSites: 'refuse' as const, now: Date.now() };
   const rl = createInterface({ input: createReadStream(values.events, 'utf8'), crlfDelay: Infinity });
   for await (const line of rl) {
     lines++;
@@ -58,6 +61,12 @@ export async function runBacktest(argv: string[]): Promise<number> {
     if (!r.ok) {
       rejected++;
       process.stderr.write(`${values.events}:${lines}: ${r.rejection.code}: ${r.rejection.path ? r.rejection.path + ': ' : ''}${r.rejection.message}\n`);
+      continue;
+    }
+    const why = gateReason(r.event, gate);
+    if (why) {
+      rejected++;
+      process.stderr.write(`${values.events}:${lines}: ${why.code}: ${why.message}\n`);
       continue;
     }
     transitions.length = 0;

@@ -2,10 +2,24 @@ import { z } from 'zod';
 import { SEVERITIES } from '../domain/severity.ts';
 import { parseDuration } from '../domain/time.ts';
 
-/** Timestamp: ISO-8601 with offset, or epoch milliseconds; parsed to epoch milliseconds. */
+/** TS_MIN_MS, TS_MAX_MS: the absolute range of any timestamp (2000-01-01 .. 2200-01-01 UTC), well inside Date's. */
+export const TS_MIN_MS = Date.UTC(2000, 0, 1);
+export const TS_MAX_MS = Date.UTC(2200, 0, 1);
+/** TS_RANGE_MESSAGE: the message of an out-of-range timestamp (the decode stage maps it to TIMESTAMP_OUT_OF_RANGE). */
+export const TS_RANGE_MESSAGE = 'timestamp out of range: expected 2000-01-01 .. 2200-01-01';
+
+/**
+ * Timestamp: ISO-8601 with offset, or epoch milliseconds; parsed to epoch milliseconds. Bounded, so
+ * no value past Date's range (9e15) can be parsed, persisted or formatted; ingest narrows it further
+ * relative to the server clock (src/ingest/gate.ts).
+ */
 export const Timestamp = z
   .union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()])
-  .transform((v) => (typeof v === 'number' ? v : parseIsoMs(v)));
+  .transform((v) => (typeof v === 'number' ? v : parseIsoMs(v)))
+  .pipe(z.number().min(TS_MIN_MS, TS_RANGE_MESSAGE).max(TS_MAX_MS, TS_RANGE_MESSAGE));
+
+/** Measure: a measured value; bounded so it stays finite through rounding and arithmetic (1e308 would not). */
+export const Measure = z.number().min(-1e12, 'expected a value ≥ -1e12').max(1e12, 'expected a value ≤ 1e12');
 
 /**
  * parseIsoMs is Date.parse for the common shapes of an already validated timestamp

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Timestamp } from './common.ts';
+import { Id, Measure, Timestamp } from './common.ts';
 
 // Producers may add fields; they are kept (looseObject) but not relied on.
 
@@ -34,9 +34,9 @@ export const WeatherNowcast = z.looseObject({
   ts: Timestamp,
   lat: z.number().min(-90).max(90),
   lon: z.number().min(-180).max(180),
-  radiusKm: z.number().nonnegative(),
-  reflectivityDbz: z.number(),
-  lightningPer10Min: z.number().nonnegative().optional(),
+  radiusKm: z.number().nonnegative().max(10_000),
+  reflectivityDbz: Measure,
+  lightningPer10Min: z.number().nonnegative().max(1e9).optional(),
   hail: z.boolean().optional(),
 });
 
@@ -50,7 +50,7 @@ export const MineReading = z.looseObject({
   sensorId: Id,
   sensorType: MineSensorType,
   location: z.string().min(1),
-  value: z.number(),
+  value: Measure,
   unit: z.string().min(1),
   ts: Timestamp,
   status: z.enum(['ok', 'calibrating', 'fault', 'maintenance']).optional(),
@@ -73,10 +73,10 @@ export const GridReading = z.looseObject({
   siteId: Id,
   equipmentId: Id,
   quantity: z.enum(['frequency', 'voltage', 'load', 'oil_temp']),
-  value: z.number(),
+  value: Measure,
   unit: z.string().min(1),
   ts: Timestamp,
-  nominal: z.number().positive().optional(),
+  nominal: z.number().positive().max(1e12).optional(),
 });
 
 /** GridEvent: a switching event on the grid. */
@@ -122,8 +122,8 @@ export const EnforcementAccident = z.looseObject({
   occurredAt: Timestamp,
   ts: Timestamp,
   reportedAt: Timestamp.optional(),
-  deaths: z.number().int().nonnegative().optional(),
-  injuries: z.number().int().nonnegative().optional(),
+  deaths: z.number().int().nonnegative().max(1e6).optional(),
+  injuries: z.number().int().nonnegative().max(1e6).optional(),
 });
 
 /** EnforcementInspection: the result of an inspection. */
@@ -132,7 +132,7 @@ export const EnforcementInspection = z.looseObject({
   inspectionId: Id,
   siteId: Id,
   result: z.enum(['pass', 'violations']),
-  violations: z.number().int().nonnegative(),
+  violations: z.number().int().nonnegative().max(1e6),
   ts: Timestamp,
   caseFiled: z.boolean().optional(),
 });
@@ -142,7 +142,7 @@ export const SiteReading = z.looseObject({
   type: z.literal('site.reading'),
   siteId: Id,
   metric: z.string().min(1),
-  value: z.number(),
+  value: Measure,
   unit: z.string().min(1),
   ts: Timestamp,
 });

@@ -14,6 +14,8 @@ const CST_OFFSET_MS = 8 * 3_600_000;
 
 /** formatTs renders epoch milliseconds as ISO-8601 with offset +08:00 (China Standard Time). */
 export function formatTs(ms: number): string {
+  // never throws: a value past Date's range (e.g. 9e15 from bad input) must not make a read endpoint answer 500
+  if (!(Math.abs(ms) <= 8.64e15 - CST_OFFSET_MS)) return 'Invalid Date';
   const d = new Date(ms + CST_OFFSET_MS);
   const iso = d.toISOString(); // shifted wall time, labelled Z
   return `${iso.slice(0, 23)}+08:00`;

@@ -1,6 +1,6 @@
 import type { Event } from '../contracts/events.ts';
 import type { Rejection } from '../ports/index.ts';
-import { mayHaveForbiddenKey, validateEvent } from './validate.ts';
+import { depthExceeds, jsonDepthExceeds, MAX_DEPTH, mayHaveForbiddenKey, reject, safeStringify, validateEvent } from './validate.ts';
 
 /** Decoded: the events accepted from one body and the items refused, each with its index. */
 export interface Decoded {
@@ -51,8 +51,11 @@ function decodeJsonInto(text: string, topic: string | undefined, out: Decoded): 
     out.rejections.push(invalidJson(0, err, text));
     return;
   }
+  // one pass over the text: only a body that nests too deeply pays for a walk per item
+  const deep = jsonDepthExceeds(text, MAX_DEPTH + 1);
   if (!Array.isArray(parsed)) {
-    push(validateEvent(parsed, topic, 0, text), out);
+    if (deep) out.rejections.push(tooDeep(0, text));
+    else push(validateEvent(parsed, topic, 0, text), out);
     return;
   }
   // Element texts only feed the prototype-key pre-check when the body itself looks suspicious;
@@ -60,8 +63,12 @@ function decodeJsonInto(text: string, topic: string | undefined, out: Decoded): 
   const suspicious = mayHaveForbiddenKey(text);
   for (let i = 0; i < parsed.length; i++) {
     const el: unknown = parsed[i];
-    const r = validateEvent(el, topic, i, suspicious ? JSON.stringify(el) : '');
-    if (!r.ok && !suspicious) r.rejection.original = JSON.stringify(el);
+    if (deep && depthExceeds(el, MAX_DEPTH)) {
+      out.rejections.push(tooDeep(i, ''));
+      continue;
+    }
+    const r = validateEvent(el, topic, i, suspicious ? safeStringify(el) : '');
+    if (!r.ok && !suspicious) r.rejection.original = safeStringify(el);
     push(r, out);
   }
 }
@@ -84,8 +91,18 @@ function decodeNdjsonInto(text: string, topic: string | undefined, out: Decoded)
       out.rejections.push(invalidJson(index++, err, line, `line ${lineNo}: `));
       continue;
     }
+    if (jsonDepthExceeds(line, MAX_DEPTH)) {
+      out.rejections.push(tooDeep(index++, line));
+      continue;
+    }
     push(validateEvent(parsed, topic, index++, line), out);
   }
+}
+
+/** tooDeep: the TOO_DEEP rejection; the original is kept only in part (it may be megabytes of brackets). */
+function tooDeep(index: number, original: string): Rejection {
+  const kept = original.length > 4096 ? `${original.slice(0, 4096)}…[${original.length} characters]` : original;
+  return reject(index, 'TOO_DEEP', '', `item nests objects/arrays deeper than ${MAX_DEPTH} levels`, kept).rejection;
 }
 
 function push(r: ReturnType<typeof validateEvent>, out: Decoded): void {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EVENT_SCHEMAS, TOPIC_TYPES, type Event, type EventType } from '../contracts/events.ts';
 import type { ErrorCode, ErrorDetail } from '../errors.ts';
+import { TS_RANGE_MESSAGE } from '../contracts/common.ts';
 import type { Rejection } from '../ports/index.ts';
 
 /** ValidateResult: an accepted event, or why the item was refused. */
@@ -52,6 +53,51 @@ export function findForbiddenKey(root: unknown): string | undefined {
     }
   }
   return undefined;
+}
+
+/** MAX_DEPTH: how deeply an event's JSON may nest (objects and arrays); deeper is refused TOO_DEEP. */
+export const MAX_DEPTH = 32;
+
+/**
+ * jsonDepthExceeds scans JSON text (outside strings) and tells whether objects/arrays nest deeper
+ * than `limit`: one pass, no recursion, so a 100k-deep item is found before anything recursive
+ * (zod, JSON.stringify) can overflow the stack.
+ */
+export function jsonDepthExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \\ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91 /* { [ */) {
+      if (++depth > limit) return true;
+    } else if (c === 125 || c === 93 /* } ] */) depth--;
+  }
+  return false;
+}
+
+/** depthExceeds is jsonDepthExceeds for a parsed value (iterative walk). */
+export function depthExceeds(root: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d > limit) return true;
+    for (const k of Object.keys(v)) stack.push([(v as Record<string, unknown>)[k], d + 1]);
+  }
+  return false;
+}
+
+/** safeStringify is JSON.stringify that cannot throw (a cycle or a stack overflow gives a placeholder). */
+export function safeStringify(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? '';
+  } catch (err) {
+    return `[not serialisable: ${(err as Error).message}]`;
+  }
 }
 
 /** isPlainObject is true for `{...}` objects (JSON objects, object literals, null-prototype objects). */
@@ -138,7 +184,9 @@ function issueMessage(issue: z.core.$ZodIssue): string {
 
 function validationFailed(issues: readonly z.core.$ZodIssue[], index: number, original: string): ValidateResult {
   const details: ErrorDetail[] = issues.map((i) => ({ path: joinPath(i.path), message: issueMessage(i), code: i.code }));
-  const first = details[0] ?? { path: '', message: 'invalid event' };
+  // a timestamp outside 2000..2200 (e.g. 9e15) gets its own code, first among the problems
+  const range = details.findIndex((d) => d.message === TS_RANGE_MESSAGE);
+  const first = details[range === -1 ? 0 : range] ?? { path: '', message: 'invalid event' };
   const message = first.path === '' ? first.message : `${first.path}: ${first.message}`;
-  return reject(index, 'VALIDATION_FAILED', first.path, message, original, details);
+  return reject(index, range === -1 ? 'VALIDATION_FAILED' : 'TIMESTAMP_OUT_OF_RANGE', first.path, message, original, details);
 }

@@ -184,6 +184,11 @@ export interface BatchMeta {
  * returned promise resolves (effects durable).
  */
 export interface ClusterHandlers {
+  /**
+   * the ingest gate (unknown sites, timestamps out of range), applied where each message is decoded
+   * so that a refused event is dead-lettered with its message's partition, offset and key
+   */
+  gate(topic: string, events: readonly Event[]): { events: Event[]; rejections: Rejection[] };
   /** decoded events (and rejections, already dead-lettered) of one batch */
   events(topic: string, events: readonly Event[], meta: BatchMeta): Promise<void>;
   /** one alert event of the shared alert log, in log order; `seq` = offset + 1 */

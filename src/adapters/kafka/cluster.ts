@@ -376,8 +376,10 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     for (const m of msgs) {
       const value = m.value ?? Buffer.alloc(0);
       const d = decodeBody(contract, value, headerText(m.headers, 'content-type'), { maxBytes });
-      for (const e of d.events) events.push(e);
-      for (const r of d.rejections) {
+      // the same gate as HTTP ingest (unknown site, timestamps out of range): refusals carry this message's coordinates
+      const g = handlers ? handlers.gate(contract, d.events) : { events: d.events, rejections: [] };
+      for (const e of g.events) events.push(e);
+      for (const r of [...d.rejections, ...g.rejections]) {
         dead.push({
           ...r,
           source: `kafka:${topic}`,
@@ -385,7 +387,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
           offset: m.offset,
           failedAt: now(),
           // the whole message when nothing of it was accepted, else the refused item
-          raw: d.events.length === 0 ? value : Buffer.from(r.original),
+          raw: g.events.length === 0 ? value : Buffer.from(r.original),
           ...(m.key ? { key: m.key.toString('utf8') } : {}),
         });
       }

@@ -38,6 +38,7 @@ describe.runIf(HAVE_KAFKA)('kafka adapter watchdogs', () => {
       onFatal: (e) => fatal.push(e),
     });
     const handlers: ClusterHandlers = {
+      gate: (_topic, events) => ({ events: [...events], rejections: [] }),
       async events(_topic, events) {
         for (const e of events as Event[]) seen.push((e as { sensorId: string }).sensorId);
       },

@@ -115,8 +115,8 @@ describe('validateEvent: rejections', () => {
 
   it('reports nested paths joined with dots', () => {
     const obj = {
-      type: 'weather.warning', id: 'w1', sender: 's', sent: 1, status: 'Actual', msgType: 'Alert', event: '暴雨',
-      level: 'red', onset: 1, expires: 2, area: { polygons: [[[38, 107], [38.1, 'x'], [38.2, 107]]] },
+      type: 'weather.warning', id: 'w1', sender: 's', sent: 1721091600000, status: 'Actual', msgType: 'Alert', event: '暴雨',
+      level: 'red', onset: 1721091600000, expires: 1721095200000, area: { polygons: [[[38, 107], [38.1, 'x'], [38.2, 107]]] },
     };
     const r = validateEvent(obj, 'risk.weather.warnings', 0, JSON.stringify(obj));
     expect(r.ok ? '' : r.rejection.path).toBe('area.polygons.0.1.1');
