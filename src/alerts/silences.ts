@@ -51,6 +51,11 @@ export class Silences {
     return [...this.byId.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
+  /** get returns one held silence. */
+  get(id: string): Silence | undefined {
+    return this.byId.get(id);
+  }
+
   /** add creates a silence; checks that it ends after it starts. */
   add(input: SilenceInput, by: string, now: number): Silence {
     const startsAt = input.startsAt === undefined ? now : typeof input.startsAt === 'number' ? input.startsAt : Date.parse(input.startsAt);

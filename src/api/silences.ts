@@ -1,29 +1,42 @@
 import type { FastifyInstance } from 'fastify';
-import { SilenceInput } from '../contracts/silences.ts';
+import { SilenceInput, type Silence } from '../contracts/silences.ts';
 import { AppError } from '../errors.ts';
+import type { Principal } from './auth.ts';
 import { authenticate, parseOr400, type ApiDeps } from './deps.ts';
+
+/**
+ * withinTowns: may this principal see or change a silence with these matchers? An all-towns token
+ * may; a town-limited one only when the silence names towns and every one of them is its own (a
+ * silence without a town matcher reaches every town, so only an all-towns token holds it).
+ */
+function withinTowns(p: Principal, m: Silence['matchers']): boolean {
+  if (p.towns === '*') return true;
+  if (m.town === undefined) return false;
+  const mine = p.towns;
+  return ([] as string[]).concat(m.town).every((t) => mine.includes(t));
+}
 
 /** registerSilences: GET/POST /api/v1/silences, DELETE /api/v1/silences/{id} (operator). */
 export function registerSilences(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/v1/silences', async (req) => {
-    await authenticate(deps, req, 'operator');
-    return { silences: deps.notifications.silences.list() };
+    const p = await authenticate(deps, req, 'operator');
+    return { silences: deps.notifications.silences.list().filter((s) => withinTowns(p, s.matchers)) };
   });
 
   app.post('/api/v1/silences', async (req, reply) => {
     const p = await authenticate(deps, req, 'operator');
     const input = parseOr400(SilenceInput, req.body);
     // a town-limited operator may only silence inside its towns
-    if (p.towns !== '*') {
-      const towns = input.matchers.town === undefined ? undefined : ([] as string[]).concat(input.matchers.town);
-      if (!towns || towns.some((t) => !(p.towns as string[]).includes(t))) throw new AppError('FORBIDDEN', 'a town-limited token must name only its own towns in matchers.town');
-    }
-    const s = await deps.notifications.addSilence(input, input.createdBy ?? p.sub);
+    if (!withinTowns(p, input.matchers)) throw new AppError('FORBIDDEN', 'a town-limited token must name only its own towns in matchers.town', { details: [{ path: 'matchers.town', message: `allowed: ${(p.towns as string[]).join(', ')}` }] });
+    // the author is who the token says, never the body (createdBy in the body is ignored)
+    const s = await deps.notifications.addSilence(input, p.sub);
     return reply.status(201).send(s);
   });
 
   app.delete<{ Params: { id: string } }>('/api/v1/silences/:id', async (req) => {
     const p = await authenticate(deps, req, 'operator');
+    const s = deps.notifications.silences.get(req.params.id);
+    if (s && !withinTowns(p, s.matchers)) throw new AppError('FORBIDDEN', `silence ${req.params.id} covers towns this token does not hold`);
     return deps.notifications.expireSilence(req.params.id, p.sub);
   });
 }

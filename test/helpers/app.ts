@@ -53,7 +53,7 @@ export async function startTestApp(opts: { dataDir?: string; demo?: boolean; con
   });
   const { port } = await app.start();
   const auth = createAuth(TEST_SECRET);
-  const token = (role: 'viewer' | 'operator' | 'admin' | 'ingest', towns: '*' | string[]) => auth.sign({ sub: `test-${role}`, role, towns }, '1h');
+  const token = (role: 'viewer' | 'operator' | 'admin' | 'ingest', towns: '*' | string[]) => auth.sign({ sub: towns === '*' ? `test-${role}` : `test-${role}-${towns.join('-')}`, role, towns }, '1h');
   const tokens = { viewer: await token('viewer', '*'), operator: await token('operator', '*'), admin: await token('admin', '*'), ingest: await token('ingest', '*') };
   let stopped = false;
   const stop = async () => {
