@@ -31,7 +31,7 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/v1/info', async (req) => {
     // any valid token may read what it is allowed to do
     const p = await deps.auth.verify(bearerOf(req.headers.authorization, (req.query as { token?: unknown }).token));
-    return { ...deps.info, role: p.role, towns: p.towns, townNames: deps.reference().townNames };
+    return { ...deps.info, role: p.role, sub: p.sub, towns: p.towns, ...(p.exp !== undefined ? { expiresAt: formatTs(p.exp) } : {}), townNames: deps.reference().townNames };
   });
 
   app.get('/api/v1/alerts', async (req) => {

@@ -38,11 +38,12 @@ export function buildServer(deps: ApiDeps, hub: WsHub, logger: Logger): FastifyI
   registerSilences(app, deps);
   registerHistory(app, deps);
 
-  // The dashboard: static assets are public (no data in them); the page itself needs a token.
+  // The dashboard: the page and its assets are public (no data in them); every call the page
+  // makes needs a token. Served to any visitor so that a screen whose token expired (or that has
+  // none) says so in words — 登录已过期 — instead of showing a JSON 401 after a reload.
   app.register(fastifyStatic, { root: BUNDLED.web, prefix: '/assets/', index: false, cacheControl: false });
   const indexHtml = readFileSync(join(BUNDLED.web, 'index.html'), 'utf8');
-  app.get('/', async (req, reply) => {
-    await authenticate(deps, req, 'viewer');
+  app.get('/', async (_req, reply) => {
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(indexHtml);
   });
 

@@ -12,7 +12,10 @@ const USAGE = `usage: riskstream <command> [options]
   backtest --events FILE [--rules DIR] [--sites FILE] [--calendar FILE] [--until ISO]
   rules check [DIR]
   replay FILE [--speed X] [--to URL] [--token TOKEN]
-  token --role viewer|operator|admin|ingest [--towns a,b|*] [--ttl 12h] [--config FILE] [--data DIR]
+  token --role viewer|operator|admin|screen|ingest [--sub NAME] [--towns a,b|*] [--ttl DURATION] [--config FILE] [--data DIR]
+        --sub is required for viewer, operator and admin (the person the token is for).
+        Default and longest life: viewer 12h (7d), operator and admin 12h (24h),
+        screen 30d (90d), ingest 90d (365d).
   topics create [--config FILE] [--partitions N] [--replication N]
   schemas [--out DIR]
   demo generate [--out FILE] [--spec FILE] [--sites FILE]

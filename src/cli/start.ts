@@ -50,7 +50,7 @@ export async function runStart(argv: string[]): Promise<number> {
           `  operator token:  ${running.operatorToken}  (demo only, 12 h)\n` +
           `  metrics:         ${running.url}/metrics\n\n`
       : `\nriskstream is running.\n` +
-          `  dashboard:       ${running.url}/  (open it with a token: riskstream token --role screen --sub NAME)\n` +
+          `  dashboard:       ${running.url}/  (open it with a token: riskstream token --role screen, or --role operator --sub NAME)\n` +
           `  metrics:         ${running.url}/metrics\n\n`,
   );
   return new Promise<number>((resolve) => {

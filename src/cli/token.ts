@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createAuth, Role } from '../api/auth.ts';
+import { createAuth, DEFAULT_TTL, PEOPLE, Role } from '../api/auth.ts';
 import { loadConfig, resolveSecret } from '../config/load.ts';
 import { AppError } from '../errors.ts';
 
@@ -7,7 +7,7 @@ import { AppError } from '../errors.ts';
 export async function runToken(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { role: { type: 'string' }, towns: { type: 'string', default: '*' }, ttl: { type: 'string', default: '12h' }, config: { type: 'string' }, data: { type: 'string' }, sub: { type: 'string' } },
+    options: { role: { type: 'string' }, towns: { type: 'string', default: '*' }, ttl: { type: 'string' }, config: { type: 'string' }, data: { type: 'string' }, sub: { type: 'string' } },
     strict: true,
   });
   const role = Role.safeParse(values.role);
@@ -15,10 +15,20 @@ export async function runToken(argv: string[]): Promise<number> {
     process.stderr.write(`riskstream token: --role: expected one of ${Role.options.join(', ')}\n`);
     return 2;
   }
+  // a person's token names the person: acknowledgements, silences and audits are signed with it
+  const sub = values.sub?.trim();
+  if (PEOPLE.includes(role.data) && !sub) {
+    process.stderr.write(`riskstream token: --sub NAME is required for a ${role.data} token (who it is for, e.g. --sub 张伟-值班); screens use --role screen, producers --role ingest\n`);
+    return 2;
+  }
+  if (sub !== undefined && (sub.length === 0 || sub.length > 200)) {
+    process.stderr.write('riskstream token: --sub: 1 to 200 characters\n');
+    return 2;
+  }
   try {
     const { config } = loadConfig({ ...(values.config ? { file: values.config } : {}), flags: values.data ? { dataDir: values.data } : {} });
     const towns = values.towns === '*' ? '*' : values.towns.split(',').map((t) => t.trim()).filter(Boolean);
-    const token = await createAuth(resolveSecret(config)).sign({ sub: values.sub ?? `cli-${role.data}`, role: role.data, towns }, values.ttl);
+    const token = await createAuth(resolveSecret(config)).sign({ sub: sub ?? `${role.data}-${towns === '*' ? 'all' : towns.join('+')}`, role: role.data, towns }, values.ttl ?? DEFAULT_TTL[role.data]);
     process.stdout.write(token + '\n');
     return 0;
   } catch (err) {

@@ -218,7 +218,13 @@ export class WsHub {
 
   private beat(): void {
     const frame = JSON.stringify({ type: 'heartbeat', seq: this.deps.lastSeq(), at: formatTs(this.deps.now()) });
+    const wall = Date.now(); // token expiry is wall-clock time (as jose checks it)
     for (const c of this.clients) {
+      if (c.principal.exp !== undefined && wall >= c.principal.exp) {
+        // a socket does not outlive its token: the screen is told why (4401) and can say 登录已过期
+        this.close(c, 4401, 'token expired', 'expired');
+        continue;
+      }
       if (!c.alive) {
         this.deps.metrics.wsClosed.inc({ reason: 'dead' });
         this.clients.delete(c);

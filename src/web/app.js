@@ -7,7 +7,9 @@ const SEV_LEVEL = { red: 'Ⅰ级', orange: 'Ⅱ级', yellow: 'Ⅲ级', blue: '�
 const DOMAINS = { weather: '气象', mine: '矿山', grid: '电网', enforcement: '执法', site: '场所', system: '系统' };
 const STATE_ZH = { firing: '告警中', acknowledged: '已确认', resolved: '已解除' };
 const STATE_EN = { firing: 'Firing', acknowledged: 'Acknowledged', resolved: 'Resolved' };
-const ROLE_ZH = { viewer: '查看', operator: '值班员', admin: '管理员', ingest: '数据接入' };
+const ROLE_ZH = { viewer: '查看', operator: '值班员', admin: '管理员', ingest: '数据接入', screen: '大屏' };
+const EXPIRY_WARN_MS = 3_600_000; // warn this long before the token expires
+const EXPIRED_TEXT = '登录已过期，请重新获取大屏令牌（riskstream token --role screen）并重新打开本页 — Session expired: mint a new token';
 const RESOLVED_FADE_MS = 10_000; // a resolved alert stays in the list this long, fading
 const RECENT_MAX = 12; // entries kept under "recently resolved"
 const HEARTBEAT_DEAD_MS = 40_000; // no frame for this long: the connection is dead
@@ -25,6 +27,7 @@ const state = {
   acking: new Set(), // ids with an ack request in flight
   lastSeq: undefined, ws: null, attempt: 0, retryTimer: 0, retryAt: 0, lastFrameAt: 0,
   everConnected: false, synced: false, // synced: a first snapshot is shown (later new rows flash)
+  expiresAt: 0, expired: false, // when the token expires (ms); expired: stop reconnecting, say so
 };
 const rows = new Map(); // id -> { el, sig }
 
@@ -86,6 +89,7 @@ async function loadInfo() {
     state.townNames = info.townNames || {};
     state.canAck = info.role === 'operator' || info.role === 'admin';
     document.body.dataset.role = info.role || 'viewer';
+    state.expiresAt = info.expiresAt ? Date.parse(info.expiresAt) : 0;
     $('version').textContent = info.version ? `v${info.version}` : '';
     const towns = Array.isArray(info.towns) ? info.towns.map(townName).join('、') : '全部乡镇';
     $('scope').textContent = `· ${ROLE_ZH[info.role] || info.role || ''} · ${towns}`;
@@ -97,7 +101,7 @@ async function loadInfo() {
       render(true);
     }).catch(() => {});
   } catch (e) {
-    if (e.status === 401) showError('访问令牌无效或已过期 — Invalid or expired token');
+    if (e.status === 401) expired();
     else if (e.status === 403) showError('无访问权限 — Forbidden');
     else { showError('无法获取服务信息，正在重试… — Cannot reach server, retrying'); setTimeout(loadInfo, 5000); }
   }
@@ -296,15 +300,41 @@ function setConn(s, text) {
   $('conn').querySelector('.txt').textContent = text;
 }
 
+/** expired: the token no longer opens anything; stop reconnecting and say so plainly, all night if need be. */
+function expired() {
+  state.expired = true;
+  clearTimeout(state.retryTimer);
+  state.retryAt = 0;
+  drop();
+  document.body.dataset.expired = 'true';
+  $('expiry-banner').hidden = true;
+  setConn('closed', '登录已过期');
+  showError(EXPIRED_TEXT);
+}
+
+/** closedBeforeOpen: the upgrade was refused or the server is down; ask /api/v1/info which (401: expired). */
+async function closedBeforeOpen() {
+  try {
+    await api('/api/v1/info');
+  } catch (e) {
+    if (e.status === 401) return expired();
+  }
+  scheduleReconnect();
+}
+
 function connect() {
   clearTimeout(state.retryTimer);
+  if (state.expired) return;
+  if (state.expiresAt && Date.now() >= state.expiresAt) return expired();
   setConn('connecting', state.everConnected ? '正在重连…' : '正在连接…');
   const proto = location.protocol === 'https:' ? 'wss' : 'ws';
   let ws;
   try { ws = new WebSocket(`${proto}://${location.host}/ws?token=${encodeURIComponent(state.token)}`); } catch { scheduleReconnect(); return; }
   Object.assign(state, { ws, lastFrameAt: Date.now() });
+  let opened = false;
   ws.onopen = () => {
     if (state.ws !== ws) return;
+    opened = true;
     const sub = { type: 'subscribe' };
     if (state.lastSeq !== undefined) sub.since = state.lastSeq;
     ws.send(JSON.stringify(sub));
@@ -318,7 +348,13 @@ function connect() {
     try { f = JSON.parse(ev.data); } catch { return; }
     if (f && typeof f === 'object') onFrame(f);
   };
-  ws.onclose = () => { if (state.ws === ws) { state.ws = null; scheduleReconnect(); } };
+  ws.onclose = (ev) => {
+    if (state.ws !== ws) return;
+    state.ws = null;
+    if (ev.code === 4401) expired(); // the server closed it: the token expired
+    else if (!opened) void closedBeforeOpen();
+    else scheduleReconnect();
+  };
   ws.onerror = () => { /* a close event follows */ };
 }
 
@@ -333,6 +369,7 @@ function drop() {
 
 function scheduleReconnect() {
   clearTimeout(state.retryTimer);
+  if (state.expired) return;
   const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** state.attempt);
   state.attempt = Math.min(state.attempt + 1, 10);
   const delay = Math.min(BACKOFF_MAX_MS, Math.round(base * (0.75 + Math.random() * 0.5)));
@@ -378,6 +415,20 @@ function tick() {
   if (changed) render();
   if (state.ws && t - state.lastFrameAt > HEARTBEAT_DEAD_MS) { drop(); scheduleReconnect(); }
   updateRetryText();
+  updateExpiry(t);
+}
+
+/** updateExpiry warns within the last hour of the token's life, and ends the session when it is over. */
+function updateExpiry(t) {
+  if (!state.expiresAt || state.expired) return;
+  if (t >= state.expiresAt) return expired();
+  const left = state.expiresAt - t;
+  const banner = $('expiry-banner');
+  if (left > EXPIRY_WARN_MS) { banner.hidden = true; return; }
+  const at = new Date(state.expiresAt);
+  const text = `令牌将于 ${pad(at.getHours())}:${pad(at.getMinutes())} 过期（剩余 ${Math.ceil(left / 60_000)} 分钟），请及时更换 — Token expires soon`;
+  if (banner.textContent !== text) banner.textContent = text;
+  banner.hidden = false;
 }
 
 function main() {

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { parse } from 'yaml';
-import { startTestApp } from '../helpers/app.ts';
+import { startTestApp, TEST_SECRET } from '../helpers/app.ts';
+import { createAuth } from '../../src/api/auth.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const REQUIRE = process.env.RISKSTREAM_REQUIRE_SERVICES === '1';
@@ -126,4 +127,28 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     expect(pageErrors).toEqual([]);
     expect(foreignRequests).toEqual([]);
   }, 90_000);
+
+  it('a wall screen warns before its token expires, then says 登录已过期 and stops reconnecting (not "已断开 · N 秒后重连" all night)', async () => {
+    const short = await createAuth(TEST_SECRET).sign({ sub: 'wall-test', role: 'screen', towns: '*' }, '6s');
+    const page = await openDashboard(short);
+    expect(await page.getAttribute('body', 'data-role')).toBe('screen');
+    expect(await page.locator('.ack-btn').count()).toBe(0);
+    // within the last hour: a visible warning with the time
+    await page.waitForSelector('#expiry-banner:not([hidden])', { timeout: 5_000 });
+    expect(await page.locator('#expiry-banner').textContent()).toMatch(/令牌将于 \d\d:\d\d 过期/);
+    // expired: a plain statement, and it stays that way
+    await page.waitForSelector('body[data-expired=true]', { timeout: 15_000 });
+    expect(await page.locator('#error-banner').textContent()).toContain('登录已过期');
+    expect(await page.locator('#conn .txt').textContent()).toBe('登录已过期');
+    await page.waitForTimeout(4_000);
+    expect(await page.locator('#conn .txt').textContent()).toBe('登录已过期');
+    expect(await page.isHidden('#expiry-banner')).toBe(true);
+
+    // a page opened with a token that already expired says the same at once
+    const late = await browser!.newPage({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    await late.goto(`${app!.baseUrl}/?token=${encodeURIComponent(short)}`);
+    await late.waitForSelector('body[data-expired=true]', { timeout: 15_000 });
+    expect(await late.locator('#error-banner').textContent()).toContain('登录已过期');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });

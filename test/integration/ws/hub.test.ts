@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../helpers/app.ts';
+import { startTestApp, TEST_SECRET, type TestApp } from '../../helpers/app.ts';
+import { createAuth } from '../../../src/api/auth.ts';
 import { ch4Face, coalMineSensors, get, gridFrequency, ingest, isErrorBody, mineReading } from '../api/http.ts';
 import { openProbe, refusedUpgrade, wsUrl, type Frame, type Probe } from './probe.ts';
 
@@ -274,6 +275,19 @@ describe('WebSocket hub', () => {
       const seq = (await p.next(isAlert)).seq as number;
       const beat = await p.next((f) => f.type === 'heartbeat' && f.seq === seq, 1000);
       expect(beat.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+08:00$/);
+    });
+
+    it('closes a screen whose token expired with 4401 (so it can say 登录已过期), and refuses it on reconnect', async () => {
+      // A socket must not outlive its token: a lost laptop's session ends when its token does.
+      const t = await start({ ws: { heartbeat: '200ms' } });
+      const short = await createAuth(TEST_SECRET).sign({ sub: 'wall-1', role: 'screen', towns: '*' }, '2s');
+      const p = await connect(t, short);
+      expect((await p.next((f) => f.type === 'snapshot')).type).toBe('snapshot');
+      const { code, reason } = await p.closed;
+      expect(code).toBe(4401);
+      expect(reason).toBe('token expired');
+      const res = await fetch(`${t.baseUrl}/api/v1/info`, { headers: { authorization: `Bearer ${short}` } });
+      expect(res.status).toBe(401);
     });
 
     it('terminates a peer that does not answer pings, and keeps one that does', async () => {

@@ -43,11 +43,32 @@ describe('createAuth', () => {
   ])('sign/verify round trip: %s', async (_name, p) => {
     const token = await auth.sign(p, '12h');
     expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
-    expect(await auth.verify(token)).toEqual(p);
+    const v = await auth.verify(token);
+    expect(v).toEqual({ ...p, exp: expect.any(Number) });
+    expect(Math.abs(v.exp! - (Date.now() + 12 * 3_600_000))).toBeLessThan(5_000);
   });
 
   it('sign refuses a malformed ttl with BAD_REQUEST', async () => {
     expect(await rejectCode(auth.sign({ sub: 'x', role: 'viewer', towns: '*' }, 'forever'))).toBe('BAD_REQUEST');
+    expect(await rejectCode(auth.sign({ sub: 'x', role: 'viewer', towns: '*' }, '0s'))).toBe('BAD_REQUEST');
+  });
+
+  it.each<[Role, string, string]>([
+    ['admin', '24h', '25h'],
+    ['operator', '24h', '2d'],
+    ['viewer', '7d', '8d'],
+    ['screen', '90d', '91d'],
+    ['ingest', '365d', '36500d'],
+  ])('a %s token lives at most %s: %s is refused at sign', async (role, max, over) => {
+    const p: Principal = { sub: 'x', role, towns: '*' };
+    expect((await auth.verify(await auth.sign(p, max))).role).toBe(role);
+    try {
+      await auth.sign(p, over);
+      throw new Error('expected a refusal');
+    } catch (err) {
+      expect((err as AppError).code).toBe('BAD_REQUEST');
+      expect((err as AppError).message).toContain(max);
+    }
   });
 
   it.each<[string, () => Promise<string | undefined>]>([
@@ -57,8 +78,14 @@ describe('createAuth', () => {
     ['empty token', async () => ''],
     // expired an hour ago
     ['expired token', () => forged({ role: 'admin', towns: '*' }, { exp: nowS() - 3600 })],
-    // signed with a zero ttl: expired on arrival
-    ['zero ttl', () => auth.sign({ sub: 'x', role: 'viewer', towns: '*' }, '0s')],
+    // expires the second it is made
+    ['zero ttl', () => forged({ role: 'viewer', towns: '*' }, { exp: nowS() })],
+    // no exp claim at all: a key that never expires
+    ['no exp claim', () => new SignJWT({ role: 'viewer', towns: '*' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer('riskstream').setIssuedAt().sign(key)],
+    // a 100-year admin token, as older versions minted
+    ['100-year admin token', () => forged({ role: 'admin', towns: '*' }, { exp: nowS() + 100 * 365 * 86_400 })],
+    // a screen token for two years
+    ['2-year screen token', () => forged({ role: 'screen', towns: '*' }, { exp: nowS() + 2 * 365 * 86_400 })],
     // another instance's secret
     ['another secret', () => createAuth('another-secret-0123456789').sign({ sub: 'x', role: 'admin', towns: '*' }, '1h')],
     // right secret, wrong issuer
@@ -94,13 +121,15 @@ describe('requireRole / hasRole', () => {
   // rows: the principal's role; columns: the role needed. `true` = allowed.
   const MATRIX: [Role, Record<Role, boolean>][] = [
     // a viewer only reads
-    ['viewer', { viewer: true, operator: false, admin: false, ingest: false }],
+    ['viewer', { viewer: true, operator: false, admin: false, ingest: false, screen: false }],
     // an operator reads and acts on alerts
-    ['operator', { viewer: true, operator: true, admin: false, ingest: false }],
+    ['operator', { viewer: true, operator: true, admin: false, ingest: false, screen: false }],
     // an admin also reloads rules, but is not a producer
-    ['admin', { viewer: true, operator: true, admin: true, ingest: false }],
+    ['admin', { viewer: true, operator: true, admin: true, ingest: false, screen: false }],
     // a producer posts events and sees nothing
-    ['ingest', { viewer: false, operator: false, admin: false, ingest: true }],
+    ['ingest', { viewer: false, operator: false, admin: false, ingest: true, screen: false }],
+    // a wall screen reads like a viewer and acts on nothing
+    ['screen', { viewer: true, operator: false, admin: false, ingest: false, screen: true }],
   ];
   const cases = MATRIX.flatMap(([have, row]) => Role.options.map((need) => [have, need, row[need]] as const));
 
@@ -119,7 +148,7 @@ describe('requireRole / hasRole', () => {
   });
 
   it('the matrix covers every role', () => {
-    expect(cases).toHaveLength(16);
+    expect(cases).toHaveLength(25);
   });
 });
 

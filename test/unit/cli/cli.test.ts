@@ -81,7 +81,7 @@ describe('riskstream rules check', () => {
 describe('riskstream token', () => {
   it('prints one JWT line for the secret of --data, exit 0', async () => {
     const data = join(tmp, 'token-data');
-    const r = await cli(['token', '--role', 'operator', '--data', data]);
+    const r = await cli(['token', '--role', 'operator', '--sub', '张伟', '--data', data]);
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines).toHaveLength(2);
@@ -89,12 +89,28 @@ describe('riskstream token', () => {
     expect(lines[0]).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     // the token verifies with the secret generated into the data dir
     const secret = readFileSync(join(data, 'secret'), 'utf8').trim();
-    expect(await createAuth(secret).verify(lines[0])).toEqual({ sub: 'cli-operator', role: 'operator', towns: '*' });
+    const p = await createAuth(secret).verify(lines[0]);
+    expect(p).toEqual({ sub: '张伟', role: 'operator', towns: '*', exp: expect.any(Number) });
+    // a shift, by default
+    expect(Math.abs(p.exp! - (Date.now() + 12 * 3_600_000))).toBeLessThan(60_000);
+  });
+
+  it.each<[string, string, number]>([
+    ['screen', '30d', 30 * 86_400_000],
+    ['ingest', '90d', 90 * 86_400_000],
+  ])('a %s token needs no --sub and lives %s by default', async (role, _ttl, ms) => {
+    const data = join(tmp, `token-${role}`);
+    const r = await cli(['token', '--role', role, '--towns', 'shanghaimiao', '--data', data]);
+    expect(r.code, r.stderr).toBe(0);
+    const secret = readFileSync(join(data, 'secret'), 'utf8').trim();
+    const p = await createAuth(secret).verify(r.stdout.trim());
+    expect(p).toMatchObject({ role, sub: `${role}-shanghaimiao` });
+    expect(Math.abs(p.exp! - (Date.now() + ms))).toBeLessThan(60_000);
   });
 
   it('--towns limits the token', async () => {
     const data = join(tmp, 'token-towns');
-    const r = await cli(['token', '--role', 'viewer', '--towns', 'angsu, chengchuan', '--data', data]);
+    const r = await cli(['token', '--role', 'viewer', '--sub', 'viewer-1', '--towns', 'angsu, chengchuan', '--data', data]);
     expect(r.code).toBe(0);
     const secret = readFileSync(join(data, 'secret'), 'utf8').trim();
     expect((await createAuth(secret).verify(r.stdout.trim())).towns).toEqual(['angsu', 'chengchuan']);
@@ -103,20 +119,28 @@ describe('riskstream token', () => {
   it('RISKSTREAM_SECRET signs instead of a generated secret', async () => {
     const data = join(tmp, 'token-env');
     const secret = 'environment-secret-0123456789';
-    const r = await cli(['token', '--role', 'admin', '--data', data], { RISKSTREAM_SECRET: secret });
+    const r = await cli(['token', '--role', 'admin', '--sub', 'ops', '--data', data], { RISKSTREAM_SECRET: secret });
     expect(r.code).toBe(0);
     expect((await createAuth(secret).verify(r.stdout.trim())).role).toBe('admin');
   });
 
   it.each<[string, string[]]>([
-    // not one of the four roles
+    // not one of the roles
     ['unknown role', ['--role', 'bogus']],
     // no role at all
     ['missing role', []],
     // a ttl that is not a duration
-    ['bad ttl', ['--role', 'viewer', '--ttl', 'forever']],
+    ['bad ttl', ['--role', 'viewer', '--sub', 'x', '--ttl', 'forever']],
     // an unknown flag
-    ['unknown flag', ['--role', 'viewer', '--bogus']],
+    ['unknown flag', ['--role', 'viewer', '--sub', 'x', '--bogus']],
+    // a person's token without the person
+    ['operator without --sub', ['--role', 'operator']],
+    ['admin without --sub', ['--role', 'admin', '--ttl', '1h']],
+    ['viewer with an empty --sub', ['--role', 'viewer', '--sub', ' ']],
+    // longer than the role may live
+    ['a 100-year admin token', ['--role', 'admin', '--sub', 'x', '--ttl', '36500d']],
+    ['a 30-day operator token', ['--role', 'operator', '--sub', 'x', '--ttl', '30d']],
+    ['a 1-year screen token', ['--role', 'screen', '--ttl', '365d']],
   ])('%s → exit 2, nothing on stdout', async (_name, args) => {
     const r = await cli(['token', ...args, '--data', join(tmp, 'token-bad')]);
     expect(r.code).toBe(2);
