@@ -1,11 +1,12 @@
 import type { AlertTransition } from '../domain/transition.ts';
 
 /** LimitName: every bound that raises a system alert when reached (the `limit` metric label). */
-export type LimitName = 'subjectsPerSite' | 'openAlertsPerSite' | 'openAlertsPerRule' | 'warnings' | 'silences' | 'textsQueuedPerNumber' | 'wsSubscribePerSecond';
+export type LimitName = 'subjectsPerSite' | 'recordsPerSite' | 'openAlertsPerSite' | 'openAlertsPerRule' | 'warnings' | 'silences' | 'textsQueuedPerNumber' | 'wsSubscribePerSecond';
 
 /** LIMIT_ZH: what each bound is called on the screens and in texts. */
 export const LIMIT_ZH: Record<LimitName, string> = {
   subjectsPerSite: '测点数超过上限，新测点暂不评估',
+  recordsPerSite: '未关闭的隐患/作业票/事故记录超过上限，新记录暂不评估',
   openAlertsPerSite: '告警超过上限，已合并',
   openAlertsPerRule: '同类告警超过上限，已合并',
   warnings: '生效预警超过上限，新预警未处理',

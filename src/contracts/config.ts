@@ -87,6 +87,8 @@ export const Config = z.strictObject({
     .strictObject({
       /** rule-state subjects (sensors, equipment) per site that are not expected sensors of the reference data */
       subjectsPerSite: z.number().int().positive().default(2000),
+      /** open enforcement records (hazards, permits, accidents awaiting a report) per site; never forgotten by idleness */
+      recordsPerSite: z.number().int().positive().default(5000),
       /** a subject that is not an expected sensor is forgotten after this long without an event */
       subjectIdle: Duration.default(3_600_000),
       /** open alerts at one site; more are merged into one overflow alert */

@@ -6,11 +6,16 @@ import { TimerQueue } from '../rules/timers.ts';
 import type { SubjectField, SubjectInfo } from '../rules/evaluator.ts';
 import type { ReferenceData } from './reference.ts';
 
-/** SubjectLimits: the bounds on the subjects of one site (limits.subjectsPerSite, limits.subjectIdle in ms). */
+/** SubjectLimits: the bounds on the subjects of one site (limits.subjectsPerSite, limits.subjectIdle in ms, limits.recordsPerSite). */
 export interface SubjectLimits {
   subjectsPerSite: number;
   subjectIdle: number;
+  /** open enforcement records per site (default 5,000) */
+  recordsPerSite?: number;
 }
+
+/** DEFAULT_RECORDS_PER_SITE: limits.recordsPerSite when not given. */
+const DEFAULT_RECORDS_PER_SITE = 5000;
 
 /** Evict drops every rule's state about one subject (RuleEngine.evict); open alerts about it resolve into `out`. */
 export type Evict = (field: SubjectField, info: SubjectInfo, at: number, out: AlertTransition[]) => void;
@@ -57,6 +62,29 @@ interface SiteSubjects {
   capped: boolean;
   /** events refused since the cap was reached */
   refused: number;
+  /**
+   * open enforcement records ("hazardId:h1", "permitId:p1", "accidentId:a1") → when the record ends
+   * by itself (a permit's validTo; Infinity for hazards and accidents, which end by an event)
+   */
+  records: Map<string, number>;
+  /** its recordsPerSite system alert is open */
+  recordsCapped: boolean;
+  /** records refused since that cap was reached */
+  recordsRefused: number;
+}
+
+/** recordOf: the enforcement record an event opens, updates or closes; undefined for other events. */
+function recordOf(e: Event): { key: string; field: string; closes: boolean; endsAt: number } | undefined {
+  switch (e.type) {
+    case 'enforcement.hazard':
+      return { key: `hazardId:${e.hazardId}`, field: 'hazardId', closes: e.status === 'closed', endsAt: Infinity };
+    case 'enforcement.permit':
+      return { key: `permitId:${e.permitId}`, field: 'permitId', closes: false, endsAt: e.validTo };
+    case 'enforcement.accident':
+      return { key: `accidentId:${e.accidentId}`, field: 'accidentId', closes: e.reportedAt !== undefined, endsAt: Infinity };
+    default:
+      return undefined;
+  }
 }
 
 /** fieldIndex: which identity field names the measured thing of an event, or −1 (enforcement, weather, a power state of an area). */
@@ -118,6 +146,8 @@ export class SubjectRegistry {
   admit(topic: string, e: Event, out: AlertTransition[]): boolean {
     if (e.type === 'weather.warning' || e.type === 'weather.nowcast') return true;
     const siteId = e.siteId;
+    const rec = recordOf(e);
+    if (rec !== undefined && !this.admitRecord(siteId, rec, this.seen(e), out)) return false;
     // the common case, an expected sensor of a reference site, costs two map reads and nothing else
     const expected = this.expected.get(siteId);
     const f = fieldIndex(e);
@@ -153,8 +183,68 @@ export class SubjectRegistry {
     return t > this.clock ? t : this.clock;
   }
 
+  /**
+   * admitRecord bounds the open enforcement records of a site (limits.recordsPerSite): a record
+   * that closes is released, a known one passes, a new one at a site at the cap is refused. Permits
+   * past their validTo are released when the cap is reached (a scan of that one site, only then).
+   */
+  private admitRecord(siteId: string, rec: NonNullable<ReturnType<typeof recordOf>>, at: number, out: AlertTransition[]): boolean {
+    let s = this.sites.get(siteId);
+    if (rec.closes) {
+      if (s?.records.delete(rec.key)) this.recordsReleased(s, at, out);
+      return true;
+    }
+    s ??= this.siteOf(siteId);
+    if (s.records.has(rec.key)) {
+      s.records.set(rec.key, rec.endsAt);
+      return true;
+    }
+    const cap = this.limits.recordsPerSite ?? DEFAULT_RECORDS_PER_SITE;
+    if (s.records.size >= cap) {
+      const now = this.clock;
+      for (const [k, ends] of s.records) if (ends <= now) s.records.delete(k);
+    }
+    if (s.records.size >= cap) {
+      s.recordsRefused++;
+      this.onLimit?.('recordsPerSite', 'overflow');
+      if (!s.recordsCapped) {
+        s.recordsCapped = true;
+        this.onLimit?.('recordsPerSite', 'reached');
+        out.push(limitTransition('fire', 'recordsPerSite', cap, this.scopeOf(s), s.recordsRefused, at));
+      }
+      return false;
+    }
+    s.records.set(rec.key, rec.endsAt);
+    return true;
+  }
+
+  /** recordsReleased resolves a site's recordsPerSite alert once it is below the cap again. */
+  private recordsReleased(s: SiteSubjects, at: number, out: AlertTransition[]): void {
+    const cap = this.limits.recordsPerSite ?? DEFAULT_RECORDS_PER_SITE;
+    if (s.recordsCapped && s.records.size < cap) {
+      out.push(limitTransition('resolve', 'recordsPerSite', cap, this.scopeOf(s), s.recordsRefused, at));
+      s.recordsCapped = false;
+      s.recordsRefused = 0;
+    }
+    this.dropIfEmpty(s);
+  }
+
+  /** records: the open enforcement records held for a site. */
+  records(siteId: string): number {
+    return this.sites.get(siteId)?.records.size ?? 0;
+  }
+
   /** refusal says why admit refused an event (its path and a message naming the site and the cap). */
   refusal(e: Event): Refusal {
+    const rec = recordOf(e);
+    if (rec !== undefined) {
+      const cap = this.limits.recordsPerSite ?? DEFAULT_RECORDS_PER_SITE;
+      const siteId = (e as { siteId: string }).siteId;
+      const s = this.sites.get(siteId);
+      if (s !== undefined && s.records.size >= cap && !s.records.has(rec.key)) {
+        return { path: rec.field, message: `site ${siteId} already has ${cap} open enforcement records (limits.recordsPerSite ${cap}): ${rec.key.replace(':', ' "')}" is not evaluated until some are closed` };
+      }
+    }
     const f = fieldIndex(e);
     const r = e as unknown as Record<string, unknown>;
     const field = FIELDS[f] ?? 'siteId';
@@ -250,7 +340,7 @@ export class SubjectRegistry {
   private siteOf(siteId: string): SiteSubjects {
     let s = this.sites.get(siteId);
     if (s === undefined) {
-      s = { siteId, site: this.ref.sites.get(siteId), byField: [new Map(), new Map(), new Map()], self: undefined, n: 0, capped: false, refused: 0 };
+      s = { siteId, site: this.ref.sites.get(siteId), byField: [new Map(), new Map(), new Map()], self: undefined, n: 0, capped: false, refused: 0, records: new Map(), recordsCapped: false, recordsRefused: 0 };
       this.sites.set(siteId, s);
     }
     return s;
@@ -294,7 +384,7 @@ export class SubjectRegistry {
   }
 
   private dropIfEmpty(s: SiteSubjects): void {
-    if (s.n === 0 && s.self === undefined && !s.capped && this.sites.get(s.siteId) === s) this.sites.delete(s.siteId);
+    if (s.n === 0 && s.self === undefined && !s.capped && s.records.size === 0 && this.sites.get(s.siteId) === s) this.sites.delete(s.siteId);
   }
 
   private refuse(s: SiteSubjects, at: number, out: AlertTransition[]): void {

@@ -23,7 +23,7 @@ export interface StepResult {
 }
 
 /** StepperLimits: the bounds the stepper keeps (config `limits`; defaults as there). */
-export type StepperLimits = Pick<Config['limits'], 'subjectsPerSite' | 'subjectIdle' | 'warnings'>;
+export type StepperLimits = Pick<Config['limits'], 'subjectsPerSite' | 'subjectIdle' | 'warnings'> & Partial<Pick<Config['limits'], 'recordsPerSite'>>;
 
 /** StepperOptions: lateness (ms), bounds, and who hears of bounds reached and subjects evicted. */
 export interface StepperOptions {

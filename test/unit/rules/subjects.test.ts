@@ -201,3 +201,44 @@ describe('idle subjects (limits.subjectIdle)', () => {
     expect(timers.size).toBe(1);
   });
 });
+
+describe('open enforcement records per site (limits.recordsPerSite)', () => {
+  const hazard = (id: string, ts: number, status = 'open') =>
+    Event.parse({ type: 'enforcement.hazard', hazardId: id, siteId: SITE, level: 'major', status, foundAt: ts - HOUR, deadline: ts + 24 * HOUR, ts });
+  const permit = (id: string, ts: number, validTo: number) =>
+    Event.parse({ type: 'enforcement.permit', permitId: id, siteId: SITE, work: 'hot_work', grade: '1', validFrom: ts, validTo, escalatedApproval: false, ts });
+  const LIMIT_RECORDS = 'system.limit.recordsPerSite';
+
+  it('refuses made-up hazard ids past the cap with one system alert, keeps updates of held ones, and releases on close', () => {
+    const s = setup({ limits: { recordsPerSite: 50 } });
+    let refused = 0;
+    for (let i = 0; i < 80; i++) if (s.st.event('risk.enforcement.events', hazard(`H-${i}`, T0 + i), s.out).refused) refused++;
+    expect(refused).toBe(30);
+    expect(s.st.subjects.records(SITE)).toBe(50);
+    expect(of(s.out, LIMIT_RECORDS, 'fire')).toHaveLength(1);
+    expect(of(s.out, LIMIT_RECORDS, 'fire')[0]).toMatchObject({ siteId: SITE, threshold: 50, domain: 'system' });
+    expect(s.limits.filter((l) => l === 'overflow recordsPerSite')).toHaveLength(30);
+    // the refusal names the field, the site and the cap
+    const why = s.st.refusal(hazard('H-999', T0 + 100));
+    expect(why).toMatchObject({ path: 'hazardId' });
+    expect(why.message).toContain('limits.recordsPerSite 50');
+    // a held hazard is still updated (rectified), and never refused
+    expect(s.st.event('risk.enforcement.events', hazard('H-3', T0 + 200, 'rectified'), s.out).refused).toBe(false);
+    // closing one releases it: the cap alert resolves, and a new id is admitted again
+    expect(s.st.event('risk.enforcement.events', hazard('H-4', T0 + 300, 'closed'), s.out).refused).toBe(false);
+    expect(of(s.out, LIMIT_RECORDS, 'resolve')).toHaveLength(1);
+    expect(s.st.event('risk.enforcement.events', hazard('H-NEW', T0 + 400), s.out).refused).toBe(false);
+    // closing an id never held changes nothing
+    expect(s.st.event('risk.enforcement.events', hazard('H-NEVER', T0 + 500, 'closed'), s.out).refused).toBe(false);
+    expect(s.st.subjects.records(SITE)).toBe(50);
+  });
+
+  it('releases permits that have ended when the cap is reached, so a site with normal permit traffic never hits it', () => {
+    const s = setup({ limits: { recordsPerSite: 10 } });
+    for (let i = 0; i < 10; i++) s.st.event('risk.enforcement.events', permit(`P-${i}`, T0, T0 + HOUR), s.out);
+    s.tick(T0 + 2 * HOUR); // every permit has ended
+    expect(s.st.event('risk.enforcement.events', permit('P-NEXT', T0 + 2 * HOUR, T0 + 3 * HOUR), s.out).refused).toBe(false);
+    expect(s.st.subjects.records(SITE)).toBe(1);
+    expect(of(s.out, LIMIT_RECORDS, 'fire')).toHaveLength(0);
+  });
+});
