@@ -15,7 +15,13 @@ import { registerHistory } from './history.ts';
 
 /** buildServer assembles the HTTP API, the dashboard and the WebSocket upgrade on one Fastify instance. */
 export function buildServer(deps: ApiDeps, hub: WsHub, logger: Logger): FastifyInstance {
-  const app = Fastify({ loggerInstance: logger as unknown as FastifyBaseLogger, bodyLimit: 1024 * 1024, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true });
+  const app = Fastify({ loggerInstance: logger as unknown as FastifyBaseLogger, bodyLimit: 1024 * 1024, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true,
+    // errors the router raises before any handler (a bad URL, a path parameter past 100 characters) keep the contract's error shape
+    frameworkErrors: (err, _req, reply) => {
+      const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      void (reply as unknown as { status(n: number): { send(b: unknown): unknown } }).status(tooLong ? 414 : 400).send({ error: { code: 'BAD_REQUEST', message: tooLong ? 'a path parameter is longer than 100 characters' : 'the URL is not valid', details: [] } });
+    },
+  });
   installErrorHandlers(app);
   // JSON bodies: an empty body (DELETE, a bodiless POST) is no body, not an error
   const strictJson = app.getDefaultJsonParser('error', 'error'); // refuses __proto__ / constructor keys

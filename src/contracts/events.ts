@@ -9,22 +9,23 @@ const LatLon = z.tuple([z.number().min(-90).max(90), z.number().min(-180).max(18
 export const WeatherWarning = z.looseObject({
   type: z.literal('weather.warning'),
   id: Id,
-  sender: z.string().min(1),
+  sender: z.string().min(1).max(200),
   sent: Timestamp,
   status: z.enum(['Actual', 'Exercise', 'Test', 'System', 'Draft']),
   msgType: z.enum(['Alert', 'Update', 'Cancel']),
-  event: z.string().min(1),
+  event: z.string().min(1).max(100),
   level: z.enum(['blue', 'yellow', 'orange', 'red']),
   onset: Timestamp,
   expires: Timestamp,
   area: z.strictObject({
-    polygons: z.array(z.array(LatLon).min(3)).optional(),
-    towns: z.array(Id).optional(),
+    // bounded: each site is tested against every point of every polygon when a warning is applied
+    polygons: z.array(z.array(LatLon).min(3).max(10_000)).max(100).optional(),
+    towns: z.array(Id).max(200).optional(),
   }),
-  references: z.array(Id).optional(),
-  headline: z.string().optional(),
-  description: z.string().optional(),
-  instruction: z.string().optional(),
+  references: z.array(Id).max(100).optional(),
+  headline: z.string().max(1_000).optional(),
+  description: z.string().max(20_000).optional(),
+  instruction: z.string().max(20_000).optional(),
 });
 
 /** WeatherNowcast: a radar nowcast cell (topic risk.weather.nowcast). */

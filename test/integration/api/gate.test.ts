@@ -110,6 +110,22 @@ describe('ingest gate (refuse unknown sites, the default)', () => {
     }
   });
 
+  it('a path parameter of 500 characters or a broken %-escape: the contract error shape, not the router’s', async () => {
+    const long = await get(t, `/api/v1/alerts/${'x'.repeat(500)}`);
+    expect(long.status).toBe(414);
+    expect(isErrorBody(long.body, 'BAD_REQUEST')).toBe(true);
+    const bad = await get(t, '/api/v1/alerts/%E0%A4%A');
+    expect(bad.status).toBe(400);
+    expect(isErrorBody(bad.body, 'BAD_REQUEST')).toBe(true);
+  });
+
+  it('a warning polygon of 200,000 points → 400 naming the field (each site is tested against every point)', async () => {
+    const points = Array.from({ length: 200_000 }, (_, i) => [38 + (i % 100) / 1000, 107 + i / 1e6]);
+    const r = await ingest(t, 'risk.weather.warnings', warning({ id: `big_${now}`, area: { polygons: [points] } }));
+    expect(r.status).toBe(400);
+    expect(r.body.errors[0].path).toBe('area.polygons.0');
+  });
+
   it('errors keep the contract shape', async () => {
     const r = await ingest(t, 'risk.mine.telemetry', '['.repeat(200) + ']'.repeat(200));
     expect(r.status).toBe(400);
