@@ -5,6 +5,8 @@ export interface Metrics {
   registry: Registry;
   eventsIn: Counter<'topic'>;
   eventsRejected: Counter<'topic' | 'code'>;
+  /** Kafka mode: transitions computed here for another instance's site (weather is evaluated everywhere) and left to it */
+  notOwned: Counter<'domain'>;
   deadLetters: Counter<'source'>;
   alertEvents: Counter<'rule' | 'severity' | 'kind'>;
   pipelineSeconds: Histogram<never>;
@@ -57,6 +59,7 @@ export function createMetrics(): Metrics {
   return {
     registry,
     eventsIn: new Counter({ name: 'riskstream_events_in_total', help: 'Events accepted, per topic', labelNames: ['topic'], ...r }),
+    notOwned: new Counter({ name: 'riskstream_transitions_not_owned_total', help: 'Kafka mode: alert transitions computed here for a site another instance owns, left to that owner (every instance evaluates the weather for every site)', labelNames: ['domain'], ...r }),
     eventsRejected: new Counter({ name: 'riskstream_events_rejected_total', help: 'Input items rejected, per topic and error code', labelNames: ['topic', 'code'], ...r }),
     deadLetters: new Counter({ name: 'riskstream_dlq_total', help: 'Items written to the dead-letter sink', labelNames: ['source'], ...r }),
     alertEvents: new Counter({ name: 'riskstream_alert_events_total', help: 'Alert events, per rule, severity and kind', labelNames: ['rule', 'severity', 'kind'], ...r }),

@@ -80,7 +80,13 @@ export function createPipeline(d: PipelineDeps): Pipeline {
   }
 
   function owned(transitions: AlertTransition[]): AlertTransition[] {
-    return d.keep ? transitions.filter(d.keep) : transitions;
+    if (!d.keep) return transitions;
+    const kept: AlertTransition[] = [];
+    for (const t of transitions) {
+      if (d.keep(t)) kept.push(t);
+      else d.metrics.notOwned.inc({ domain: t.domain });
+    }
+    return kept;
   }
 
   async function deadLetter(topic: string, rejections: readonly Rejection[], source: string): Promise<void> {

@@ -1,7 +1,10 @@
 // Kafka mode (CONTRACT.md §5): the adapters behind AlertStore, DeadLetterSink and EventSink, and
 // the consumer loops that drive the app.
 //
-// - keyed topics (telemetry, enforcement): one consumer group, co-partitioned assignment,
+// - keyed topics (telemetry, enforcement, and the internal repartition topic): one consumer group,
+//   co-partitioned assignment; a record on another partition than its siteId's (any producer's
+//   partitioner, any key or none) is forwarded to risk.repartition keyed by siteId before its
+//   offset may move, so the owner of the site evaluates it and "not mine" never drops work;
 //   eachBatch with manual commits only after the batch's effects are durable (at-least-once),
 //   heartbeat() between chunks, isRunning()/isStale() checks, and a warm-up replay from
 //   (committed offset − longest window) that rebuilds window state and emits nothing;
@@ -21,7 +24,7 @@ import type { Event } from '../../contracts/events.ts';
 import { keyOf } from '../../enrich/enrich.ts';
 import { decodeBody } from '../../ingest/decode.ts';
 import { AppError } from '../../errors.ts';
-import type { AlertStore, BatchMeta, Cluster, ClusterHandlers, DeadLetter, DeadLetterSink, EventSink, StoredAlertEvent } from '../../ports/index.ts';
+import type { AlertStore, BatchMeta, Cluster, ClusterHandlers, DeadLetter, DeadLetterSink, EventSink, Rejection, StoredAlertEvent } from '../../ports/index.ts';
 import { coPartitionedAssigner, createKafkaClient, partitionOf } from './client.ts';
 import { TOPIC } from './topics.ts';
 
@@ -48,7 +51,9 @@ export interface KafkaClusterOptions {
   now?: () => number;
 }
 
-const KEYED = [TOPIC.mineTelemetry, TOPIC.gridTelemetry, TOPIC.siteTelemetry, TOPIC.enforcementEvents] as const;
+const KEYED = [TOPIC.mineTelemetry, TOPIC.gridTelemetry, TOPIC.siteTelemetry, TOPIC.enforcementEvents, TOPIC.repartition] as const;
+/** the contract topics a repartitioned record may come from (its x-source-topic header) */
+const SOURCE_TOPICS: ReadonlySet<string> = new Set([TOPIC.mineTelemetry, TOPIC.gridTelemetry, TOPIC.siteTelemetry, TOPIC.enforcementEvents]);
 const GLOBAL = [TOPIC.weatherWarnings, TOPIC.weatherNowcast] as const;
 const CHUNK = 1000;
 /**
@@ -70,6 +75,12 @@ const headerText = (h: IHeaders | undefined, name: string): string | undefined =
   return one === undefined ? undefined : Buffer.isBuffer(one) ? one.toString('utf8') : String(one);
 };
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+/** copyHeaders: a record's headers to send on (x-source-* ones are set anew by the forwarder) */
+const copyHeaders = (h: IHeaders | undefined): IHeaders => {
+  const out: IHeaders = {};
+  for (const [k, v] of Object.entries(h ?? {})) if (v !== undefined && !k.startsWith('x-source-')) out[k] = v;
+  return out;
+};
 
 /** PartitionPlan: where a newly assigned topic-partition starts and where its warm-up ends. */
 interface PartitionPlan {
@@ -133,7 +144,8 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
   let inBatch = false;
   let watchdog: NodeJS.Timeout | undefined;
   const lag = new Map<string, number>();
-  const stat = { rebalances: 0, consumerRestarts: 0, producerRestarts: 0, sendRetries: 0, warmupEvents: 0, deadLetters: 0, commits: 0 };
+  const stat = { rebalances: 0, consumerRestarts: 0, producerRestarts: 0, sendRetries: 0, warmupEvents: 0, deadLetters: 0, commits: 0, forwarded: 0, repartitioned: 0 };
+  const repartitionTopic = t(TOPIC.repartition);
 
   // ------------------------------------------------------------------ producer
   async function newProducer(): Promise<Producer> {
@@ -369,30 +381,81 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
   }
 
   // ------------------------------------------------------------------ decode
-  function decodeMessages(topic: string, partition: number, msgs: readonly KafkaMessage[]): { events: Event[]; dead: DeadLetter[] } {
-    const events: Event[] = [];
-    const dead: DeadLetter[] = [];
-    const contract = base.get(topic)!;
+  /**
+   * Decoded: a batch's events in order, in runs of one contract topic (a repartition batch mixes
+   * them); the dead letters; and the records to forward to the owner of their site.
+   */
+  interface Decoded {
+    runs: { contract: string; events: Event[] }[];
+    dead: DeadLetter[];
+    forward: Message[];
+  }
+
+  /**
+   * decodeMessages decodes, validates and gates a batch of one partition. On a keyed source topic
+   * an event whose siteId belongs to another partition is not evaluated here but returned in
+   * `forward` (its record's bytes and headers when the record held just that event); on the
+   * repartition topic the contract topic comes from the x-source-topic header.
+   */
+  function decodeMessages(topic: string, partition: number, msgs: readonly KafkaMessage[]): Decoded {
+    const out: Decoded = { runs: [], dead: [], forward: [] };
+    const fromRepartition = topic === repartitionTopic;
+    const keyed = fromRepartition || keyedTopics.includes(topic);
     for (const m of msgs) {
       const value = m.value ?? Buffer.alloc(0);
-      const d = decodeBody(contract, value, headerText(m.headers, 'content-type'), { maxBytes });
+      const source = fromRepartition ? headerText(m.headers, 'x-source-topic') : base.get(topic)!;
+      const deadOf = (r: Rejection, raw: Buffer): DeadLetter => ({
+        ...r,
+        source: `kafka:${topic}`,
+        partition,
+        offset: m.offset,
+        failedAt: now(),
+        raw,
+        ...(m.key ? { key: m.key.toString('utf8') } : {}),
+      });
+      if (source === undefined || (fromRepartition && !SOURCE_TOPICS.has(source))) {
+        out.dead.push(deadOf({ index: 0, code: 'VALIDATION_FAILED', path: 'x-source-topic', message: `a repartitioned record must name its contract topic in header x-source-topic (one of ${[...SOURCE_TOPICS].join(', ')}), got ${JSON.stringify(source ?? null)}`, details: [], original: '' }, value));
+        continue;
+      }
+      const d = decodeBody(source, value, headerText(m.headers, 'content-type'), { maxBytes });
       // the same gate as HTTP ingest (unknown site, timestamps out of range): refusals carry this message's coordinates
-      const g = handlers ? handlers.gate(contract, d.events) : { events: d.events, rejections: [] };
-      for (const e of g.events) events.push(e);
+      const g = handlers ? handlers.gate(source, d.events) : { events: d.events, rejections: [] };
+      let mine = g.events;
+      if (keyed && !fromRepartition && keyedPartitions > 0) {
+        mine = [];
+        const away: Event[] = [];
+        for (const e of g.events) {
+          const siteId = keyOf(e);
+          if (siteId === undefined || partitionOf(siteId, keyedPartitions) === partition) mine.push(e);
+          else away.push(e);
+        }
+        const whole = away.length === 1 && g.events.length === 1 && d.rejections.length === 0;
+        for (const e of away) {
+          const siteId = keyOf(e)!;
+          out.forward.push({
+            key: siteId,
+            partition: partitionOf(siteId, keyedPartitions),
+            value: whole ? value : JSON.stringify(e),
+            headers: {
+              ...(whole ? copyHeaders(m.headers) : { 'content-type': 'application/json' }),
+              'x-source-topic': source,
+              'x-source-partition': String(partition),
+              'x-source-offset': m.offset,
+            },
+          });
+        }
+      }
+      if (mine.length > 0) {
+        const last = out.runs.at(-1);
+        if (last && last.contract === source) last.events.push(...mine);
+        else out.runs.push({ contract: source, events: [...mine] });
+      }
       for (const r of [...d.rejections, ...g.rejections]) {
-        dead.push({
-          ...r,
-          source: `kafka:${topic}`,
-          partition,
-          offset: m.offset,
-          failedAt: now(),
-          // the whole message when nothing of it was accepted, else the refused item
-          raw: g.events.length === 0 ? value : Buffer.from(r.original),
-          ...(m.key ? { key: m.key.toString('utf8') } : {}),
-        });
+        // the whole message when nothing of it was accepted, else the refused item
+        out.dead.push(deadOf(r, g.events.length === 0 ? value : Buffer.from(r.original)));
       }
     }
-    return { events, dead };
+    return out;
   }
 
   // ------------------------------------------------------------------ the consumer group
@@ -417,7 +480,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
       if (parts.length === 0) continue;
       const hws = await highWatermarks(topic);
       const byTs = new Map<number, number>();
-      const warmup = typeof o.warmupMs === 'number' ? o.warmupMs : (o.warmupMs[base.get(topic)!] ?? 0);
+      const warmup = warmupOf(topic);
       if (warmup > 0) for (const e of await admin.fetchTopicOffsetsByTimestamp(topic, now() - warmup)) byTs.set(e.partition, Number(e.offset));
       for (const p of parts) {
         const c = committed.get(`${topic}:${p}`) ?? -1;
@@ -478,18 +541,29 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
         const warmPart = chunk.filter((m) => Number(m.offset) < plan.until);
         const livePart = warmPart.length === chunk.length ? [] : chunk.slice(warmPart.length);
         if (warmPart.length > 0) {
-          const { events } = decodeMessages(batch.topic, batch.partition, warmPart);
-          stat.warmupEvents += events.length;
-          if (events.length > 0) await handlers!.events(base.get(batch.topic)!, events, meta(batch.topic, batch.partition, true));
+          // records of other sites' partitions were forwarded when they were live: not again
+          const { runs } = decodeMessages(batch.topic, batch.partition, warmPart);
+          for (const r of runs) {
+            stat.warmupEvents += r.events.length;
+            await handlers!.events(r.contract, r.events, meta(batch.topic, batch.partition, true));
+          }
           const last = warmPart.at(-1)!.offset;
           plan.next = Number(last) + 1;
           resolveOffset(last);
           if (plan.next >= plan.until) maybeWarm(batch.partition);
         }
         if (livePart.length > 0) {
-          const { events, dead } = decodeMessages(batch.topic, batch.partition, livePart);
+          const { runs, dead, forward } = decodeMessages(batch.topic, batch.partition, livePart);
           if (dead.length > 0) await deadLetters.write(dead);
-          if (events.length > 0) await handlers!.events(base.get(batch.topic)!, events, meta(batch.topic, batch.partition, false));
+          // forwarded (acknowledged by the brokers) before the offset may move: the owner evaluates them
+          if (forward.length > 0) {
+            await send([{ topic: repartitionTopic, messages: forward }]);
+            stat.forwarded += forward.length;
+          }
+          for (const r of runs) {
+            if (batch.topic === repartitionTopic) stat.repartitioned += r.events.length;
+            await handlers!.events(r.contract, r.events, meta(batch.topic, batch.partition, false));
+          }
           const last = livePart.at(-1)!.offset;
           plan.next = Number(last) + 1;
           resolveOffset(last);
@@ -533,6 +607,14 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
   }
 
   const meta = (topic: string, partition: number, warmup: boolean): BatchMeta => ({ topic: base.get(topic)!, partition, warmup });
+  /** the repartition topic warms up as far back as the longest of the keyed topics it stands in for */
+  const warmupOf = (topic: string): number => {
+    if (typeof o.warmupMs === 'number') return o.warmupMs;
+    if (topic !== repartitionTopic) return o.warmupMs[base.get(topic)!] ?? 0;
+    let max = 0;
+    for (const b of SOURCE_TOPICS) max = Math.max(max, o.warmupMs[b] ?? 0);
+    return max;
+  };
 
   async function startGroup(): Promise<void> {
     const consumer = kafka.consumer({
@@ -705,7 +787,8 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
       });
       readers.push(feed);
       const weather = await readFull('global', globalTopics, async (topic, partition, msgs) => {
-        const { events, dead } = decodeMessages(topic, partition, msgs);
+        const { runs, dead } = decodeMessages(topic, partition, msgs);
+        const events = runs.flatMap((r) => r.events);
         // every instance reads the weather topics: the owner of partition 0 dead-letters their bad messages
         if (dead.length > 0 && owned.includes(0)) await deadLetters.write(dead);
         else if (dead.length > 0) log.warn({ topic, rejected: dead.length }, 'weather messages rejected (dead-lettered by the owner of partition 0)');

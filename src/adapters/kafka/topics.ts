@@ -25,6 +25,12 @@ export const TOPIC = {
   /** NEW (to be added to CONTRACT §5): operator commands every instance applies. */
   alertsCommands: 'risk.alerts.commands',
   dlq: 'risk.dlq',
+  /**
+   * internal: keyed-topic records that arrived on another partition than their siteId's (a
+   * producer with another partitioner, a record keyed by something else or unkeyed), forwarded
+   * here keyed by siteId so the owner of the site evaluates them (as a Kafka Streams repartition topic)
+   */
+  repartition: 'risk.repartition',
 } as const;
 export type TopicName = (typeof TOPIC)[keyof typeof TOPIC];
 
@@ -121,6 +127,10 @@ export function TOPIC_SPECS(prefix: string, opts: TopicOptions): TopicSpec[] {
     keyed(TOPIC.gridTelemetry, 'power-grid readings and breaker events'),
     keyed(TOPIC.siteTelemetry, 'other sites’ readings'),
     keyed(TOPIC.enforcementEvents, 'hazards, permits, accidents, inspections'),
+    keyed(
+      TOPIC.repartition,
+      'internal: records of the keyed topics that a producer put on another partition than their siteId’s, forwarded with their bytes and headers (x-source-topic names the contract topic); must have the same partition count as the keyed topics',
+    ),
     spec({
       base: TOPIC.alerts,
       key: 'fingerprint',
