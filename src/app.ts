@@ -168,17 +168,33 @@ export function createApp(o: AppOptions): App {
     }
   }
 
-  const pending = new Map<string, { cmd: Command; at: number }>();
-  const PENDING_MS = 5 * 60_000;
+  /**
+   * pending: acks and resolves for alerts this instance does not hold (yet), by alert id, applied
+   * when it adopts the alert — made during a rebalance, or while no instance held the alert live
+   * (read back from the commands topic at start). Bounded: a day old at most, 10,000 at most (the
+   * oldest go first, logged).
+   */
+  const pending = new Map<string, { cmd: AlertCommand; at: number }>();
+  const PENDING_MS = 24 * 3_600_000;
+  const PENDING_MAX = 10_000;
+  function holdForOwner(cmd: AlertCommand): void {
+    const at = Date.parse(cmd.at);
+    pending.delete(cmd.alertId);
+    pending.set(cmd.alertId, { cmd, at: Number.isFinite(at) ? at : clock.now() });
+    for (const [k, v] of pending) {
+      if (pending.size <= PENDING_MAX && clock.now() - v.at <= PENDING_MS) break;
+      if (pending.size > PENDING_MAX) logger.warn({ alertId: k, cmd: v.cmd.type }, 'pending operator command dropped: more than 10,000 held for alerts no instance owns');
+      pending.delete(k);
+    }
+  }
+  /** appliedAlready: whether an alert already carries the effect of a command (the same ack, or resolved). */
+  const appliedAlready = (a: Alert, cmd: AlertCommand): boolean => a.state === 'resolved' || (cmd.type === 'ack' && a.acks.some((x) => x.by === cmd.by && (x.at === cmd.at || a.state === 'acknowledged')));
   async function applyCommand(cmd: Command): Promise<void> {
     if (cmd.type === 'silence') return notifications.putSilence(cmd.silence);
     const rec = book.get(cmd.alertId);
     if (!rec) {
-      // not ours, or not adopted yet (a rebalance in progress): keep it a while for the next owner
-      if (view.get(cmd.alertId)?.alert.state !== 'resolved') {
-        pending.set(cmd.alertId, { cmd, at: clock.now() });
-        for (const [k, v] of pending) if (clock.now() - v.at > PENDING_MS || pending.size > 10_000) pending.delete(k);
-      }
+      // not ours, or not adopted yet (a rebalance in progress): keep it for the next owner
+      if (view.get(cmd.alertId)?.alert.state !== 'resolved') holdForOwner(cmd);
       return;
     }
     if (rec.alert.state === 'resolved') return;
@@ -210,8 +226,9 @@ export function createApp(o: AppOptions): App {
         logger.warn({ issues: c.error.issues.slice(0, 3) }, 'unreadable command skipped');
         return;
       }
-      // while catching up at start only silences matter: acks and resolves already reached the alert log
-      if (!live && c.data.type !== 'silence') return;
+      // while catching up at start, an ack or resolve may or may not have reached the alert log yet
+      // (its owner may have died first): hold it; whoever adopts the alert applies it unless it shows
+      if (!live && c.data.type !== 'silence') return holdForOwner(c.data);
       await applyCommand(c.data);
     },
     async assigned(partitions) {
@@ -234,7 +251,10 @@ export function createApp(o: AppOptions): App {
           const p = pending.get(rec.alert.id);
           if (p) {
             pending.delete(rec.alert.id);
-            await applyCommand(p.cmd);
+            if (!appliedAlready(book.get(rec.alert.id)!.alert, p.cmd)) {
+              logger.info({ alertId: rec.alert.id, cmd: p.cmd.type, by: p.cmd.by }, 'operator command made while no instance held the alert: applied on adoption');
+              await applyCommand(p.cmd);
+            }
           }
         }
       }

@@ -167,4 +167,29 @@ describe.runIf(HAVE_KAFKA)('kafka mode: instances in one group', () => {
     wb.close();
     expect(await b.stop()).toBe(0);
   }, 120_000);
+
+  it('an ack made while no instance holds the alert live is applied when an owner adopts it (and only once)', async () => {
+    c = await createTestCluster();
+    const a = await c.start('a');
+    const wa = await connectWs(a.url, await c.token('viewer'));
+    await wa.next((f) => f.type === 'snapshot');
+    await c.produce('risk.mine.telemetry', [ch4('cm-shm-01', 'CH4-ORPHAN-ACK', 1.6)]);
+    const fired = await wa.next((f) => f.type === 'alert' && f.kind === 'fired' && sensorOf(f) === 'CH4-ORPHAN-ACK', 15_000);
+    const id = (fired.alert as { id: string }).id;
+    wa.close();
+    expect(await a.stop()).toBe(0);
+    // the instance that took the ack wrote it to the commands topic, then every instance went away before an owner applied it
+    const at = new Date().toISOString();
+    await c.producer.send({ topic: `${c.prefix}risk.alerts.commands`, acks: -1, messages: [{ key: id, value: JSON.stringify({ type: 'ack', alertId: id, by: '值班员张伟', at, note: '已通知撤人' }) }] });
+    const b = await c.start('b');
+    const acked = () => c!.alertLog().then((log) => log.filter((e) => e.event.kind === 'acknowledged' && e.event.alert.id === id));
+    await waitFor('the ack applied by the new owner', async () => (await acked()).length > 0, 30_000);
+    expect((await acked())[0]!.event.alert).toMatchObject({ state: 'acknowledged' });
+    // a restart of that owner reads the same command again and does not apply it twice
+    expect(await b.stop()).toBe(0);
+    const b2 = await c.start('b2');
+    await waitFor('b2 owns the partitions', async () => (await b2.metric('riskstream_kafka', 'stat="assignedPartitions"')) === 6);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await acked()).toHaveLength(1);
+  }, 120_000);
 });
