@@ -24,8 +24,12 @@
 #   --timeout SEC      start/restart readiness timeout (default ${RISKSTREAM_KAFKA_START_TIMEOUT:-120})
 #   --fresh            (start) delete the cluster's data first, like `clean` + `start`
 #
+# Every node also has a SASL_PLAINTEXT listener (mechanism PLAIN; user `riskstream`, password
+# `riskstream-dev-secret` — development credentials for the SASL tests, never for production);
+# its addresses are in DIR/sasl-bootstrap.
+#
 # Layout of DIR: libs/ (jars, cached; re-fetched when kafka-pom.xml changes), cluster.env
-# (node count, cluster id, ports, version), bootstrap (host:port,...), kafka.env
+# (node count, cluster id, ports, version), bootstrap (host:port,...), sasl-bootstrap, kafka.env
 # (RISKSTREAM_KAFKA_BROKERS=...), node-I/{server.properties,data/,server.log,kafka.pid}.
 #
 # Broker settings (see write_node_config): auto.create.topics.enable=false — every topic must be
@@ -43,6 +47,9 @@ JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 HOST=127.0.0.1
 DEFAULT_BROKER_PORT=19092     # node i: 19092+i-1 broker, 19192+i-1 controller (when all free)
 DEFAULT_CONTROLLER_PORT=19192
+DEFAULT_SASL_PORT=19292       # node i: 19292+i-1 SASL_PLAINTEXT (PLAIN) listener
+SASL_USER=riskstream
+SASL_PASSWORD=riskstream-dev-secret
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:--XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true}"
 STOP_GRACE=20
@@ -148,7 +155,7 @@ load_state() {
   [[ -f "$STATE" ]] || return 1
   # shellcheck disable=SC1090
   source "$STATE"
-  BROKER_PORTS=($BROKER_PORTS_S); CONTROLLER_PORTS=($CONTROLLER_PORTS_S)
+  BROKER_PORTS=($BROKER_PORTS_S); CONTROLLER_PORTS=($CONTROLLER_PORTS_S); SASL_PORTS=(${SASL_PORTS_S:-})
 }
 
 save_state() {
@@ -159,10 +166,12 @@ save_state() {
     echo "KAFKA_VERSION=$KAFKA_VERSION"
     echo "BROKER_PORTS_S='${BROKER_PORTS[*]}'"
     echo "CONTROLLER_PORTS_S='${CONTROLLER_PORTS[*]}'"
+    echo "SASL_PORTS_S='${SASL_PORTS[*]}'"
     echo "BOOTSTRAP=$(bootstrap)"
   } >"$tmp"
   mv "$tmp" "$STATE"
   bootstrap >"$DIR/bootstrap"
+  sasl_bootstrap >"$DIR/sasl-bootstrap"
   echo "RISKSTREAM_KAFKA_BROKERS=$(bootstrap)" >"$DIR/kafka.env"
 }
 
@@ -172,18 +181,24 @@ bootstrap() {
   echo "$out"
 }
 
+sasl_bootstrap() {
+  local i out=""
+  for ((i = 1; i <= NODES; i++)); do out+="${out:+,}$HOST:${SASL_PORTS[i-1]}"; done
+  echo "$out"
+}
+
 pick_ports() {
   local i want=()
-  BROKER_PORTS=(); CONTROLLER_PORTS=()
-  for ((i = 0; i < NODES; i++)); do want+=($((DEFAULT_BROKER_PORT + i)) $((DEFAULT_CONTROLLER_PORT + i))); done
+  BROKER_PORTS=(); CONTROLLER_PORTS=(); SASL_PORTS=()
+  for ((i = 0; i < NODES; i++)); do want+=($((DEFAULT_BROKER_PORT + i)) $((DEFAULT_CONTROLLER_PORT + i)) $((DEFAULT_SASL_PORT + i))); done
   if ports_free "${want[@]}"; then
     for ((i = 0; i < NODES; i++)); do
-      BROKER_PORTS+=($((DEFAULT_BROKER_PORT + i))); CONTROLLER_PORTS+=($((DEFAULT_CONTROLLER_PORT + i)))
+      BROKER_PORTS+=($((DEFAULT_BROKER_PORT + i))); CONTROLLER_PORTS+=($((DEFAULT_CONTROLLER_PORT + i))); SASL_PORTS+=($((DEFAULT_SASL_PORT + i)))
     done
   else
-    local ps=($(random_ports $((2 * NODES))))
-    [[ ${#ps[@]} -eq $((2 * NODES)) ]] || die "could not find $((2 * NODES)) free ports"
-    for ((i = 0; i < NODES; i++)); do BROKER_PORTS+=("${ps[2*i]}"); CONTROLLER_PORTS+=("${ps[2*i+1]}"); done
+    local ps=($(random_ports $((3 * NODES))))
+    [[ ${#ps[@]} -eq $((3 * NODES)) ]] || die "could not find $((3 * NODES)) free ports"
+    for ((i = 0; i < NODES; i++)); do BROKER_PORTS+=("${ps[3*i]}"); CONTROLLER_PORTS+=("${ps[3*i+1]}"); SASL_PORTS+=("${ps[3*i+2]}"); done
   fi
 }
 
@@ -201,11 +216,13 @@ write_node_config() {
 process.roles=broker,controller
 node.id=$id
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://$HOST:${BROKER_PORTS[id-1]},CONTROLLER://$HOST:${CONTROLLER_PORTS[id-1]}
-advertised.listeners=PLAINTEXT://$HOST:${BROKER_PORTS[id-1]}
+listeners=PLAINTEXT://$HOST:${BROKER_PORTS[id-1]},CONTROLLER://$HOST:${CONTROLLER_PORTS[id-1]},SASL_PLAINTEXT://$HOST:${SASL_PORTS[id-1]}
+advertised.listeners=PLAINTEXT://$HOST:${BROKER_PORTS[id-1]},SASL_PLAINTEXT://$HOST:${SASL_PORTS[id-1]}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$SASL_USER" password="$SASL_PASSWORD" user_$SASL_USER="$SASL_PASSWORD";
 log.dirs=$nd/data
 num.partitions=1
 default.replication.factor=$rf
@@ -414,7 +431,7 @@ cmd_start() {
       fi
     fi
     # fresh ports unless the recorded ones are all still free
-    if [[ -z "$CLUSTER_ID" ]] || ! ports_free "${BROKER_PORTS[@]}" "${CONTROLLER_PORTS[@]}"; then pick_ports; fi
+    if [[ -z "$CLUSTER_ID" ]] || ((${#SASL_PORTS[@]} != NODES)) || ! ports_free "${BROKER_PORTS[@]}" "${CONTROLLER_PORTS[@]}" "${SASL_PORTS[@]}"; then pick_ports; fi
   fi
   if [[ -z "$CLUSTER_ID" ]]; then
     CLUSTER_ID=$("$JAVA" -Xmx128m -XX:+UseSerialGC -Dlog4j2.configurationFile="$DIR/log4j2-tools.properties" \

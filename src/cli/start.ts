@@ -40,6 +40,8 @@ export async function runStart(argv: string[]): Promise<number> {
       return 2;
     }
     logger.fatal({ err }, 'start failed');
+    // whatever boot had opened (the HTTP listener, Kafka connections) must not keep a failed start alive
+    setTimeout(() => process.exit(1), 200);
     return 1;
   }
   // A token is printed only for the demo: in production people mint their own with `riskstream token --sub NAME`.

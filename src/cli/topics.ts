@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import kafkajs, { type Admin, type LogEntry, type logCreator } from 'kafkajs';
 import { pino, type Logger } from 'pino';
 import { TOPIC_SPECS, defaultReplication, ensureTopics, topicNameProblem, type TopicReport } from '../adapters/kafka/topics.ts';
+import { securityOf } from '../adapters/kafka/client.ts';
 import { loadConfig } from '../config/load.ts';
 import { AppError } from '../errors.ts';
 import { reportProblems } from './report.ts';
@@ -115,6 +116,7 @@ export async function runTopicsCreate(argv: string[]): Promise<number> {
     retry: { retries: 3, initialRetryTime: 300, maxRetryTime: 2_000 },
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator(logger),
+    ...securityOf(config.kafka),
   });
   const admin: Admin = kafka.admin();
   const where = brokers.join(',');

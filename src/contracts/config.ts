@@ -26,6 +26,22 @@ export const Config = z.strictObject({
       clientId: z.string().default('riskstream'),
       groupId: z.string().default('riskstream'),
       topicPrefix: z.string().default(''),
+      /** SASL authentication (a secured cluster); the password is best given as RISKSTREAM_KAFKA_SASL_PASSWORD */
+      sasl: z
+        .strictObject({
+          mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+          username: z.string().min(1),
+          password: z.string().min(1),
+        })
+        .optional(),
+      /** TLS to the brokers: `enabled`, an optional CA bundle (PEM file) for a private CA, and certificate checking (on unless said otherwise) */
+      ssl: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          ca: z.string().min(1).optional(),
+          rejectUnauthorized: z.boolean().default(true),
+        })
+        .prefault({}),
     })
     .prefault({}),
   influx: z

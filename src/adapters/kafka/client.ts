@@ -1,17 +1,46 @@
 // The kafkajs client as riskstream uses it: logs into pino, the co-partitioned assigner (Kafka
 // Streams' rule: partition p of every keyed topic goes to the same member, so all state of a site
 // lives in one instance), and the producers' key → partition hash for ownership decisions.
-import kafkajs, { type Kafka as KafkaClient, type PartitionAssigner, type logCreator } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import kafkajs, { type Kafka as KafkaClient, type KafkaConfig, type PartitionAssigner, type logCreator } from 'kafkajs';
 import type { Logger } from 'pino';
+import { AppError } from '../../errors.ts';
 
 // kafkajs is CommonJS: under Node's ESM loader only its default export (module.exports) is reliable
 const { Kafka, Partitioners, AssignerProtocol, logLevel } = kafkajs;
 
-/** KafkaClientOptions: brokers and the client id of this instance. */
-export interface KafkaClientOptions {
+/** KafkaSecurity: config `kafka.sasl` and `kafka.ssl` (a secured cluster). */
+export interface KafkaSecurity {
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
+  ssl?: { enabled: boolean; ca?: string | undefined; rejectUnauthorized: boolean } | undefined;
+}
+
+/** KafkaClientOptions: brokers, the client id of this instance and how to authenticate. */
+export interface KafkaClientOptions extends KafkaSecurity {
   brokers: readonly string[];
   clientId: string;
   logger: Logger;
+}
+
+/**
+ * securityOf turns `kafka.sasl` / `kafka.ssl` into kafkajs settings; a CA file that cannot be read
+ * is a CONFIG_INVALID naming kafka.ssl.ca.
+ */
+export function securityOf(o: KafkaSecurity): Pick<KafkaConfig, 'sasl' | 'ssl'> {
+  const out: Pick<KafkaConfig, 'sasl' | 'ssl'> = {};
+  if (o.ssl?.enabled) {
+    let ca: string | undefined;
+    if (o.ssl.ca) {
+      try {
+        ca = readFileSync(o.ssl.ca, 'utf8');
+      } catch (err) {
+        throw new AppError('CONFIG_INVALID', `kafka.ssl.ca: cannot read ${o.ssl.ca}: ${(err as Error).message}`, { details: [{ path: 'kafka.ssl.ca', message: 'not readable' }] });
+      }
+    }
+    out.ssl = { rejectUnauthorized: o.ssl.rejectUnauthorized, ...(ca ? { ca: [ca] } : {}) };
+  }
+  if (o.sasl) out.sasl = { mechanism: o.sasl.mechanism, username: o.sasl.username, password: o.sasl.password } as KafkaConfig['sasl'];
+  return out;
 }
 
 /** pinoLogCreator sends kafkajs logs to pino (kafkajs INFO is chatty: logged at debug). */
@@ -37,6 +66,7 @@ export function createKafkaClient(o: KafkaClientOptions): KafkaClient {
     connectionTimeout: 3000,
     requestTimeout: 30000,
     retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 12 },
+    ...securityOf(o),
   });
 }
 

@@ -25,11 +25,11 @@ import { keyOf } from '../../enrich/enrich.ts';
 import { decodeBody } from '../../ingest/decode.ts';
 import { AppError } from '../../errors.ts';
 import type { AlertStore, BatchMeta, Cluster, ClusterHandlers, DeadLetter, DeadLetterSink, EventSink, Rejection, StoredAlertEvent } from '../../ports/index.ts';
-import { coPartitionedAssigner, createKafkaClient, partitionOf } from './client.ts';
+import { coPartitionedAssigner, createKafkaClient, partitionOf, type KafkaSecurity } from './client.ts';
 import { TOPIC } from './topics.ts';
 
 /** KafkaClusterOptions: config (CONTRACT §7 `kafka`) plus the runtime knobs. */
-export interface KafkaClusterOptions {
+export interface KafkaClusterOptions extends KafkaSecurity {
   brokers: readonly string[];
   clientId: string;
   groupId: string;
@@ -118,7 +118,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
   const keyedTopics = KEYED.map(t);
   const globalTopics = GLOBAL.map(t);
   const base = new Map<string, string>([...KEYED, ...GLOBAL].map((b) => [t(b), b]));
-  const kafka = createKafkaClient({ brokers: o.brokers, clientId: o.clientId, logger: o.logger });
+  const kafka = createKafkaClient({ brokers: o.brokers, clientId: o.clientId, logger: o.logger, sasl: o.sasl, ssl: o.ssl });
   const admin: Admin = kafka.admin();
   const instance = `${o.clientId}-${randomUUID().slice(0, 8)}`;
   const sendDeadlineMs = o.sendDeadlineMs ?? 120_000;
