@@ -258,6 +258,9 @@ export function createApp(o: AppOptions): App {
           }
         }
       }
+      // texts the old owner did not get to send (the shared notification log does not show them) go out now
+      const owed = notifications.recover(book.openAlerts().filter((a) => next.has(ownerPartition(a.siteId, a.fingerprint))));
+      if (owed > 0) logger.warn({ texts: owed }, 'texts for taken-over alerts were not sent by their old owner; sending them now');
       logger.info({ partitions, adopted, dropped, open: book.openAlerts().length }, 'ownership changed');
       updateOpenGauge();
     },

@@ -104,7 +104,8 @@ export async function boot(flags: StartFlags, logger: Logger, env: NodeJS.Proces
       // Kafka mode rebuilds the warnings in force from the weather topics
       ...(cluster ? { cluster } : { warningsFile: createStateFile(config.dataDir, 'warnings.json', { logger, repair: flags.repair ?? false }) }),
       silencesFile: createStateFile(config.dataDir, 'silences.json', { logger, repair: flags.repair ?? false }),
-      nflog: createJournalNotificationLog(config.dataDir, { logger }),
+      // Kafka mode: one log for every instance, so a takeover neither repeats nor misses a text
+      nflog: cluster ? cluster.nflog : createJournalNotificationLog(config.dataDir, { logger }),
       sms: createSmsGateway(config, logger),
       ...(config.influx ? { series: createInfluxSeriesStore({ ...config.influx, logger }) } : {}),
     },

@@ -59,6 +59,8 @@ export function createNotifications(d: NotificationsDeps) {
     openAlerts: () => book.openAlerts(),
     inhibitRules: DEFAULT_INHIBIT_RULES,
   };
+  /** the notification log is loaded (texts may be recovered against it) */
+  let started = false;
   const notifier = new Notifier({
     ...deps,
     log: d.nflog,
@@ -203,8 +205,19 @@ export function createNotifications(d: NotificationsDeps) {
     onEvents(events: readonly AlertEvent[]): void {
       notifier.onEvents(events);
     },
+    /**
+     * recover queues the texts of alerts taken over from another instance that the shared log does
+     * not show as sent (the old owner died between raising and texting); returns how many
+     */
+    recover(alerts: readonly Alert[]): number {
+      // before start the log is not loaded yet: start() recovers every open alert itself
+      return started ? notifier.recover(alerts) : 0;
+    },
     async start(): Promise<void> {
       await notifier.start();
+      started = true;
+      // Kafka mode: texts sent by other instances (the old owner of a site) are known here too
+      d.nflog.subscribe?.((r) => notifier.note(r));
       d.gateway.onDeliveryReceipt?.((r) => void notifier.receipt(r).catch((err: unknown) => logger.warn({ err }, 'delivery receipt not recorded')));
       const n = notifier.recover(book.openAlerts());
       if (n > 0) logger.warn({ texts: n }, 'texts for open alerts were not confirmed sent before the restart; sending them now');

@@ -104,6 +104,8 @@ export class Notifier {
   note(r: NotificationRecord): void {
     if (r.status === 'sent') this.sent.set(r.key, r);
     const list = this.byAlert.get(r.alertId) ?? [];
+    // a shared log echoes this instance's own records back: keep one of each
+    if (list.some((x) => x.key === r.key && x.status === r.status && x.at === r.at && x.smsId === r.smsId)) return;
     list.push(r);
     this.byAlert.set(r.alertId, list);
   }

@@ -107,6 +107,8 @@ export interface NotificationLog {
   load(): Promise<NotificationRecord[]>;
   /** resolves once the records are durable */
   append(records: readonly NotificationRecord[]): Promise<void>;
+  /** a log shared by several instances (Kafka mode) tells of every record appended anywhere after load */
+  subscribe?(fn: (r: NotificationRecord) => void): void;
   close(): Promise<void>;
 }
 
@@ -212,6 +214,8 @@ export interface Cluster {
   deadLetters: DeadLetterSink;
   /** publishes accepted events (HTTP ingest) onto the input topics */
   sink: EventSink;
+  /** the notification log shared by every instance (what was texted to whom), so a takeover repeats and misses no text */
+  nflog: NotificationLog;
   /** the keyed-topic partition of a key (same hash as producers: murmur2) */
   partitionOf(key: string): number;
   /** connects, catches up on the alert log, commands and weather, joins the group */

@@ -24,7 +24,8 @@ import type { Event } from '../../contracts/events.ts';
 import { keyOf } from '../../enrich/enrich.ts';
 import { decodeBody } from '../../ingest/decode.ts';
 import { AppError } from '../../errors.ts';
-import type { AlertStore, BatchMeta, Cluster, ClusterHandlers, DeadLetter, DeadLetterSink, EventSink, Rejection, StoredAlertEvent } from '../../ports/index.ts';
+import type { AlertStore, BatchMeta, Cluster, ClusterHandlers, DeadLetter, DeadLetterSink, EventSink, NotificationLog, NotificationRecord, Rejection, StoredAlertEvent } from '../../ports/index.ts';
+import { NotificationLogLine } from '../../contracts/journal.ts';
 import { coPartitionedAssigner, createKafkaClient, partitionOf, type KafkaSecurity } from './client.ts';
 import { TOPIC } from './topics.ts';
 
@@ -717,6 +718,29 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     },
   };
 
+  // ------------------------------------------------------------------ the shared notification log
+  /** records read from risk.notifications until the notifier loads them; then they go to its listener */
+  let ledger: NotificationRecord[] = [];
+  let ledgerListener: ((r: NotificationRecord) => void) | undefined;
+  const nflog: NotificationLog = {
+    async load() {
+      // read by the feed, which start() has caught up to the end
+      const out = ledger;
+      ledger = [];
+      return out;
+    },
+    async append(records) {
+      if (records.length === 0) return;
+      await send([{ topic: t(TOPIC.notifications), messages: records.map((r) => ({ key: r.key, value: JSON.stringify(r), headers: { 'x-instance': instance } })) }]);
+    },
+    subscribe(fn) {
+      ledgerListener = fn;
+      for (const r of ledger) fn(r);
+      ledger = [];
+    },
+    async close() {},
+  };
+
   const sink: EventSink = {
     async publish(contractTopic, events) {
       await send([{ topic: t(contractTopic), messages: events.map((e) => ({ key: keyOf(e) ?? null, value: JSON.stringify(e) })) }]);
@@ -748,13 +772,14 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     store,
     deadLetters,
     sink,
+    nflog,
     partitionOf: (key) => partitionOf(key, keyedPartitions || 1),
     async start(h) {
       handlers = h;
       await admin.connect();
       const md = await admin.fetchTopicMetadata({ topics: [] }).catch(() => ({ topics: [] as { name: string; partitions: unknown[] }[] }));
       const have = new Map(md.topics.map((x) => [x.name, x.partitions.length]));
-      const needed = [...keyedTopics, ...globalTopics, t(TOPIC.alerts), t(TOPIC.alertsState), t(TOPIC.alertsCommands), t(TOPIC.dlq)];
+      const needed = [...keyedTopics, ...globalTopics, t(TOPIC.alerts), t(TOPIC.alertsState), t(TOPIC.alertsCommands), t(TOPIC.notifications), t(TOPIC.dlq)];
       const missing = needed.filter((n) => !have.has(n));
       if (missing.length > 0) {
         throw new AppError('CONFIG_INVALID', `Kafka topics missing: ${missing.join(', ')}; create them with \`riskstream topics create\``, {
@@ -770,9 +795,18 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
       const restored = await readState(h);
       // the alert log and the commands, then the weather tables; ready only once caught up on all
       let catching = true;
-      feed = await readFull('feed', [t(TOPIC.alerts), t(TOPIC.alertsCommands)], async (topic, _p, msgs) => {
+      feed = await readFull('feed', [t(TOPIC.alerts), t(TOPIC.alertsCommands), t(TOPIC.notifications)], async (topic, _p, msgs) => {
         for (const m of msgs) {
-          if (topic === t(TOPIC.alerts)) {
+          if (topic === t(TOPIC.notifications)) {
+            const r = NotificationLogLine.safeParse(safeJson(m.value));
+            if (!r.success) {
+              log.warn({ offset: m.offset }, 'unreadable notification record skipped');
+              continue;
+            }
+            const rec = r.data as unknown as NotificationRecord;
+            if (ledgerListener) ledgerListener(rec);
+            else ledger.push(rec);
+          } else if (topic === t(TOPIC.alerts)) {
             const ev = AlertEventSchema.safeParse(safeJson(m.value));
             const subjectKey = headerText(m.headers, 'x-subject-key') ?? '';
             if (!ev.success) {

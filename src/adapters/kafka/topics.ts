@@ -25,6 +25,8 @@ export const TOPIC = {
   /** NEW (to be added to CONTRACT §5): operator commands every instance applies. */
   alertsCommands: 'risk.alerts.commands',
   dlq: 'risk.dlq',
+  /** NEW: the notification log shared by every instance (what was texted to whom, Alertmanager's nflog) */
+  notifications: 'risk.notifications',
   /**
    * internal: keyed-topic records that arrived on another partition than their siteId's (a
    * producer with another partitioner, a record keyed by something else or unkeyed), forwarded
@@ -167,6 +169,16 @@ export function TOPIC_SPECS(prefix: string, opts: TopicOptions): TopicSpec[] {
       partitions: 1,
       partitionRule: 'exact',
       configs: del(7 * DAY_MS),
+    }),
+    spec({
+      base: TOPIC.notifications,
+      key: 'notification key (alert, transition, level, phone)',
+      purpose:
+        'the texts sent (and failed, and their delivery receipts), read in full by every instance: the instance that takes over a site knows what the old owner already texted, ' +
+        'so it sends what is missing and repeats nothing; compacted (latest record per key) and kept 30 days',
+      partitions: 1,
+      partitionRule: 'atLeast',
+      configs: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(30 * DAY_MS), 'min.insync.replicas': String(minInsyncFor(rf)) },
     }),
     spec({
       base: TOPIC.dlq,

@@ -44,16 +44,18 @@ describe('topic specs', () => {
     for (const t of [TOPIC.weatherWarnings, TOPIC.weatherNowcast, TOPIC.alerts, TOPIC.alertsCommands]) {
       expect(by.get(t)).toMatchObject({ partitions: 1, partitionRule: 'exact' });
     }
-    for (const t of [TOPIC.mineTelemetry, TOPIC.gridTelemetry, TOPIC.siteTelemetry, TOPIC.enforcementEvents, TOPIC.dlq]) {
+    for (const t of [TOPIC.mineTelemetry, TOPIC.gridTelemetry, TOPIC.siteTelemetry, TOPIC.enforcementEvents, TOPIC.repartition, TOPIC.dlq]) {
       expect(by.get(t)).toMatchObject({ partitions: 6, partitionRule: 'atLeast' });
     }
     expect(by.get(TOPIC.alertsState)!.configs['cleanup.policy']).toBe('compact');
+    // the shared notification log: latest record per key, and gone after 30 days
+    expect(by.get(TOPIC.notifications)!.configs).toMatchObject({ 'cleanup.policy': 'compact,delete', 'retention.ms': String(30 * 86_400_000) });
     expect(by.get(TOPIC.dlq)!.configs['retention.ms']).toBe(String(30 * 86_400_000));
     for (const s of specs) {
       expect(s.topic).toBe('p.' + s.base);
       expect(s.replication).toBe(3);
       expect(s.configs['min.insync.replicas']).toBe('2');
-      if (s.base !== TOPIC.alertsState) expect(s.configs['cleanup.policy']).toBe('delete');
+      if (s.base !== TOPIC.alertsState && s.base !== TOPIC.notifications) expect(s.configs['cleanup.policy']).toBe('delete');
     }
     expect(TOPIC_SPECS('', { partitions: 12, replication: 1 }).find((s) => s.base === TOPIC.mineTelemetry)!.partitions).toBe(12);
   });
@@ -127,14 +129,15 @@ describe.runIf(HAVE_KAFKA)('riskstream topics create against a real broker', () 
     for (const t of ALL) expect(lineOf(r.stdout, prefix + t)).toMatch(/^ok\s/);
   });
 
-  it('risk.alerts.state is compacted, the others are not', async () => {
+  it('risk.alerts.state is compacted, risk.notifications compacted and deleted after 30 days, the others deleted', async () => {
     const cfg = await admin.describeConfigs({
       includeSynonyms: false,
       resources: ALL.map((t) => ({ type: ConfigResourceTypes.TOPIC, name: prefix + t, configNames: ['cleanup.policy', 'retention.ms'] })),
     });
     const policy = new Map(cfg.resources.map((r) => [r.resourceName, r.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue]));
     expect(policy.get(prefix + TOPIC.alertsState)).toBe('compact');
-    for (const t of ALL.filter((x) => x !== TOPIC.alertsState)) expect(policy.get(prefix + t), t).toBe('delete');
+    expect(policy.get(prefix + TOPIC.notifications)).toBe('compact,delete');
+    for (const t of ALL.filter((x) => x !== TOPIC.alertsState && x !== TOPIC.notifications)) expect(policy.get(prefix + t), t).toBe('delete');
     const dlq = cfg.resources.find((r) => r.resourceName === prefix + TOPIC.dlq)!;
     expect(dlq.configEntries.find((e) => e.configName === 'retention.ms')?.configValue).toBe(String(30 * 86_400_000));
   });
