@@ -3,7 +3,7 @@ import type { Config } from './contracts/config.ts';
 import type { Alert } from './contracts/alerts.ts';
 import type { Rule } from './contracts/rules.ts';
 import { AlertBook } from './alerts/book.ts';
-import { createAuth, type Principal } from './api/auth.ts';
+import { createAuth, type Principal } from './auth/auth.ts';
 import { buildServer } from './api/server.ts';
 import type { ReferenceData } from './enrich/reference.ts';
 import { createMetrics, registerClusterStats, registerSeriesStats } from './metrics.ts';

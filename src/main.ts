@@ -15,7 +15,7 @@ import { createStateFile } from './adapters/journal/state-file.ts';
 import { createJournalNotificationLog } from './adapters/journal/notification-log.ts';
 import { createSmsGateway } from './adapters/sms-gateway.ts';
 import { createInfluxSeriesStore } from './adapters/influx/series.ts';
-import { createAuth } from './api/auth.ts';
+import { createAuth } from './auth/auth.ts';
 import { startBundledDemo } from './jobs/demo.ts';
 
 /** StartFlags: `riskstream start` flags (CONTRACT.md §1). */

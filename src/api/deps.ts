@@ -13,7 +13,7 @@ import type { Clock, Rejection, SeriesStore } from '../ports/index.ts';
 import type { Event } from '../contracts/events.ts';
 import type { ErrorDetail } from '../errors.ts';
 import type { UnknownSites } from '../ingest/gate.ts';
-import { bearerOf, requireRole, type Auth, type Principal, type Role } from './auth.ts';
+import { bearerOf, requireRole, type Auth, type Principal, type Role } from '../auth/auth.ts';
 
 /** ApiDeps: what the HTTP routes need. */
 export interface ApiDeps {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { formatTs } from '../domain/time.ts';
 import { AppError } from '../errors.ts';
-import { canSeeTown } from './auth.ts';
+import { canSeeTown } from '../auth/auth.ts';
 import { authenticate, parseOr400, type ApiDeps } from './deps.ts';
 
 const Query = z.object({

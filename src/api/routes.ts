@@ -5,7 +5,7 @@ import { Domain, Severity } from '../contracts/common.ts';
 import { severityRank } from '../domain/severity.ts';
 import { formatTs } from '../domain/time.ts';
 import { AppError } from '../errors.ts';
-import { bearerOf, canSeeTown, type Principal } from './auth.ts';
+import { bearerOf, canSeeTown, type Principal } from '../auth/auth.ts';
 import { authenticate, parseOr400, type ApiDeps } from './deps.ts';
 
 const AlertQuery = z.object({

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { SilenceInput, type Silence } from '../contracts/silences.ts';
 import { AppError } from '../errors.ts';
-import type { Principal } from './auth.ts';
+import type { Principal } from '../auth/auth.ts';
 import { authenticate, parseOr400, type ApiDeps } from './deps.ts';
 
 /**

@@ -5,7 +5,7 @@ import type { ActiveWarning } from '../enrich/context.ts';
 import { severityRank } from '../domain/severity.ts';
 import { formatTs } from '../domain/time.ts';
 import { AppError } from '../errors.ts';
-import { canSeeTown, type Principal } from './auth.ts';
+import { canSeeTown, type Principal } from '../auth/auth.ts';
 import { authenticate, parseOr400, type ApiDeps } from './deps.ts';
 
 function siteView(s: Site) {

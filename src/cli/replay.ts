@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { eventTime } from '../contracts/events.ts';
+import { eventTime, keyOf, type Event } from '../contracts/events.ts';
 import { decodeLine } from '../ingest/decode.ts';
 import { topicOfType } from '../jobs/demo.ts';
-import { keyOf } from '../enrich/enrich.ts';
 import { createKafkaClient } from '../adapters/kafka/client.ts';
 import { createLogger } from '../logger.ts';
-import type { Event } from '../contracts/events.ts';
 
 /** Publisher: where replayed events go; resolves to an error text, or undefined when taken. */
 type Publisher = { send(topic: string, event: Event): Promise<string | undefined>; close(): Promise<void> };

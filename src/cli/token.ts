@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createAuth, DEFAULT_TTL, PEOPLE, Role } from '../api/auth.ts';
+import { createAuth, DEFAULT_TTL, PEOPLE, Role } from '../auth/auth.ts';
 import { loadConfig, resolveSecret } from '../config/load.ts';
 import { AppError } from '../errors.ts';
 

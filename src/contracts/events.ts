@@ -196,3 +196,15 @@ export type Topic = keyof typeof TOPIC_TYPES;
 export function eventTime(e: Event): number {
   return e.type === 'weather.warning' ? e.sent : e.ts;
 }
+
+/** keyOf returns the record key of an event (site id; warning id, cell id for weather): Kafka partitions by it and the owner of a site is decided by it. */
+export function keyOf(event: Event): string | undefined {
+  switch (event.type) {
+    case 'weather.warning':
+      return event.id;
+    case 'weather.nowcast':
+      return event.cellId;
+    default:
+      return event.siteId;
+  }
+}

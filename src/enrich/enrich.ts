@@ -1,7 +1,7 @@
 import type { Event } from '../contracts/events.ts';
 import type { Site } from '../contracts/reference.ts';
 import { eventTime } from '../contracts/events.ts';
-import type { EvalContext } from '../rules/context.ts';
+import type { EvalContext } from './eval-context.ts';
 import type { ContextState, WarningChange } from './context.ts';
 import type { ReferenceData } from './reference.ts';
 
@@ -76,14 +76,3 @@ function areaOfSensor(site: Site | undefined, sensorId: string): string | undefi
   return undefined;
 }
 
-/** keyOf returns the Kafka-style key of an event (site id, warning id, cell id). */
-export function keyOf(event: Event): string | undefined {
-  switch (event.type) {
-    case 'weather.warning':
-      return event.id;
-    case 'weather.nowcast':
-      return event.cellId;
-    default:
-      return event.siteId;
-  }
-}

@@ -7,7 +7,7 @@ import { WsClientFrame, type WsFilter } from '../contracts/ws.ts';
 import { severityRank } from '../domain/severity.ts';
 import { formatTs } from '../domain/time.ts';
 import { AppError } from '../errors.ts';
-import { bearerOf, canSeeTown, hasRole, type Auth, type Principal } from '../api/auth.ts';
+import { bearerOf, canSeeTown, hasRole, type Auth, type Principal } from '../auth/auth.ts';
 import type { Metrics } from '../metrics.ts';
 
 /** MAX_FRAME_BYTES: frames over 64 KiB close the socket with 1009 (CONTRACT.md §6). */

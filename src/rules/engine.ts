@@ -3,7 +3,7 @@ import type { Matcher, Rule } from '../contracts/rules.ts';
 import type { AlertTransition } from '../domain/transition.ts';
 import type { Severity } from '../domain/severity.ts';
 import type { WarningChange } from '../enrich/context.ts';
-import type { EvalContext } from './context.ts';
+import type { EvalContext } from '../enrich/eval-context.ts';
 import type { EngineEnv, Evaluator, SubjectField, SubjectInfo } from './evaluator.ts';
 import { PRIMARY_FIELD, RuleIndex, SECONDARY_FIELD } from './index.ts';
 import { valuesOf } from './match.ts';

@@ -5,7 +5,7 @@ import { raiseSeverity, SEVERITY_ZH, type Severity } from '../domain/severity.ts
 import { compileTemplate, type Template } from '../domain/template.ts';
 import type { ContextState, WarningChange } from '../enrich/context.ts';
 import type { ReferenceData } from '../enrich/reference.ts';
-import type { EvalContext } from './context.ts';
+import type { EvalContext } from '../enrich/eval-context.ts';
 import { compileWhere, type Predicate } from './match.ts';
 
 /** EngineEnv: what evaluators may consult besides the event: reference data, context, other alerts. */

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
-import type { Event } from '../contracts/events.ts';
+import { keyOf, type Event } from '../contracts/events.ts';
 import { Config } from '../contracts/config.ts';
 import type { AlertTransition } from '../domain/transition.ts';
 import { limitTransition } from '../alerts/limits.ts';
 import { ContextState, type WarningChange } from '../enrich/context.ts';
-import { enrichInto, keyOf, type EnrichFlags } from '../enrich/enrich.ts';
+import { enrichInto, type EnrichFlags } from '../enrich/enrich.ts';
 import type { ReferenceData } from '../enrich/reference.ts';
-import { SubjectRegistry, type LimitListener, type Refusal } from '../enrich/subjects.ts';
+import { SubjectRegistry, type LimitListener, type Refusal } from './subjects.ts';
 import type { Rule } from '../contracts/rules.ts';
 import type { Severity } from '../domain/severity.ts';
 import { severityRank } from '../domain/severity.ts';

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAuth } from '../../src/api/auth.ts';
+import { createAuth } from '../../src/auth/auth.ts';
 import { FLOOD_SECRET, flood, metricValue, outboxTexts, percentile, REAL_MINES, rssBytes, startInstance, startProber } from '../helpers/flood.ts';
 
 const sensors = Number(process.env.FLOOD_SENSORS ?? 50_000);

@@ -41,7 +41,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
-import { createAuth } from '../../src/api/auth.ts';
+import { createAuth } from '../../src/auth/auth.ts';
 import { BUNDLED } from '../../src/config/paths.ts';
 import { Event } from '../../src/contracts/events.ts';
 import { loadReference } from '../../src/enrich/reference.ts';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { parse } from 'yaml';
 import { startTestApp, TEST_SECRET } from '../helpers/app.ts';
-import { createAuth } from '../../src/api/auth.ts';
+import { createAuth } from '../../src/auth/auth.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const REQUIRE = process.env.RISKSTREAM_REQUIRE_SERVICES === '1';

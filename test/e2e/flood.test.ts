@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createAuth } from '../../src/api/auth.ts';
+import { createAuth } from '../../src/auth/auth.ts';
 import { FLOOD_SECRET, flood, metricValue, outboxTexts, REAL_MINES, startInstance, startProber, type Instance } from '../helpers/flood.ts';
 
 // Issue #9's flood, as a hostile or careless producer would send it, against the real CLI: 50,000

@@ -12,7 +12,7 @@ import { createJournalDeadLetterSink } from '../../src/adapters/journal/dead-let
 import { createStateFile } from '../../src/adapters/journal/state-file.ts';
 import { createJournalNotificationLog } from '../../src/adapters/journal/notification-log.ts';
 import { createMemorySmsGateway, type MemorySmsGateway } from '../../src/adapters/memory/sms.ts';
-import { createAuth } from '../../src/api/auth.ts';
+import { createAuth } from '../../src/auth/auth.ts';
 import type { SeriesStore } from '../../src/ports/index.ts';
 
 /** TEST_SECRET: the signing secret of test apps. */

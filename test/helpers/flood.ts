@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { PROJECT_ROOT } from '../../src/config/paths.ts';
-import { createAuth } from '../../src/api/auth.ts';
+import { createAuth } from '../../src/auth/auth.ts';
 import { cleanEnv } from './cli.ts';
 
 /** FLOOD_SECRET: the signing secret the flooded instance runs with. */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin, type IHeaders, type Producer } from 'kafkajs';
 import { ensureTopics, TOPIC_SPECS } from '../../src/adapters/kafka/topics.ts';
-import { createAuth } from '../../src/api/auth.ts';
+import { createAuth } from '../../src/auth/auth.ts';
 import { PROJECT_ROOT } from '../../src/config/paths.ts';
 import { waitFor } from './wait.ts';
 

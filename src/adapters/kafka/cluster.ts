@@ -20,8 +20,7 @@ import type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage, Message
 import type { Logger } from 'pino';
 import type { AlertEvent, Alert } from '../../contracts/alerts.ts';
 import { AlertEvent as AlertEventSchema, Alert as AlertSchema } from '../../contracts/alerts.ts';
-import type { Event } from '../../contracts/events.ts';
-import { keyOf } from '../../enrich/enrich.ts';
+import { keyOf, type Event } from '../../contracts/events.ts';
 import { decodeBody } from '../../ingest/decode.ts';
 import { AppError } from '../../errors.ts';
 import type { AlertStore, BatchMeta, Cluster, ClusterHandlers, DeadLetter, DeadLetterSink, EventSink, NotificationLog, NotificationRecord, Rejection, StoredAlertEvent } from '../../ports/index.ts';

@@ -1,7 +1,7 @@
 import type { AbsenceRule, Matcher } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import { formatLocal } from '../../domain/time.ts';
-import type { EvalContext } from '../context.ts';
+import type { EvalContext } from '../../enrich/eval-context.ts';
 import { compileWhere, type Predicate } from '../match.ts';
 import { TimerQueue } from '../timers.ts';
 import { Emitter, infoOf, infoOfSite, scopedInfo, stoppedEmission, SubjectKeys, type EngineEnv, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';

@@ -1,6 +1,6 @@
 import type { CountRule, Matcher } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
-import type { EvalContext } from '../context.ts';
+import type { EvalContext } from '../../enrich/eval-context.ts';
 import { compileAnyOf, type Predicate } from '../match.ts';
 import { TimerQueue } from '../timers.ts';
 import { Emitter, infoOf, scopedInfo, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';

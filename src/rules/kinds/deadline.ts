@@ -2,7 +2,7 @@ import type { DeadlineRule, Matcher } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import type { Severity } from '../../domain/severity.ts';
 import { formatLocal } from '../../domain/time.ts';
-import type { EvalContext } from '../context.ts';
+import type { EvalContext } from '../../enrich/eval-context.ts';
 import { compileWhere, type Predicate } from '../match.ts';
 import { TimerQueue } from '../timers.ts';
 import { Emitter, infoOf, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';

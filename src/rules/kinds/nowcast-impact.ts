@@ -3,7 +3,7 @@ import type { Site } from '../../contracts/reference.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import type { Severity } from '../../domain/severity.ts';
 import { distanceKm } from '../../domain/geo.ts';
-import type { EvalContext } from '../context.ts';
+import type { EvalContext } from '../../enrich/eval-context.ts';
 import { TimerQueue } from '../timers.ts';
 import { Emitter, infoOfSite, type EngineEnv, type Evaluator } from '../evaluator.ts';
 

@@ -1,6 +1,6 @@
 import type { PeerRule } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
-import type { EvalContext } from '../context.ts';
+import type { EvalContext } from '../../enrich/eval-context.ts';
 import { infoOf, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
 import { SubjectRuleBase } from './subject-rule.ts';
 

@@ -1,7 +1,7 @@
 import type { Matcher, ThresholdRule } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import { raiseSeverity, type Severity } from '../../domain/severity.ts';
-import type { EvalContext } from '../context.ts';
+import type { EvalContext } from '../../enrich/eval-context.ts';
 import { compileWhere, compileWhereExcept, type Predicate } from '../match.ts';
 import { Emitter, infoOf, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
 

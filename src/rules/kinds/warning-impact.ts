@@ -2,7 +2,7 @@ import type { WarningImpactRule } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import { SEVERITY_ZH, severityRank, type Severity } from '../../domain/severity.ts';
 import type { ActiveWarning, WarningChange } from '../../enrich/context.ts';
-import type { EvalContext } from '../context.ts';
+import type { EvalContext } from '../../enrich/eval-context.ts';
 import { Emitter, infoOfSite, type EngineEnv, type Evaluator } from '../evaluator.ts';
 
 const SEP = '\u001f';

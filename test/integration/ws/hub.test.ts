@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestApp, TEST_SECRET, type TestApp } from '../../helpers/app.ts';
-import { createAuth } from '../../../src/api/auth.ts';
+import { createAuth } from '../../../src/auth/auth.ts';
 import { ch4Face, coalMineSensors, get, gridFrequency, ingest, isErrorBody, mineReading } from '../api/http.ts';
 import { openProbe, refusedUpgrade, wsUrl, type Frame, type Probe } from './probe.ts';
 

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { bearerOf, canSeeTown, createAuth, hasRole, requireRole, Role, type Principal } from '../../../src/api/auth.ts';
+import { bearerOf, canSeeTown, createAuth, hasRole, requireRole, Role, type Principal } from '../../../src/auth/auth.ts';
 import { AppError } from '../../../src/errors.ts';
 
 const SECRET = 'test-secret-0123456789abcdef';

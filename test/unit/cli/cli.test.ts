@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createAuth } from '../../../src/api/auth.ts';
+import { createAuth } from '../../../src/auth/auth.ts';
 import { renderSchemas } from '../../../src/cli/schemas.ts';
 import { AlertEvent } from '../../../src/contracts/alerts.ts';
 import { runCli } from '../../helpers/cli.ts';

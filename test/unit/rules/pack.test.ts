@@ -11,7 +11,7 @@ import type { Rule, ThresholdRule } from '../../../src/contracts/rules.ts';
 import type { Severity } from '../../../src/domain/severity.ts';
 import type { AlertTransition } from '../../../src/domain/transition.ts';
 import { AppError } from '../../../src/errors.ts';
-import type { EvalContext } from '../../../src/rules/context.ts';
+import type { EvalContext } from '../../../src/enrich/eval-context.ts';
 import { RuleEngine } from '../../../src/rules/engine.ts';
 import { checkRulePack, formatRuleError, loadRulePack } from '../../../src/rules/pack.ts';
 

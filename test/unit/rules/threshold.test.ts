@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Event, eventTime } from '../../../src/contracts/events.ts';
 import { ThresholdRule } from '../../../src/contracts/rules.ts';
 import type { AlertTransition } from '../../../src/domain/transition.ts';
-import type { EvalContext } from '../../../src/rules/context.ts';
+import type { EvalContext } from '../../../src/enrich/eval-context.ts';
 import { RuleEngine } from '../../../src/rules/engine.ts';
 import { ThresholdEvaluator } from '../../../src/rules/kinds/threshold.ts';
 

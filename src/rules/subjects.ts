@@ -2,9 +2,9 @@ import { eventTime, type Event } from '../contracts/events.ts';
 import type { Site } from '../contracts/reference.ts';
 import type { AlertTransition } from '../domain/transition.ts';
 import { limitTransition, type LimitName, type LimitScope } from '../alerts/limits.ts';
-import { TimerQueue } from '../rules/timers.ts';
-import type { SubjectField, SubjectInfo } from '../rules/evaluator.ts';
-import type { ReferenceData } from './reference.ts';
+import { TimerQueue } from './timers.ts';
+import type { SubjectField, SubjectInfo } from './evaluator.ts';
+import type { ReferenceData } from '../enrich/reference.ts';
 
 /** SubjectLimits: the bounds on the subjects of one site (limits.subjectsPerSite, limits.subjectIdle in ms, limits.recordsPerSite). */
 export interface SubjectLimits {
