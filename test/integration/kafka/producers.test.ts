@@ -12,6 +12,9 @@ const HAVE_KAFKA = serviceAvailable('kafka producers', BROKERS.length > 0, 'RISK
 const HAVE_KCAT = serviceAvailable('kafka producers (kcat)', spawnSync('kcat', ['-V']).status === 0, 'kcat is not installed (Debian package kcat; .ci/run installs it)');
 
 const MINES = ['cm-shm-01', 'cm-shm-02', 'cm-edz-01', 'cm-edz-02', 'cm-alz-01'];
+/** expected sensors of deploy/reference/sites.yaml: [site, coal-face CH4 sensor, its area] and [site, heading-face CH4 sensor] */
+const FACE_SENSORS = [['cm-shm-01', 'CH4-T1-1201', 'ws1201'], ['cm-shm-02', 'CH4-T1-2103', 'ws2103'], ['cm-edz-01', 'CH4-T1-3102', 'ws3102'], ['cm-edz-02', 'CH4-T1-4201', 'ws4201'], ['cm-alz-01', 'CH4-T1-5101', 'ws5101']] as const;
+const HEADING_SENSORS = [['cm-shm-01', 'CH4-HF-1302'], ['cm-shm-02', 'CH4-HF-2205'], ['cm-edz-01', 'CH4-HF-3105'], ['cm-edz-02', 'CH4-HF-4303'], ['cm-alz-01', 'CH4-HF-5203']] as const;
 type Frame = Record<string, unknown>;
 const alertOf = (f: Frame) => f.alert as { ruleId: string; labels: Record<string, string> } | undefined;
 const ch4 = (siteId: string, sensorId: string) => ({ type: 'mine.reading', siteId, sensorId, sensorType: 'CH4', location: 'coal_face', value: 1.6, unit: '%', ts: Date.now() });
@@ -83,16 +86,43 @@ describe.runIf(HAVE_KAFKA && HAVE_KCAT)('kafka mode: a librdkafka producer (kcat
     else expect(moved).toBeGreaterThan(0);
   }, 60_000);
 
-  it('kill -9 of one instance mid-stream (default partitioner): every alert still arrives once on the survivor’s screen', async () => {
-    const tag = 'CH4-KILL-';
-    kcat(`${c.prefix}risk.mine.telemetry`, MINES.map((s, i) => ch4(s, `${tag}${i}a`)), (v) => String(v.siteId));
+  it('site correlations still hold whatever partition each record lands on: 断电失效 (power-off failure) is raised where no power-off came, and not where one did', async () => {
+    // per mine: a face sensor over the power-off value followed by that area's power-off feedback
+    // (keyed by sensorId and unkeyed: on different partitions), and a heading sensor with none
+    const now = Date.now();
+    const face = FACE_SENSORS.map(([siteId, sensorId]) => ({ ...ch4(siteId, sensorId), ts: now }));
+    const heading = HEADING_SENSORS.map(([siteId, sensorId]) => ({ ...ch4(siteId, sensorId), location: 'heading_face', ts: now }));
+    kcat(`${c.prefix}risk.mine.telemetry`, [...face, ...heading], (v) => String(v.sensorId));
+    await new Promise((r) => setTimeout(r, 1000));
+    kcat(`${c.prefix}risk.mine.telemetry`, FACE_SENSORS.map(([siteId, , areaId]) => ({ type: 'mine.power', siteId, areaId, state: 'off', ts: now + 2000 })), undefined);
+    const failures = async () => (await c.alertLog()).filter((e) => e.event.kind === 'fired' && (e.event.alert as { ruleId?: string }).ruleId === 'mine.power-off-failure');
+    await waitFor('断电失效 for every heading sensor', async () => (await failures()).length >= HEADING_SENSORS.length, 40_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    const sensors = (await failures()).map((e) => e.event.alert.labels.sensorId).sort();
+    expect(sensors).toEqual(HEADING_SENSORS.map(([, id]) => id).sort());
+  }, 60_000);
+
+  it.each<[string, string, ((v: Record<string, unknown>) => string) | undefined, string[]]>([
+    ['default partitioner', 'CH4-KILLDEF-', (v) => String(v.siteId), []],
+    ['murmur2 partitioner', 'CH4-KILLMUR-', (v) => String(v.siteId), ['-X', 'topic.partitioner=murmur2_random']],
+    ['unkeyed', 'CH4-KILLNON-', undefined, []],
+    ['keyed by sensorId', 'CH4-KILLSEN-', (v) => String(v.sensorId), []],
+  ])('kill -9 of one instance mid-stream (%s): every alert still arrives once, on the survivor’s screen and in risk.alerts', async (_name, tag, key, extra) => {
+    if (b.proc.exitCode !== null || b.proc.signalCode !== null) {
+      // the previous case killed b: a fresh b joins, and the two share the partitions again
+      b = await c.start(`b-${tag}`);
+      await waitFor('a and the new b share the partitions', async () => (await a.metric('riskstream_kafka', 'stat="assignedPartitions"')) < 6 && (await b.metric('riskstream_kafka', 'stat="assignedPartitions"')) > 0, 60_000);
+    }
+    kcat(`${c.prefix}risk.mine.telemetry`, MINES.map((s, i) => ch4(s, `${tag}${i}a`)), key, extra);
     await waitFor('the first half on a', () => fired(wa, tag).length >= MINES.length, 20_000);
     await b.kill();
-    kcat(`${c.prefix}risk.mine.telemetry`, MINES.map((s, i) => ch4(s, `${tag}${i}b`)), (v) => String(v.siteId));
+    kcat(`${c.prefix}risk.mine.telemetry`, MINES.map((s, i) => ch4(s, `${tag}${i}b`)), key, extra);
     await waitFor('every alert on a after the takeover', () => fired(wa, tag).length >= MINES.length * 2, 75_000);
     await new Promise((r) => setTimeout(r, 2000));
     const sensors = fired(wa, tag).map((f) => alertOf(f)!.labels.sensorId).sort();
     expect(sensors).toEqual([...new Set(sensors)]);
     expect(sensors).toHaveLength(MINES.length * 2);
-  }, 120_000);
+    const log = (await c.alertLog()).filter((e) => e.event.kind === 'fired' && (e.event.alert as { ruleId?: string }).ruleId === 'mine.ch4.face' && String(e.event.alert.labels.sensorId ?? '').startsWith(tag));
+    expect(log).toHaveLength(MINES.length * 2);
+  }, 150_000);
 });
