@@ -19,7 +19,7 @@ import { gateEvents } from './ingest/gate.ts';
 import { Command } from './contracts/commands.ts';
 import { AppError } from './errors.ts';
 import type { Cluster, ClusterHandlers, StoredAlertEvent } from './ports/index.ts';
-import { systemClock, type AlertStore, type Clock, type StateFile, type DeadLetterSink, type NotificationLog, type SeriesStore, type SmsGateway } from './ports/index.ts';
+import { systemClock, type AuditLog, type AlertStore, type Clock, type StateFile, type DeadLetterSink, type NotificationLog, type SeriesStore, type SmsGateway } from './ports/index.ts';
 import { createMemorySeriesStore } from './adapters/memory/series.ts';
 import { createNotifications, type Notifications } from './notify/notifications.ts';
 import { WeatherWarning } from './contracts/events.ts';
@@ -46,6 +46,8 @@ export interface AppPorts {
   clock?: Clock;
   /** Kafka mode: the consumer group, the shared alert log and the command topic */
   cluster?: Cluster;
+  /** the hash-chained audit trail: every alert event, silence and text record (embedded mode) */
+  audit?: AuditLog;
 }
 
 /** AppOptions: everything createApp needs, already loaded and validated. */
@@ -77,9 +79,30 @@ export interface App {
   notifications: Notifications;
 }
 
+/**
+ * withAudit: what becomes durable also goes to the audit trail, in the same order — alert events
+ * once they are in the store, text records once they are in the notification log.
+ */
+function withAudit(ports: AppPorts): AppPorts {
+  const audit = ports.audit;
+  if (!audit) return ports;
+  return {
+    ...ports,
+    store: { ...ports.store, load: () => ports.store.load(), snapshot: (st) => ports.store.snapshot(st), close: () => ports.store.close(), append: async (events) => {
+      await ports.store.append(events);
+      await audit.append('alert', events.map((e) => ({ subjectKey: e.subjectKey, event: e.event })));
+    } },
+    nflog: { ...ports.nflog, load: () => ports.nflog.load(), close: () => ports.nflog.close(), append: async (records) => {
+      await ports.nflog.append(records);
+      await audit.append('text', records);
+    } },
+  };
+}
+
 /** createApp wires the stages and adapters: decode → enrich → evaluate → alerts → notify. */
 export function createApp(o: AppOptions): App {
-  const { config, logger, ports } = o;
+  const { config, logger } = o;
+  const ports = withAudit(o.ports);
   const clock = ports.clock ?? systemClock;
   const series = ports.series ?? createMemorySeriesStore();
   const metrics = createMetrics();
@@ -326,6 +349,7 @@ export function createApp(o: AppOptions): App {
     broadcast: (frame) => hub.broadcastFrame(frame),
     metrics,
     ...(cluster ? { onSilence: (s) => cluster.publishCommand(s.id, { type: 'silence', silence: s }), view, sendsReport: () => owned.has(0) } : {}),
+    ...(!cluster && ports.audit ? { onSilence: (s) => ports.audit!.append('silence', [s]) } : {}),
   });
 
   function updateOpenGauge(): void {
@@ -465,6 +489,7 @@ export function createApp(o: AppOptions): App {
       await step('notifications', () => notifications.stop());
       await step('alert snapshot', () => snapshot());
       await step('alert store', () => ports.store.close());
+      if (ports.audit) await step('audit trail', () => ports.audit!.close());
       await step('dead letters', () => ports.deadLetters.close());
       await step('history', () => series.close?.());
     },

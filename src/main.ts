@@ -12,6 +12,7 @@ import { AppError } from './errors.ts';
 import { createJournalAlertStore } from './adapters/journal/alert-journal.ts';
 import { createJournalDeadLetterSink } from './adapters/journal/dead-letter.ts';
 import { createStateFile } from './adapters/journal/state-file.ts';
+import { createJournalAuditLog } from './adapters/journal/audit-log.ts';
 import { createJournalNotificationLog } from './adapters/journal/notification-log.ts';
 import { createSmsGateway } from './adapters/sms-gateway.ts';
 import { createInfluxSeriesStore } from './adapters/influx/series.ts';
@@ -106,6 +107,8 @@ export async function boot(flags: StartFlags, logger: Logger, env: NodeJS.Proces
       silencesFile: createStateFile(config.dataDir, 'silences.json', { logger, repair: flags.repair ?? false }),
       // Kafka mode: one log for every instance, so a takeover neither repeats nor misses a text
       nflog: cluster ? cluster.nflog : createJournalNotificationLog(config.dataDir, { logger }),
+      // embedded mode: the hash-chained audit trail (riskstream audit verify)
+      ...(cluster ? {} : { audit: createJournalAuditLog(config.dataDir, { logger }) }),
       sms: createSmsGateway(config, logger),
       ...(config.influx ? { series: createInfluxSeriesStore({ ...config.influx, logger }) } : {}),
     },

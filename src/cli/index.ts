@@ -3,6 +3,7 @@ import { runBacktest } from './backtest.ts';
 import { runRulesCheck } from './rules.ts';
 import { runToken } from './token.ts';
 import { runSchemas } from './schemas.ts';
+import { runAuditVerify } from './audit.ts';
 import { runReplay } from './replay.ts';
 import { runDemo } from './demo.ts';
 
@@ -18,6 +19,7 @@ const USAGE = `usage: riskstream <command> [options]
         screen 30d (90d), ingest 90d (365d).
   topics create [--config FILE] [--partitions N] [--replication N]
   schemas [--out DIR]
+  audit verify [--data DIR] [--config FILE]   (embedded mode's hash-chained audit trail; exit 1 at the first broken link)
   demo generate [--out FILE] [--spec FILE] [--sites FILE]
 `;
 
@@ -43,6 +45,9 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./topics.ts')).runTopicsCreate(rest.slice(1));
       case 'schemas':
         return runSchemas(rest);
+      case 'audit':
+        if (rest[0] !== 'verify') break;
+        return runAuditVerify(rest.slice(1));
       case 'demo':
         return await runDemo(rest);
       case 'help':

@@ -62,6 +62,12 @@ export interface AlertStore {
   close(): Promise<void>;
 }
 
+/** AuditLog: the hash-chained audit trail (alert events, silences, texts); tamper evidence, not a store to load from. */
+export interface AuditLog {
+  append(kind: 'alert' | 'silence' | 'text', records: readonly unknown[]): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** EventSink: publish accepted events into the pipeline (embedded bus or Kafka). */
 export interface EventSink {
   publish(topic: string, events: readonly Event[]): Promise<void>;

@@ -10,6 +10,7 @@ import { loadRulePack } from '../../src/rules/pack.ts';
 import { createJournalAlertStore } from '../../src/adapters/journal/alert-journal.ts';
 import { createJournalDeadLetterSink } from '../../src/adapters/journal/dead-letter.ts';
 import { createStateFile } from '../../src/adapters/journal/state-file.ts';
+import { createJournalAuditLog } from '../../src/adapters/journal/audit-log.ts';
 import { createJournalNotificationLog } from '../../src/adapters/journal/notification-log.ts';
 import { createMemorySmsGateway, type MemorySmsGateway } from '../../src/adapters/memory/sms.ts';
 import { createAuth } from '../../src/auth/auth.ts';
@@ -49,7 +50,7 @@ export async function startTestApp(opts: { dataDir?: string; demo?: boolean; con
     rulesDir: opts.rulesDir ?? BUNDLED.rules,
     logger,
     demo: opts.demo ?? false,
-    ports: { store: createJournalAlertStore({ dataDir, logger }), deadLetters: createJournalDeadLetterSink({ dataDir }), warningsFile: createStateFile(dataDir, 'warnings.json'), silencesFile: createStateFile(dataDir, 'silences.json'), nflog: createJournalNotificationLog(dataDir), sms, ...(opts.now ? { clock: { now: opts.now } } : {}), ...(opts.series ? { series: opts.series } : {}) },
+    ports: { store: createJournalAlertStore({ dataDir, logger }), deadLetters: createJournalDeadLetterSink({ dataDir }), warningsFile: createStateFile(dataDir, 'warnings.json'), silencesFile: createStateFile(dataDir, 'silences.json'), nflog: createJournalNotificationLog(dataDir), audit: createJournalAuditLog(dataDir), sms, ...(opts.now ? { clock: { now: opts.now } } : {}), ...(opts.series ? { series: opts.series } : {}) },
   });
   const { port } = await app.start();
   const auth = createAuth(TEST_SECRET);
