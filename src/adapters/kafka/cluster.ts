@@ -16,16 +16,18 @@
 // - watchdogs: a consumer that crashed without restarting, or that stopped fetching while it has
 //   partitions, is recreated; a send that cannot succeed for `sendDeadlineMs` is fatal.
 import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { AlertEvent, Alert } from '../../contracts/alerts.ts';
 import { AlertEvent as AlertEventSchema, Alert as AlertSchema } from '../../contracts/alerts.ts';
-import { keyOf, type Event } from '../../contracts/events.ts';
-import { decodeBody } from '../../ingest/decode.ts';
+import { keyOf } from '../../contracts/events.ts';
 import { AppError } from '../../errors.ts';
-import type { AlertStore, BatchMeta, Cluster, ClusterHandlers, DeadLetter, DeadLetterSink, EventSink, NotificationLog, NotificationRecord, Rejection, StoredAlertEvent } from '../../ports/index.ts';
+import type { AlertStore, BatchMeta, Cluster, ClusterHandlers, DeadLetterSink, EventSink, NotificationLog, NotificationRecord, StoredAlertEvent } from '../../ports/index.ts';
 import { NotificationLogLine } from '../../contracts/journal.ts';
 import { coPartitionedAssigner, createKafkaClient, partitionOf, type KafkaSecurity } from './client.ts';
+import { createBoundedSender } from './producer.ts';
+import { createCodec, headerText } from './codec.ts';
+import { warmupPlan } from './warmup.ts';
 import { TOPIC } from './topics.ts';
 
 /** KafkaClusterOptions: config (CONTRACT §7 `kafka`) plus the runtime knobs. */
@@ -64,23 +66,11 @@ const CHUNK = 1000;
 const CONSUMER_RETRY = { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 };
 /** READER_STALL_MS: a full reader with lag that made no progress for this long is recreated */
 const READER_STALL_MS = 10_000;
-/** ATTEMPT_MS: one send attempt; longer means a stuck producer (see send) */
+/** ATTEMPT_MS: one send attempt; longer means a stuck producer (see producer.ts) */
 const ATTEMPT_MS = 10_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const headerText = (h: IHeaders | undefined, name: string): string | undefined => {
-  const v = h?.[name];
-  if (v === undefined) return undefined;
-  const one = Array.isArray(v) ? v[0] : v;
-  return one === undefined ? undefined : Buffer.isBuffer(one) ? one.toString('utf8') : String(one);
-};
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
-/** copyHeaders: a record's headers to send on (x-source-* ones are set anew by the forwarder) */
-const copyHeaders = (h: IHeaders | undefined): IHeaders => {
-  const out: IHeaders = {};
-  for (const [k, v] of Object.entries(h ?? {})) if (v !== undefined && !k.startsWith('x-source-')) out[k] = v;
-  return out;
-};
 
 /** PartitionPlan: where a newly assigned topic-partition starts and where its warm-up ends. */
 interface PartitionPlan {
@@ -126,7 +116,6 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
   const maxBytes = o.maxMessageBytes ?? 1024 * 1024;
 
   let keyedPartitions = 0;
-  let producer: Producer | undefined;
   let handlers: ClusterHandlers | undefined;
   let group: Consumer | undefined;
   let stopping = false;
@@ -148,52 +137,8 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
   const repartitionTopic = t(TOPIC.repartition);
 
   // ------------------------------------------------------------------ producer
-  async function newProducer(): Promise<Producer> {
-    const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 3000 } });
-    await p.connect();
-    return p;
-  }
-
-  /**
-   * send writes to several topics with acks=all. One attempt is bounded (ATTEMPT_MS): a kafkajs
-   * producer can hang on a dead leader's stale metadata (kafkajs#979, #919), so a slow or failed
-   * attempt gets a fresh producer (new connections, fresh metadata) and is tried again, until
-   * `sendDeadlineMs`, then the error is thrown (fatal for alert events). An abandoned attempt may
-   * still land: readers of the alert log drop such repeats (the view skips an identical event).
-   */
-  async function send(topicMessages: { topic: string; messages: Message[] }[]): Promise<void> {
-    const deadline = now() + sendDeadlineMs;
-    for (let attempt = 1; ; attempt++) {
-      const attemptMs = Math.max(0, Math.min(ATTEMPT_MS, deadline - now()));
-      const attemptPromise = (async () => {
-        producer ??= await newProducer();
-        await producer.sendBatch({ topicMessages, acks: -1 });
-      })();
-      attemptPromise.catch(() => undefined);
-      let timer: NodeJS.Timeout | undefined;
-      const slow = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no acknowledgement within ${attemptMs} ms`)), attemptMs);
-      });
-      try {
-        await Promise.race([attemptPromise, slow]);
-        return;
-      } catch (err) {
-        stat.sendRetries++;
-        if (now() >= deadline || stopping) {
-          log.fatal({ err: errText(err), attempts: attempt }, 'kafka send failed past its deadline');
-          throw err;
-        }
-        log.warn({ err: errText(err), attempt }, 'kafka send failed; retrying with a new producer');
-        stat.producerRestarts++;
-        const old = producer;
-        producer = undefined;
-        void old?.disconnect().catch(() => undefined);
-        await sleep(Math.min(2000, 100 * 2 ** Math.min(attempt, 5)));
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-  }
+  const sender = createBoundedSender({ kafka, log, now, sendDeadlineMs, attemptMs: ATTEMPT_MS, isStopping: () => stopping, stat });
+  const send = sender.send;
 
   // ------------------------------------------------------------------ full readers
   /** lagging: does any partition in `pos` (topic:partition → next offset) end past it (asked within 5 s; false when unknown)? */
@@ -381,82 +326,16 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
   }
 
   // ------------------------------------------------------------------ decode
-  /**
-   * Decoded: a batch's events in order, in runs of one contract topic (a repartition batch mixes
-   * them); the dead letters; and the records to forward to the owner of their site.
-   */
-  interface Decoded {
-    runs: { contract: string; events: Event[] }[];
-    dead: DeadLetter[];
-    forward: Message[];
-  }
-
-  /**
-   * decodeMessages decodes, validates and gates a batch of one partition. On a keyed source topic
-   * an event whose siteId belongs to another partition is not evaluated here but returned in
-   * `forward` (its record's bytes and headers when the record held just that event); on the
-   * repartition topic the contract topic comes from the x-source-topic header.
-   */
-  function decodeMessages(topic: string, partition: number, msgs: readonly KafkaMessage[]): Decoded {
-    const out: Decoded = { runs: [], dead: [], forward: [] };
-    const fromRepartition = topic === repartitionTopic;
-    const keyed = fromRepartition || keyedTopics.includes(topic);
-    for (const m of msgs) {
-      const value = m.value ?? Buffer.alloc(0);
-      const source = fromRepartition ? headerText(m.headers, 'x-source-topic') : base.get(topic)!;
-      const deadOf = (r: Rejection, raw: Buffer): DeadLetter => ({
-        ...r,
-        source: `kafka:${topic}`,
-        partition,
-        offset: m.offset,
-        failedAt: now(),
-        raw,
-        ...(m.key ? { key: m.key.toString('utf8') } : {}),
-      });
-      if (source === undefined || (fromRepartition && !SOURCE_TOPICS.has(source))) {
-        out.dead.push(deadOf({ index: 0, code: 'VALIDATION_FAILED', path: 'x-source-topic', message: `a repartitioned record must name its contract topic in header x-source-topic (one of ${[...SOURCE_TOPICS].join(', ')}), got ${JSON.stringify(source ?? null)}`, details: [], original: '' }, value));
-        continue;
-      }
-      const d = decodeBody(source, value, headerText(m.headers, 'content-type'), { maxBytes });
-      // the same gate as HTTP ingest (unknown site, timestamps out of range): refusals carry this message's coordinates
-      const g = handlers ? handlers.gate(source, d.events) : { events: d.events, rejections: [] };
-      let mine = g.events;
-      if (keyed && !fromRepartition && keyedPartitions > 0) {
-        mine = [];
-        const away: Event[] = [];
-        for (const e of g.events) {
-          const siteId = keyOf(e);
-          if (siteId === undefined || partitionOf(siteId, keyedPartitions) === partition) mine.push(e);
-          else away.push(e);
-        }
-        const whole = away.length === 1 && g.events.length === 1 && d.rejections.length === 0;
-        for (const e of away) {
-          const siteId = keyOf(e)!;
-          out.forward.push({
-            key: siteId,
-            partition: partitionOf(siteId, keyedPartitions),
-            value: whole ? value : JSON.stringify(e),
-            headers: {
-              ...(whole ? copyHeaders(m.headers) : { 'content-type': 'application/json' }),
-              'x-source-topic': source,
-              'x-source-partition': String(partition),
-              'x-source-offset': m.offset,
-            },
-          });
-        }
-      }
-      if (mine.length > 0) {
-        const last = out.runs.at(-1);
-        if (last && last.contract === source) last.events.push(...mine);
-        else out.runs.push({ contract: source, events: [...mine] });
-      }
-      for (const r of [...d.rejections, ...g.rejections]) {
-        // the whole message when nothing of it was accepted, else the refused item
-        out.dead.push(deadOf(r, g.events.length === 0 ? value : Buffer.from(r.original)));
-      }
-    }
-    return out;
-  }
+  const decodeMessages = createCodec({
+    base,
+    keyedTopics,
+    repartitionTopic,
+    sourceTopics: SOURCE_TOPICS,
+    maxBytes,
+    now,
+    gate: (contract, events) => (handlers ? handlers.gate(contract, events) : { events: [...events], rejections: [] }),
+    partitions: () => keyedPartitions,
+  });
 
   // ------------------------------------------------------------------ the consumer group
   async function prepare(gen: number, assignment: Record<string, number[]>): Promise<void> {
@@ -484,12 +363,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
       if (warmup > 0) for (const e of await admin.fetchTopicOffsetsByTimestamp(topic, now() - warmup)) byTs.set(e.partition, Number(e.offset));
       for (const p of parts) {
         const c = committed.get(`${topic}:${p}`) ?? -1;
-        const hw = hws.get(p) ?? { low: 0, high: 0 };
-        // a new group starts at the end as of now (not "latest" whenever the first fetch happens)
-        const until = c >= 0 ? c : hw.high;
-        const fromTs = byTs.get(p);
-        const seekTo = Math.max(hw.low, Math.min(until, fromTs === undefined || fromTs < 0 ? until : fromTs));
-        const seeked = seekTo !== c;
+        const { seekTo, until, seeked } = warmupPlan(c, hws.get(p) ?? { low: 0, high: 0 }, byTs.get(p));
         if (stopping || gen !== generation) return;
         if (seeked) group!.seek({ topic, partition: p, offset: String(seekTo) });
         plans.set(`${topic}:${p}`, { topic, partition: p, seekTo, until, seeked, started: false, next: seekTo, deadline: now() + 15_000 });
@@ -712,8 +586,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     },
     async snapshot() {},
     async close() {
-      await producer?.disconnect().catch(() => undefined);
-      producer = undefined;
+      await sender.disconnect();
     },
   };
 
@@ -790,7 +663,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
         throw new AppError('CONFIG_INVALID', `the keyed topics must have the same partition count (co-partitioned by siteId): ${keyedTopics.map((k) => `${k}=${have.get(k)}`).join(', ')}`);
       }
       keyedPartitions = [...counts][0]!;
-      producer = await newProducer();
+      await sender.connect();
       const restored = await readState(h);
       // the alert log and the commands, then the weather tables; ready only once caught up on all
       let catching = true;
