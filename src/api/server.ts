@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { BUNDLED } from '../config/paths.ts';
 import type { WsHub } from '../notify/ws-hub.ts';
 import { installErrorHandlers } from './http-errors.ts';
-import { authenticate, type ApiDeps } from './deps.ts';
+import type { ApiDeps } from './deps.ts';
 import { registerIngest } from './ingest.ts';
 import { registerRoutes } from './routes.ts';
 import { registerSituation } from './situation.ts';
