@@ -22,7 +22,7 @@ import type { Cluster, ClusterHandlers, StoredAlertEvent } from './ports/index.t
 import { systemClock, type AuditLog, type AlertStore, type Clock, type StateFile, type DeadLetterSink, type NotificationLog, type SeriesStore, type SmsGateway } from './ports/index.ts';
 import { createMemorySeriesStore } from './adapters/memory/series.ts';
 import { createNotifications, type Notifications } from './notify/notifications.ts';
-import { WeatherWarning } from './contracts/events.ts';
+import { WeatherWarning, type Event } from './contracts/events.ts';
 import { watch, type FSWatcher } from 'node:fs';
 import { severityRank, SEVERITIES } from './domain/severity.ts';
 
@@ -88,14 +88,23 @@ function withAudit(ports: AppPorts): AppPorts {
   if (!audit) return ports;
   return {
     ...ports,
-    store: { ...ports.store, load: () => ports.store.load(), snapshot: (st) => ports.store.snapshot(st), close: () => ports.store.close(), append: async (events) => {
-      await ports.store.append(events);
-      await audit.append('alert', events.map((e) => ({ subjectKey: e.subjectKey, event: e.event })));
-    } },
-    nflog: { ...ports.nflog, load: () => ports.nflog.load(), close: () => ports.nflog.close(), append: async (records) => {
-      await ports.nflog.append(records);
-      await audit.append('text', records);
-    } },
+    store: {
+      load: () => ports.store.load(),
+      snapshot: (st) => ports.store.snapshot(st),
+      close: () => ports.store.close(),
+      async append(events) {
+        await ports.store.append(events);
+        await audit.append('alert', events.map((e) => ({ subjectKey: e.subjectKey, event: e.event })));
+      },
+    },
+    nflog: {
+      load: () => ports.nflog.load(),
+      close: () => ports.nflog.close(),
+      async append(records) {
+        await ports.nflog.append(records);
+        await audit.append('text', records);
+      },
+    },
   };
 }
 
@@ -224,11 +233,12 @@ export function createApp(o: AppOptions): App {
     await applyHere(cmd);
   }
 
+  /** gate: the one ingest gate of HTTP and Kafka input (reference sites, ingest.unknownSites, the clock) */
+  const gate = (events: readonly Event[], indexOf?: (i: number) => number) => gateEvents(events, { sites: o.reference.sites, unknownSites: config.ingest.unknownSites, now: clock.now() }, indexOf);
+
   const clusterHandlers: ClusterHandlers = {
-    gate(_topic, events) {
-      // the same gate as HTTP ingest, for any producer (the adapter dead-letters the refusals)
-      return gateEvents(events, { sites: o.reference.sites, unknownSites: config.ingest.unknownSites, now: clock.now() });
-    },
+    // the same gate as HTTP ingest, for any producer (the adapter dead-letters the refusals)
+    gate: (_topic, events) => gate(events),
     async events(topic, events, meta) {
       await pipeline.process(topic, events, [], 'kafka', { emit: !meta.warmup });
     },
@@ -370,7 +380,7 @@ export function createApp(o: AppOptions): App {
       metrics,
       clock,
       maxBodyBytes: config.http.bodyLimitBytes,
-      unknownSites: config.ingest.unknownSites,
+      gate,
       info: { version: o.version ?? '0.0.0', mode: config.mode, demo: o.demo ?? false },
       isReady: () => ready,
       ackAlert,

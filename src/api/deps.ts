@@ -12,7 +12,6 @@ import type { Metrics } from '../metrics.ts';
 import type { Clock, Rejection, SeriesStore } from '../ports/index.ts';
 import type { Event } from '../contracts/events.ts';
 import type { ErrorDetail } from '../errors.ts';
-import type { UnknownSites } from '../ingest/gate.ts';
 import { bearerOf, requireRole, type Auth, type Principal, type Role } from '../auth/auth.ts';
 
 /** ApiDeps: what the HTTP routes need. */
@@ -26,8 +25,8 @@ export interface ApiDeps {
   metrics: Metrics;
   clock: Clock;
   maxBodyBytes: number;
-  /** events naming a site missing from the reference data: refused (UNKNOWN_SITE) or evaluated */
-  unknownSites: UnknownSites;
+  /** the ingest gate (unknown sites, timestamps out of range), the same one Kafka input passes; `indexOf` maps to item indices */
+  gate: (events: readonly Event[], indexOf: (i: number) => number) => { events: Event[]; rejections: Rejection[] };
   info: { version: string; mode: string; demo: boolean };
   isReady: () => boolean;
   notifications: Notifications;

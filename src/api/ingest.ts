@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { TOPIC_TYPES } from '../contracts/events.ts';
 import { decodeBody } from '../ingest/decode.ts';
-import { gateEvents } from '../ingest/gate.ts';
 import { AppError } from '../errors.ts';
 import { authenticate, type ApiDeps } from './deps.ts';
 
@@ -26,7 +25,7 @@ export function registerIngest(app: FastifyInstance, deps: ApiDeps): void {
       const itemIndex: number[] = [];
       for (let i = 0; itemIndex.length < decoded.events.length; i++) if (!rejected.has(i)) itemIndex.push(i);
       // the reference data is the gate (UNKNOWN_SITE), and times must be sane (TIMESTAMP_*)
-      const gated = gateEvents(decoded.events, { sites: deps.reference().sites, unknownSites: deps.unknownSites, now: deps.clock.now() }, (i) => itemIndex[i] ?? i);
+      const gated = deps.gate(decoded.events, (i) => itemIndex[i] ?? i);
       const events = gated.events;
       const rejections = [...decoded.rejections, ...gated.rejections].sort((a, b) => a.index - b.index);
       if (events.length === 0 && rejections.length === 0) {
