@@ -6,28 +6,22 @@ import { AlertBook } from './alerts/book.ts';
 import { createAuth, type Principal } from './auth/auth.ts';
 import { buildServer } from './api/server.ts';
 import type { ReferenceData } from './enrich/reference.ts';
-import { createMetrics, registerClusterStats, registerSeriesStats } from './metrics.ts';
+import { createMetrics, registerSeriesStats } from './metrics.ts';
 import { WsHub } from './notify/ws-hub.ts';
 import { createPipeline, type Pipeline } from './pipeline.ts';
 import type { RuleEngine } from './rules/engine.ts';
 import { Stepper } from './rules/stepper.ts';
 import { checkRulePack } from './rules/pack.ts';
-import type { AlertTransition } from './domain/transition.ts';
-import { fingerprintOf } from './domain/fingerprint.ts';
 import { formatTs } from './domain/time.ts';
 import { gateEvents } from './ingest/gate.ts';
-import { Command } from './contracts/commands.ts';
-import { AppError } from './errors.ts';
-import type { Cluster, ClusterHandlers, StoredAlertEvent } from './ports/index.ts';
+import { embeddedTopology } from './topology/embedded.ts';
+import type { AlertCommand, TopologyFactory } from './topology/types.ts';
 import { systemClock, type AuditLog, type AlertStore, type Clock, type StateFile, type DeadLetterSink, type NotificationLog, type SeriesStore, type SmsGateway } from './ports/index.ts';
 import { createMemorySeriesStore } from './adapters/memory/series.ts';
 import { createNotifications, type Notifications } from './notify/notifications.ts';
 import { WeatherWarning, type Event } from './contracts/events.ts';
 import { watch, type FSWatcher } from 'node:fs';
 import { severityRank, SEVERITIES } from './domain/severity.ts';
-
-/** AlertCommand: an operator's ack or resolve of one alert. */
-type AlertCommand = Extract<Command, { type: 'ack' | 'resolve' }>;
 
 /** AppPorts: the adapters an app runs on (embedded: journal files; distributed: Kafka). */
 export interface AppPorts {
@@ -44,8 +38,8 @@ export interface AppPorts {
   /** keeps the weather warnings in force across restarts */
   warningsFile?: StateFile;
   clock?: Clock;
-  /** Kafka mode: the consumer group, the shared alert log and the command topic */
-  cluster?: Cluster;
+  /** how instances share the work (default: embedded, one instance owns everything; Kafka: kafkaTopology) */
+  topology?: TopologyFactory;
   /** the hash-chained audit trail: every alert event, silence and text record (embedded mode) */
   audit?: AuditLog;
 }
@@ -116,7 +110,6 @@ export function createApp(o: AppOptions): App {
   const series = ports.series ?? createMemorySeriesStore();
   const metrics = createMetrics();
   if (series.stats) registerSeriesStats(metrics, () => series.stats!());
-  if (ports.cluster) registerClusterStats(metrics, () => ports.cluster!.stats());
   const auth = createAuth(o.secret);
   const book = new AlertBook({
     decorate: (a, at) => notifications.decorate(a, at),
@@ -125,13 +118,6 @@ export function createApp(o: AppOptions): App {
     siteName: (id) => o.reference.sites.get(id)?.name,
     onLimit: (limit, what) => (what === 'reached' ? metrics.limitReached : metrics.limitOverflow).inc({ limit }),
   });
-  const cluster = ports.cluster;
-  // Kafka mode: `book` holds the alerts this instance owns (its partitions' sites) and decides their
-  // lifecycle; `view` is every alert of the shared log (seq = offset + 1), what screens and the API see.
-  const view = cluster ? new AlertBook() : book;
-  let owned = new Set<number>();
-  const ownerPartition = (siteId: string | undefined, fingerprint: string): number => cluster!.partitionOf(siteId ?? fingerprint);
-  const keep = (t: AlertTransition): boolean => owned.has(ownerPartition(t.siteId, fingerprintOf(t.subjectKey)));
   const stepper = new Stepper(o.reference, o.rules, (siteId) => book.openAlerts().filter((a) => a.siteId === siteId), {
     lateness: config.rules.lateness,
     limits: config.limits,
@@ -154,156 +140,33 @@ export function createApp(o: AppOptions): App {
     return stored.event.alert;
   }
 
-  /** operatorAction: the API's ack and resolve; Kafka mode sends them to the owner through the commands topic. */
-  const operatorAction =
-    (type: AlertCommand['type']) =>
-    async (id: string, p: Principal, note: string | undefined): Promise<Alert> => {
-      const cmd: AlertCommand = { type, alertId: id, by: p.sub, at: formatTs(clock.now()), ...(note ? { note } : {}) };
-      if (!cluster) return applyHere(cmd);
-      // a repeated ack makes no event for the owner to send back: answer at once
-      const cur = view.get(id)?.alert;
-      if (type === 'ack' && cur?.state === 'acknowledged' && cur.acks.some((a) => a.by === p.sub)) return cur;
-      const applied =
-        type === 'ack'
-          ? (s: StoredAlertEvent) => s.event.kind === 'acknowledged' && s.event.alert.acks.some((a) => a.by === p.sub && a.at === cmd.at)
-          : (s: StoredAlertEvent) => s.event.kind === 'resolved' && s.event.alert.labels.resolvedBy === p.sub;
-      return viaCommand(id, cmd, applied);
-    };
-  const ackAlert = operatorAction('ack');
-  const resolveAlert = operatorAction('resolve');
-
-  // ---- Kafka mode: operator commands go through risk.alerts.commands; the owner applies them
-  const viewWaiters = new Set<(s: StoredAlertEvent) => void>();
-  const COMMAND_WAIT_MS = 10_000;
-  /** viaCommand publishes a command and answers with the alert once the owner's change is back in the shared log (or as it is after 10 s). */
-  async function viaCommand(id: string, cmd: Command, done: (s: StoredAlertEvent) => boolean): Promise<Alert> {
-    const rec = view.get(id);
-    if (!rec) throw new AppError('NOT_FOUND', `alert ${id} not found`);
-    if (rec.alert.state === 'resolved') throw new AppError('CONFLICT', `alert ${id} is already resolved`);
-    let timer: NodeJS.Timeout | undefined;
-    let waiter: ((s: StoredAlertEvent) => void) | undefined;
-    const applied = new Promise<Alert | undefined>((resolve) => {
-      waiter = (s) => {
-        if (s.event.alert.id === id && done(s)) resolve(s.event.alert);
-      };
-      viewWaiters.add(waiter);
-      timer = setTimeout(() => resolve(undefined), COMMAND_WAIT_MS);
-    });
-    try {
-      await cluster!.publishCommand(id, cmd);
-      const a = await applied;
-      if (!a) logger.warn({ alertId: id, cmd: cmd.type }, 'command published but not yet applied by the alert owner (no owner right now?); it applies when one takes over');
-      return a ?? view.get(id)!.alert;
-    } finally {
-      clearTimeout(timer);
-      viewWaiters.delete(waiter!);
-    }
-  }
-
-  /**
-   * pending: acks and resolves for alerts this instance does not hold (yet), by alert id, applied
-   * when it adopts the alert — made during a rebalance, or while no instance held the alert live
-   * (read back from the commands topic at start). Bounded: a day old at most, 10,000 at most (the
-   * oldest go first, logged).
-   */
-  const pending = new Map<string, { cmd: AlertCommand; at: number }>();
-  const PENDING_MS = 24 * 3_600_000;
-  const PENDING_MAX = 10_000;
-  function holdForOwner(cmd: AlertCommand): void {
-    const at = Date.parse(cmd.at);
-    pending.delete(cmd.alertId);
-    pending.set(cmd.alertId, { cmd, at: Number.isFinite(at) ? at : clock.now() });
-    for (const [k, v] of pending) {
-      if (pending.size <= PENDING_MAX && clock.now() - v.at <= PENDING_MS) break;
-      if (pending.size > PENDING_MAX) logger.warn({ alertId: k, cmd: v.cmd.type }, 'pending operator command dropped: more than 10,000 held for alerts no instance owns');
-      pending.delete(k);
-    }
-  }
-  /** appliedAlready: whether an alert already carries the effect of a command (the same ack, or resolved). */
-  const appliedAlready = (a: Alert, cmd: AlertCommand): boolean => a.state === 'resolved' || (cmd.type === 'ack' && a.acks.some((x) => x.by === cmd.by && (x.at === cmd.at || a.state === 'acknowledged')));
-  async function applyCommand(cmd: Command): Promise<void> {
-    if (cmd.type === 'silence') return notifications.putSilence(cmd.silence);
-    const rec = book.get(cmd.alertId);
-    if (!rec) {
-      // not ours, or not adopted yet (a rebalance in progress): keep it for the next owner
-      if (view.get(cmd.alertId)?.alert.state !== 'resolved') holdForOwner(cmd);
-      return;
-    }
-    if (rec.alert.state === 'resolved') return;
-    await applyHere(cmd);
-  }
-
   /** gate: the one ingest gate of HTTP and Kafka input (reference sites, ingest.unknownSites, the clock) */
   const gate = (events: readonly Event[], indexOf?: (i: number) => number) => gateEvents(events, { sites: o.reference.sites, unknownSites: config.ingest.unknownSites, now: clock.now() }, indexOf);
 
-  const clusterHandlers: ClusterHandlers = {
-    // the same gate as HTTP ingest, for any producer (the adapter dead-letters the refusals)
-    gate: (_topic, events) => gate(events),
-    async events(topic, events, meta) {
-      await pipeline.process(topic, events, [], 'kafka', { emit: !meta.warmup });
-    },
-    alertEvent(s) {
-      // a send retried after a timeout may land twice: the repeat of the alert's last event is dropped
-      const last = view.get(s.event.alert.id)?.history.at(-1);
-      if (last && last.kind === s.event.kind && last.at === s.event.at && JSON.stringify(last.alert) === JSON.stringify(s.event.alert)) return;
-      view.replay(s);
-      hub.broadcast([s.event]);
-      for (const w of viewWaiters) w(s);
-    },
-    alertState(s) {
-      view.adopt({ subjectKey: s.subjectKey, alert: s.event.alert, history: [] });
-    },
-    async command(raw, live) {
-      const c = Command.safeParse(raw);
-      if (!c.success) {
-        logger.warn({ issues: c.error.issues.slice(0, 3) }, 'unreadable command skipped');
-        return;
-      }
-      // while catching up at start, an ack or resolve may or may not have reached the alert log yet
-      // (its owner may have died first): hold it; whoever adopts the alert applies it unless it shows
-      if (!live && c.data.type !== 'silence') return holdForOwner(c.data);
-      await applyCommand(c.data);
-    },
-    async assigned(partitions) {
-      if (!(await cluster!.catchUpAlertLog())) logger.warn('the alert log was not read to its end within 30 s; adopting open alerts from what was read');
-      const next = new Set(partitions);
-      let dropped = 0;
-      let adopted = 0;
-      for (const rec of book.openRecords()) {
-        if (!next.has(ownerPartition(rec.alert.siteId, rec.alert.fingerprint))) {
-          book.drop(rec.alert.id);
-          dropped++;
-        }
-      }
-      owned = next;
-      for (const rec of view.openRecords()) {
-        if (!next.has(ownerPartition(rec.alert.siteId, rec.alert.fingerprint))) continue;
-        if (book.adopt(rec)) {
-          adopted++;
-          engine.seed(rec.alert.ruleId, rec.subjectKey, rec.alert.severity);
-          const p = pending.get(rec.alert.id);
-          if (p) {
-            pending.delete(rec.alert.id);
-            if (!appliedAlready(book.get(rec.alert.id)!.alert, p.cmd)) {
-              logger.info({ alertId: rec.alert.id, cmd: p.cmd.type, by: p.cmd.by }, 'operator command made while no instance held the alert: applied on adoption');
-              await applyCommand(p.cmd);
-            }
-          }
-        }
-      }
-      // texts the old owner did not get to send (the shared notification log does not show them) go out now
-      const owed = notifications.recover(book.openAlerts().filter((a) => next.has(ownerPartition(a.siteId, a.fingerprint))));
-      if (owed > 0) logger.warn({ texts: owed }, 'texts for taken-over alerts were not sent by their old owner; sending them now');
-      logger.info({ partitions, adopted, dropped, open: book.openAlerts().length }, 'ownership changed');
-      updateOpenGauge();
-    },
-    warmedUp(partition) {
-      // the warm-up rebuilt windows from events; the alerts that are open decide the rule state
-      for (const rec of book.openRecords()) {
-        if (ownerPartition(rec.alert.siteId, rec.alert.fingerprint) === partition) engine.seed(rec.alert.ruleId, rec.subjectKey, rec.alert.severity);
-      }
-    },
-  };
+  // how this instance shares the work (embedded: it owns everything; Kafka: partitions of a consumer group)
+  const topology = (ports.topology ?? embeddedTopology)({
+    book,
+    engine,
+    logger,
+    clock,
+    metrics,
+    apply: applyHere,
+    putSilence: (s) => notifications.putSilence(s),
+    recover: (alerts) => notifications.recover(alerts),
+    process: (topic, events, rejections, source, opts) => pipeline.process(topic, events, rejections, source, opts),
+    gate: (events) => gate(events),
+    changed: () => updateOpenGauge(),
+  });
+  // what screens and the API see: every alert of the alert log
+  const view = topology.log.view;
+
+  /** operatorAction: the API's and the screens' ack and resolve, sent to whichever instance holds the alert. */
+  const operatorAction =
+    (type: AlertCommand['type']) =>
+    (id: string, p: Principal, note: string | undefined): Promise<Alert> =>
+      topology.commands.send({ type, alertId: id, by: p.sub, at: formatTs(clock.now()), ...(note ? { note } : {}) });
+  const ackAlert = operatorAction('ack');
+  const resolveAlert = operatorAction('resolve');
 
   const hub = new WsHub({
     auth,
@@ -321,6 +184,9 @@ export function createApp(o: AppOptions): App {
     subscribePerSecond: config.limits.wsSubscribePerSecond,
   });
 
+  // screens follow the alert log, whoever wrote the event
+  topology.log.subscribe((events) => hub.broadcast(events));
+
   const pipeline = createPipeline({
     stepper,
     series,
@@ -329,8 +195,7 @@ export function createApp(o: AppOptions): App {
     store: ports.store,
     deadLetters: ports.deadLetters,
     deliver: (events) => {
-      // Kafka mode: screens get alert events from the shared log (clusterHandlers.alertEvent)
-      if (!cluster) hub.broadcast(events);
+      topology.log.published(events);
       notifications.onEvents(events);
       updateOpenGauge();
     },
@@ -339,7 +204,7 @@ export function createApp(o: AppOptions): App {
     logger,
     ...(o.demo ? { extraLabels: { demo: 'true' } } : {}),
     afterBatch: () => persistContext(),
-    ...(cluster ? { keep } : {}),
+    keep: (t) => topology.ownership.owns(t),
     onFatal: (err) => {
       ready = false;
       o.onFatal?.(err);
@@ -358,8 +223,12 @@ export function createApp(o: AppOptions): App {
     ...(ports.silencesFile ? { silencesFile: ports.silencesFile } : {}),
     broadcast: (frame) => hub.broadcastFrame(frame),
     metrics,
-    ...(cluster ? { onSilence: (s) => cluster.publishCommand(s.id, { type: 'silence', silence: s }), view, sendsReport: () => owned.has(0) } : {}),
-    ...(!cluster && ports.audit ? { onSilence: (s) => ports.audit!.append('silence', [s]) } : {}),
+    view,
+    sendsReport: () => topology.ownership.sendsReport(),
+    async onSilence(s) {
+      await topology.commands.shareSilence(s);
+      await ports.audit?.append('silence', [s]);
+    },
   });
 
   function updateOpenGauge(): void {
@@ -388,13 +257,7 @@ export function createApp(o: AppOptions): App {
       notifications,
       series,
       // resolves to the events refused at evaluation (SUBJECT_LIMIT, already dead-lettered; `index` = position in `events`)
-      async ingest(topic, events, rejections) {
-        if (!cluster) return (await pipeline.process(topic, events, rejections, 'http')).refused;
-        // Kafka mode: rejections are dead-lettered here; accepted events go onto their topic for the partition's owner (which refuses and dead-letters there)
-        await pipeline.process(topic, [], rejections, 'http');
-        if (events.length > 0) await cluster.sink.publish(topic, events);
-        return [];
-      },
+      ingest: (topic, events, rejections) => topology.intake.ingest(topic, events, rejections),
       reloadRules: () => reloadRules(),
     },
     hub,
@@ -460,8 +323,8 @@ export function createApp(o: AppOptions): App {
       await server.listen({ host: config.http.host, port: config.http.port });
       const addr = server.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
-      // Kafka mode: catch up on the alert log, commands and weather, then join the group (readyz stays 503 until then)
-      if (cluster) await cluster.start(clusterHandlers);
+      // join the others (Kafka mode: catch up on the alert log, commands and weather, join the group; readyz stays 503 until then)
+      await topology.start();
       snapshotTimer = setInterval(() => {
         snapshot().catch((err: unknown) => logger.error({ err }, 'alert snapshot failed'));
       }, config.snapshotEvery);
@@ -489,7 +352,7 @@ export function createApp(o: AppOptions): App {
         await f();
         logger.debug({ step: name, ms: Math.round(performance.now() - t0) }, 'shutdown step done');
       };
-      await step('kafka consumers', () => cluster?.stop());
+      await step('topology', () => topology.stop());
       if (snapshotTimer) clearInterval(snapshotTimer);
       if (tickTimer) clearInterval(tickTimer);
       watcher?.close();

@@ -8,6 +8,7 @@ import { loadConfig, resolveSecret } from './config/load.ts';
 import { loadReference } from './enrich/reference.ts';
 import { loadRulePack, warmupByTopic } from './rules/pack.ts';
 import { createKafkaCluster } from './adapters/kafka/cluster.ts';
+import { kafkaTopology } from './topology/kafka.ts';
 import { AppError } from './errors.ts';
 import { createJournalAlertStore } from './adapters/journal/alert-journal.ts';
 import { createJournalDeadLetterSink } from './adapters/journal/dead-letter.ts';
@@ -103,7 +104,7 @@ export async function boot(flags: StartFlags, logger: Logger, env: NodeJS.Proces
       store: cluster ? cluster.store : createJournalAlertStore({ dataDir: config.dataDir, logger, repair: flags.repair ?? false }),
       deadLetters: cluster ? cluster.deadLetters : createJournalDeadLetterSink({ dataDir: config.dataDir }),
       // Kafka mode rebuilds the warnings in force from the weather topics
-      ...(cluster ? { cluster } : { warningsFile: createStateFile(config.dataDir, 'warnings.json', { logger, repair: flags.repair ?? false }) }),
+      ...(cluster ? { topology: kafkaTopology(cluster) } : { warningsFile: createStateFile(config.dataDir, 'warnings.json', { logger, repair: flags.repair ?? false }) }),
       silencesFile: createStateFile(config.dataDir, 'silences.json', { logger, repair: flags.repair ?? false }),
       // Kafka mode: one log for every instance, so a takeover neither repeats nor misses a text
       nflog: cluster ? cluster.nflog : createJournalNotificationLog(config.dataDir, { logger }),
