@@ -108,8 +108,8 @@ export async function boot(flags: StartFlags, logger: Logger, env: NodeJS.Proces
       silencesFile: createStateFile(config.dataDir, 'silences.json', { logger, repair: flags.repair ?? false }),
       // Kafka mode: one log for every instance, so a takeover neither repeats nor misses a text
       nflog: cluster ? cluster.nflog : createJournalNotificationLog(config.dataDir, { logger }),
-      // embedded mode: the hash-chained audit trail (riskstream audit verify)
-      ...(cluster ? {} : { audit: createJournalAuditLog(config.dataDir, { logger }) }),
+      // the hash-chained audit trail (riskstream audit verify [--kafka])
+      audit: cluster ? cluster.audit : createJournalAuditLog(config.dataDir, { logger }),
       sms: createSmsGateway(config, logger),
       ...(config.influx ? { series: createInfluxSeriesStore({ ...config.influx, logger }) } : {}),
     },

@@ -1,15 +1,24 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { verifyAudit } from '../adapters/journal/audit-log.ts';
 import { loadConfig } from '../config/load.ts';
 
 /**
  * runAuditVerify: `riskstream audit verify [--data DIR] [--config FILE]` walks the audit trail of
- * the data dir and reports the first broken link (file and line), exit 1; exit 0 when whole.
+ * the data dir; `--kafka BROKERS` (or `--kafka` with the config's brokers) reads risk.audit (or
+ * `--topic NAME`) instead. It reports the first broken link (file and line, or partition and
+ * offset), exit 1; exit 0 when whole; exit 2 when there is nothing to read.
  */
-export function runAuditVerify(argv: string[]): number {
-  const { values } = parseArgs({ args: argv, options: { data: { type: 'string' }, config: { type: 'string' } }, strict: true });
-  const { config } = loadConfig({ ...(values.config ? { file: values.config } : {}), flags: values.data ? { dataDir: values.data } : {} });
+export async function runAuditVerify(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { data: { type: 'string' }, config: { type: 'string' }, kafka: { type: 'string' }, topic: { type: 'string' } },
+    strict: true,
+  });
+  const flags = { ...(values.data ? { dataDir: values.data } : {}), ...(values.kafka ? { kafka: { brokers: values.kafka.split(',').map((b) => b.trim()) } } : {}) };
+  const { config } = loadConfig({ ...(values.config ? { file: values.config } : {}), flags });
+  if (values.kafka !== undefined || values.topic !== undefined) return verifyKafka(config, values.topic);
   if (!existsSync(config.dataDir)) {
     process.stderr.write(`riskstream audit verify: no data dir ${config.dataDir}\n`);
     return 2;
@@ -20,5 +29,36 @@ export function runAuditVerify(argv: string[]): number {
     return 1;
   }
   process.stdout.write(`ok: ${v.records} records in ${v.files} file(s), records ${v.from}..${v.from + v.records - 1}, head ${v.head}\n`);
+  return 0;
+}
+
+async function verifyKafka(config: ReturnType<typeof loadConfig>['config'], topicFlag: string | undefined): Promise<number> {
+  // loaded on demand: kafkajs is needed only here
+  const { createKafkaClient } = await import('../adapters/kafka/client.ts');
+  const { verifyKafkaAudit } = await import('../adapters/kafka/audit.ts');
+  const { TOPIC } = await import('../adapters/kafka/topics.ts');
+  const topic = topicFlag ?? `${config.kafka.topicPrefix}${TOPIC.audit}`;
+  const logger = pino({ level: process.env.RISKSTREAM_LOG_LEVEL ?? 'error' }, pino.destination(2));
+  const kafka = createKafkaClient({ ...config.kafka, clientId: `${config.kafka.clientId}-audit`, logger });
+  let v;
+  try {
+    v = await verifyKafkaAudit(kafka, topic);
+  } catch (err) {
+    process.stderr.write(`riskstream audit verify: cannot read ${topic} from ${config.kafka.brokers.join(',')}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
+  if (!v.ok) {
+    process.stdout.write(`BROKEN ${topic}[${v.partition}]@${v.offset} (writer ${v.writer}): ${v.reason} (${v.records} records verified before it)\n`);
+    return 1;
+  }
+  const heads = Object.entries(v.heads).map(([w, h]) => `  ${w}: records 1..${h.n}, head ${h.hash}`);
+  process.stdout.write(
+    `ok: ${v.records} records of ${v.writers} writer(s) in ${topic}` +
+      (v.duplicates > 0 ? `, ${v.duplicates} repeated by a retried send` : '') +
+      (v.startsLater ? ' (retention removed the topic’s start: chains may begin later)' : '') +
+      '\n' +
+      heads.join('\n') +
+      (heads.length ? '\n' : ''),
+  );
   return 0;
 }

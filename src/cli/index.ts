@@ -19,7 +19,7 @@ const USAGE = `usage: riskstream <command> [options]
         screen 30d (90d), ingest 90d (365d).
   topics create [--config FILE] [--partitions N] [--replication N]
   schemas [--out DIR]
-  audit verify [--data DIR] [--config FILE]   (embedded mode's hash-chained audit trail; exit 1 at the first broken link)
+  audit verify [--data DIR | --kafka BROKERS [--topic NAME]] [--config FILE]   (the hash-chained audit trail; exit 1 at the first broken link)
   demo generate [--out FILE] [--spec FILE] [--sites FILE]
 `;
 
@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
         return runSchemas(rest);
       case 'audit':
         if (rest[0] !== 'verify') break;
-        return runAuditVerify(rest.slice(1));
+        return await runAuditVerify(rest.slice(1));
       case 'demo':
         return await runDemo(rest);
       case 'help':

@@ -222,6 +222,8 @@ export interface Cluster {
   sink: EventSink;
   /** the notification log shared by every instance (what was texted to whom), so a takeover repeats and misses no text */
   nflog: NotificationLog;
+  /** the audit trail: this process's hash chain on risk.audit */
+  audit: AuditLog;
   /** the keyed-topic partition of a key (same hash as producers: murmur2) */
   partitionOf(key: string): number;
   /** connects, catches up on the alert log, commands and weather, joins the group */

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../../ports/index.ts';
+import { checkLink, chainRecord, GENESIS, sha256, type ChainHead } from '../../domain/audit-chain.ts';
 import { ensurePrivateDir, openPrivate } from './private-fs.ts';
 
 // The audit trail (tamper evidence: the letter forbids 瞒报/谎报 and falsified data). Every alert
@@ -15,12 +15,8 @@ import { ensurePrivateDir, openPrivate } from './private-fs.ts';
 
 const CURRENT = 'audit.ndjson';
 const ARCHIVE = 'audit';
-/** GENESIS: the `prev` of the very first line */
-export const GENESIS = '0'.repeat(64);
 const ROTATE_BYTES = 64 * 1024 * 1024;
 
-
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** lastLine: the last complete line of a file (reads its tail only), or undefined for an empty file. */
 function lastLine(path: string): string | undefined {
@@ -98,11 +94,14 @@ export function createJournalAuditLog(dataDir: string, opts: { logger?: Logger; 
         }
         let text = '';
         const at = now();
+        let h: ChainHead = { n, hash: head };
         for (const record of records) {
-          const line = JSON.stringify({ n: ++n, prev: head, at, kind, record });
-          head = sha256(line);
-          text += line + '\n';
+          const r = chainRecord(h, { at, kind, record });
+          h = r.head;
+          text += r.line + '\n';
         }
+        n = h.n;
+        head = h.hash;
         await fh.appendFile(text, 'utf8');
         size += Buffer.byteLength(text);
       });
@@ -128,33 +127,20 @@ export type AuditVerdict = { ok: true; records: number; files: number; head: str
  */
 export function verifyAudit(dataDir: string): AuditVerdict {
   const files = auditFiles(dataDir);
-  let prevHash: string | undefined;
+  let head: ChainHead | undefined;
   let records = 0;
-  let lastN = 0;
   let from = 0;
   for (const file of files) {
     const lines = readFileSync(file, 'utf8').split('\n');
     if (lines.at(-1) === '') lines.pop();
     for (let i = 0; i < lines.length; i++) {
-      const text = lines[i]!;
-      let rec: { n?: unknown; prev?: unknown };
-      try {
-        rec = JSON.parse(text) as { n?: unknown; prev?: unknown };
-      } catch {
-        return { ok: false, file, line: i + 1, reason: 'not a JSON line (edited or torn)', records };
-      }
-      if (typeof rec.prev !== 'string' || typeof rec.n !== 'number') return { ok: false, file, line: i + 1, reason: 'no chain fields (n, prev)', records };
-      if (prevHash !== undefined && rec.prev !== prevHash) {
-        return { ok: false, file, line: i + 1, reason: `prev does not match the SHA-256 of the line before: this line, the one before it, or a line between them was changed, removed or moved`, records };
-      }
-      if (prevHash !== undefined && rec.n !== lastN + 1) return { ok: false, file, line: i + 1, reason: `record ${rec.n} follows record ${lastN}: records were removed or reordered`, records };
       // the trail is never cut at its start (rotated files are kept): its first record is number 1, chained to GENESIS
-      if (prevHash === undefined && (rec.n !== 1 || rec.prev !== GENESIS)) return { ok: false, file, line: i + 1, reason: `the trail must start with record 1 chained to the start; it starts with record ${String(rec.n)}: earlier records were removed or moved`, records };
-      prevHash = sha256(text);
-      if (from === 0) from = rec.n;
-      lastN = rec.n;
+      const r = checkLink(head, lines[i]!);
+      if (!r.ok) return { ok: false, file, line: i + 1, reason: r.reason, records };
+      head = r.head;
+      if (from === 0) from = r.head.n;
       records++;
     }
   }
-  return { ok: true, records, files: files.length, head: prevHash ?? GENESIS, from: from || 1 };
+  return { ok: true, records, files: files.length, head: head?.hash ?? GENESIS, from: from || 1 };
 }

@@ -15,6 +15,7 @@
 //   a send is retried with backoff and the producer recreated when it keeps failing (kafkajs#979);
 // - watchdogs: a consumer that crashed without restarting, or that stopped fetching while it has
 //   partitions, is recreated; a send that cannot succeed for `sendDeadlineMs` is fatal.
+import { createKafkaAuditLog } from './audit.ts';
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -446,13 +447,14 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     deadLetters,
     sink,
     nflog,
+    audit: createKafkaAuditLog({ send, topic: t(TOPIC.audit), writer: instance, now, logger: log }),
     partitionOf: (key) => partitionOf(key, keyedPartitions || 1),
     async start(h) {
       handlers = h;
       await admin.connect();
       const md = await admin.fetchTopicMetadata({ topics: [] }).catch(() => ({ topics: [] as { name: string; partitions: unknown[] }[] }));
       const have = new Map(md.topics.map((x) => [x.name, x.partitions.length]));
-      const needed = [...keyedTopics, ...globalTopics, t(TOPIC.alerts), t(TOPIC.alertsState), t(TOPIC.alertsCommands), t(TOPIC.notifications), t(TOPIC.dlq)];
+      const needed = [...keyedTopics, ...globalTopics, t(TOPIC.alerts), t(TOPIC.alertsState), t(TOPIC.alertsCommands), t(TOPIC.notifications), t(TOPIC.dlq), t(TOPIC.audit)];
       const missing = needed.filter((n) => !have.has(n));
       if (missing.length > 0) {
         throw new AppError('CONFIG_INVALID', `Kafka topics missing: ${missing.join(', ')}; create them with \`riskstream topics create\``, {

@@ -33,6 +33,8 @@ export const TOPIC = {
    * here keyed by siteId so the owner of the site evaluates them (as a Kafka Streams repartition topic)
    */
   repartition: 'risk.repartition',
+  /** the audit trail: every instance process's hash chain of alert events, silences and texts (riskstream audit verify --kafka) */
+  audit: 'risk.audit',
 } as const;
 export type TopicName = (typeof TOPIC)[keyof typeof TOPIC];
 
@@ -179,6 +181,16 @@ export function TOPIC_SPECS(prefix: string, opts: TopicOptions): TopicSpec[] {
       partitions: 1,
       partitionRule: 'atLeast',
       configs: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(30 * DAY_MS), 'min.insync.replicas': String(minInsyncFor(rf)) },
+    }),
+    spec({
+      base: TOPIC.audit,
+      key: 'writer (one instance process)',
+      purpose:
+        'the audit trail (tamper evidence): each instance process appends its alert events, silences and texts as a hash chain of its own; ' +
+        '`riskstream audit verify --kafka` finds an edited, removed or moved record; never compacted, kept until deleted by hand (retention.ms -1)',
+      partitions: 1,
+      partitionRule: 'atLeast',
+      configs: { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'min.insync.replicas': String(minInsyncFor(rf)) },
     }),
     spec({
       base: TOPIC.dlq,
