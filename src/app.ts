@@ -19,6 +19,7 @@ import type { AlertCommand, TopologyFactory } from './topology/types.ts';
 import { systemClock, type AuditLog, type AlertStore, type Clock, type StateFile, type DeadLetterSink, type NotificationLog, type SeriesStore, type SmsGateway } from './ports/index.ts';
 import { createMemorySeriesStore } from './adapters/memory/series.ts';
 import { createNotifications, type Notifications } from './notify/notifications.ts';
+import { createLifecycle, type Lifecycle } from './alerts/lifecycle.ts';
 import { WeatherWarning, type Event } from './contracts/events.ts';
 import { watch, type FSWatcher } from 'node:fs';
 import { severityRank, SEVERITIES } from './domain/severity.ts';
@@ -71,6 +72,9 @@ export interface App {
   stepper: Stepper;
   hub: WsHub;
   notifications: Notifications;
+  lifecycle: Lifecycle;
+  /** what the 1-s timer runs: rule timers, the lifecycle (silence marks, escalation), due texts */
+  tick(): Promise<void>;
 }
 
 /**
@@ -112,7 +116,7 @@ export function createApp(o: AppOptions): App {
   if (series.stats) registerSeriesStats(metrics, () => series.stats!());
   const auth = createAuth(o.secret);
   const book = new AlertBook({
-    decorate: (a, at) => notifications.decorate(a, at),
+    decorate: (a, at) => lifecycle.decorate(a, at),
     maxEventAge: config.notify.maxEventAge,
     limits: config.limits,
     siteName: (id) => o.reference.sites.get(id)?.name,
@@ -151,7 +155,7 @@ export function createApp(o: AppOptions): App {
     clock,
     metrics,
     apply: applyHere,
-    putSilence: (s) => notifications.putSilence(s),
+    putSilence: (s) => lifecycle.putSilence(s),
     recover: (alerts) => notifications.recover(alerts),
     process: (topic, events, rejections, source, opts) => pipeline.process(topic, events, rejections, source, opts),
     gate: (events) => gate(events),
@@ -211,6 +215,23 @@ export function createApp(o: AppOptions): App {
     },
   });
 
+  // the alert lifecycle: silence marks, escalation, retention, the mute decision
+  const lifecycle = createLifecycle({
+    config,
+    book,
+    commit: (stored) => pipeline.commit(stored),
+    roster: o.reference.roster,
+    logger,
+    clock,
+    ...(ports.silencesFile ? { silencesFile: ports.silencesFile } : {}),
+    metrics,
+    async onSilence(s) {
+      await topology.commands.shareSilence(s);
+      await ports.audit?.append('silence', [s]);
+    },
+  });
+
+  // notify: the sink that texts the duty roster about the alert events it is given
   const notifications = createNotifications({
     config,
     reference: o.reference,
@@ -220,15 +241,11 @@ export function createApp(o: AppOptions): App {
     clock,
     gateway: ports.sms,
     nflog: ports.nflog,
-    ...(ports.silencesFile ? { silencesFile: ports.silencesFile } : {}),
+    mutes: lifecycle.mutes,
     broadcast: (frame) => hub.broadcastFrame(frame),
     metrics,
     view,
     sendsReport: () => topology.ownership.sendsReport(),
-    async onSilence(s) {
-      await topology.commands.shareSilence(s);
-      await ports.audit?.append('silence', [s]);
-    },
   });
 
   function updateOpenGauge(): void {
@@ -255,6 +272,7 @@ export function createApp(o: AppOptions): App {
       ackAlert,
       resolveAlert,
       notifications,
+      lifecycle,
       series,
       // resolves to the events refused at evaluation (SUBJECT_LIMIT, already dead-lettered; `index` = position in `events`)
       ingest: (topic, events, rejections) => topology.intake.ingest(topic, events, rejections),
@@ -303,6 +321,13 @@ export function createApp(o: AppOptions): App {
   let tickTimer: NodeJS.Timeout | undefined;
   const snapshot = () => ports.store.snapshot(book.exportState());
 
+  /** tick: rule timers (absence, deadlines, windows), then the lifecycle, then due texts */
+  async function tick(): Promise<void> {
+    await pipeline.tick();
+    await lifecycle.tick();
+    await notifications.tick();
+  }
+
   return {
     pipeline,
     book,
@@ -310,6 +335,8 @@ export function createApp(o: AppOptions): App {
     stepper,
     hub,
     notifications,
+    lifecycle,
+    tick,
     async start() {
       const { snapshot: snap, tail } = await ports.store.load();
       book.restore(snap, tail);
@@ -331,11 +358,9 @@ export function createApp(o: AppOptions): App {
       snapshotTimer.unref();
       // Timers (absence, deadlines, windows) follow the wall clock too, so silence is caught when nothing arrives.
       await notifications.start();
+      lifecycle.start();
       tickTimer = setInterval(() => {
-        pipeline
-          .tick()
-          .then(() => notifications.tick())
-          .catch((err: unknown) => logger.error({ err }, 'timer tick failed'));
+        tick().catch((err: unknown) => logger.error({ err }, 'timer tick failed'));
       }, 1000);
       tickTimer.unref();
       ready = true;
@@ -359,6 +384,7 @@ export function createApp(o: AppOptions): App {
       clearTimeout(reloadTimer);
       hub.closeAll();
       await step('http server', () => server.close());
+      lifecycle.stop();
       await step('notifications', () => notifications.stop());
       await step('alert snapshot', () => snapshot());
       await step('alert store', () => ports.store.close());

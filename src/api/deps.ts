@@ -7,6 +7,7 @@ import type { ReferenceData } from '../enrich/reference.ts';
 import type { RuleEngine } from '../rules/engine.ts';
 import type { ContextState } from '../enrich/context.ts';
 import type { Notifications } from '../notify/notifications.ts';
+import type { Lifecycle } from '../alerts/lifecycle.ts';
 import type { Pipeline } from '../pipeline.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Clock, Rejection, SeriesStore } from '../ports/index.ts';
@@ -30,6 +31,8 @@ export interface ApiDeps {
   info: { version: string; mode: string; demo: boolean };
   isReady: () => boolean;
   notifications: Notifications;
+  /** silences (and the rest of the alert lifecycle) */
+  lifecycle: Lifecycle;
   series?: SeriesStore;
   ackAlert(id: string, p: Principal, note: string | undefined): Promise<Alert>;
   resolveAlert(id: string, p: Principal, note: string | undefined): Promise<Alert>;

@@ -20,7 +20,7 @@ function withinTowns(p: Principal, m: Silence['matchers']): boolean {
 export function registerSilences(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/v1/silences', async (req) => {
     const p = await authenticate(deps, req, 'operator');
-    return { silences: deps.notifications.silences.list().filter((s) => withinTowns(p, s.matchers)) };
+    return { silences: deps.lifecycle.silences.list().filter((s) => withinTowns(p, s.matchers)) };
   });
 
   app.post('/api/v1/silences', async (req, reply) => {
@@ -29,14 +29,14 @@ export function registerSilences(app: FastifyInstance, deps: ApiDeps): void {
     // a town-limited operator may only silence inside its towns
     if (!withinTowns(p, input.matchers)) throw new AppError('FORBIDDEN', 'a town-limited token must name only its own towns in matchers.town', { details: [{ path: 'matchers.town', message: `allowed: ${(p.towns as string[]).join(', ')}` }] });
     // the author is who the token says, never the body (createdBy in the body is ignored)
-    const s = await deps.notifications.addSilence(input, p.sub);
+    const s = await deps.lifecycle.addSilence(input, p.sub);
     return reply.status(201).send(s);
   });
 
   app.delete<{ Params: { id: string } }>('/api/v1/silences/:id', async (req) => {
     const p = await authenticate(deps, req, 'operator');
-    const s = deps.notifications.silences.get(req.params.id);
+    const s = deps.lifecycle.silences.get(req.params.id);
     if (s && !withinTowns(p, s.matchers)) throw new AppError('FORBIDDEN', `silence ${req.params.id} covers towns this token does not hold`);
-    return deps.notifications.expireSilence(req.params.id, p.sub);
+    return deps.lifecycle.expireSilence(req.params.id, p.sub);
   });
 }

@@ -2,23 +2,20 @@ import cron from 'node-cron';
 import type { Logger } from 'pino';
 import type { Alert, AlertEvent } from '../contracts/alerts.ts';
 import type { Config } from '../contracts/config.ts';
-import { Silence, type SilenceInput } from '../contracts/silences.ts';
 import { SEVERITY_ZH, severityRank, type Severity } from '../domain/severity.ts';
 import { formatTs } from '../domain/time.ts';
 import type { AlertBook } from '../alerts/book.ts';
-import { DEFAULT_INHIBIT_RULES } from '../alerts/inhibit.ts';
-import { limitTransition, type LimitName } from '../alerts/limits.ts';
-import { dueEscalations } from '../alerts/escalation.ts';
+import { limitTransition } from '../alerts/limits.ts';
+import type { MuteDeps } from '../alerts/mute.ts';
 import { leadersOnDuty, onDuty } from '../alerts/roster.ts';
-import { Silences } from '../alerts/silences.ts';
 import type { ReferenceData } from '../enrich/reference.ts';
 import type { Metrics } from '../metrics.ts';
-import type { Clock, NotificationLog, NotificationRecord, SmsGateway, StateFile, StoredAlertEvent } from '../ports/index.ts';
-import { muteReason, Notifier, type Intent } from './notifier.ts';
+import type { Clock, NotificationLog, NotificationRecord, SmsGateway, StoredAlertEvent } from '../ports/index.ts';
+import { Notifier, type Intent } from './notifier.ts';
 import { createSmsSender } from './sms/sender.ts';
 import { renderAlertSms, renderDutyReportHeader } from './sms/templates.ts';
 
-/** NotificationsDeps: the alert book, a way to commit alert events, and the SMS and state ports. */
+/** NotificationsDeps: the alert book, a way to commit alert events, the mute decision, and the SMS ports. */
 export interface NotificationsDeps {
   config: Config;
   reference: ReferenceData;
@@ -28,7 +25,8 @@ export interface NotificationsDeps {
   clock: Clock;
   gateway: SmsGateway;
   nflog: NotificationLog;
-  silencesFile?: StateFile;
+  /** the lifecycle's mute decision (drills, back-fill, silences, inhibition) */
+  mutes: MuteDeps;
   metrics?: Metrics;
   /** pushes the daily duty report to the screens */
   broadcast?: (frame: Record<string, unknown>) => void;
@@ -36,33 +34,26 @@ export interface NotificationsDeps {
   view?: AlertBook;
   /** Kafka mode: only one instance (the owner of partition 0) texts the duty report */
   sendsReport?: () => boolean;
-  /** a silence was made or ended here (Kafka mode: tell the other instances) */
-  onSilence?: (s: Silence) => Promise<void>;
 }
 
 /**
- * createNotifications: silences (marked on screens, never texted), inhibition, escalation of
- * unacknowledged alerts, grouped and deduplicated texts to the duty roster, and the daily duty
- * report — the alert lifecycle after an alert event is durable.
+ * createNotifications: the sink that tells people — grouped and deduplicated texts to the duty
+ * roster for the alert events it is given (muted ones are not texted), the one system alert while
+ * texts are folded, and the daily duty report. The lifecycle (silences, escalation, retention)
+ * lives in `src/alerts/lifecycle.ts`.
  */
 export function createNotifications(d: NotificationsDeps) {
   const { config, book, logger, clock } = d;
-  const limit = (l: LimitName) => (what: 'reached' | 'overflow') => (what === 'reached' ? d.metrics?.limitReached : d.metrics?.limitOverflow)?.inc({ limit: l });
-  const silences = new Silences(loadSilences(), { max: config.limits.silences, retention: config.retention, onLimit: limit('silences') });
+  const limit = (what: 'reached' | 'overflow') => (what === 'reached' ? d.metrics?.limitReached : d.metrics?.limitOverflow)?.inc({ limit: 'textsQueuedPerNumber' });
   // texts folded into summaries since the bound was last clear, and how many the system alert says
   const folds = { total: 0, shown: 0, lastAt: 0 };
   const sender = createSmsSender({ gateway: d.gateway, ratePerMinute: config.sms.ratePerMinute, now: () => clock.now(), logger });
   const siteName = (id?: string) => (id ? d.reference.sites.get(id)?.name : undefined);
   const townName = (id?: string) => (id ? d.reference.townNames[id] : undefined);
-  const deps = {
-    silencedBy: (a: Alert, at: number) => silences.activeFor(a, at)?.id,
-    openAlerts: () => book.openAlerts(),
-    inhibitRules: DEFAULT_INHIBIT_RULES,
-  };
   /** the notification log is loaded (texts may be recovered against it) */
   let started = false;
   const notifier = new Notifier({
-    ...deps,
+    ...d.mutes,
     log: d.nflog,
     logger,
     now: () => clock.now(),
@@ -78,7 +69,7 @@ export function createNotifications(d: NotificationsDeps) {
         folds.total++;
         folds.lastAt = clock.now();
       }
-      limit('textsQueuedPerNumber')(what);
+      limit(what);
     },
     onSent: (records) => {
       for (const r of records) d.metrics?.textsSent.inc({ kind: r.kind, role: r.role });
@@ -88,15 +79,6 @@ export function createNotifications(d: NotificationsDeps) {
     },
   });
   const jobs: { stop(): void }[] = [];
-
-  /** loadSilences: a stored silence that no longer passes is dropped with a warning naming file and index (and quarantined). */
-  function loadSilences(): Silence[] {
-    return d.silencesFile?.load(Silence) ?? [];
-  }
-
-  function saveSilences(): void {
-    d.silencesFile?.save(silences.list()).catch((err: unknown) => logger.error({ err }, 'saving silences failed'));
-  }
 
   function renderGroup(intents: readonly Intent[]): string {
     const first = intents[0]!;
@@ -114,36 +96,6 @@ export function createNotifications(d: NotificationsDeps) {
     const verb = first.kind === 'resolved' ? '已解除' : first.kind === 'escalated' ? '超时未确认（已升级）' : '告警';
     const action = worst.actions[0] ? `。处置：${worst.actions[0]}` : '';
     return `【风险${verb}】${where} ${intents.length}条：${colours}；最高：${worst.title}${action}。请在指挥中心大屏确认。`;
-  }
-
-  function sweep(now: number): void {
-    if (silences.sweep(now, config.retention)) saveSilences();
-    const n = book.prune(now - config.retention);
-    if (n > 0) logger.info({ pruned: n }, 'resolved alerts past retention dropped');
-  }
-
-  /** reconcile marks and unmarks silenced open alerts on the screens (a silence started, ended or was deleted). */
-  async function reconcileSilences(now: number): Promise<void> {
-    const stored: StoredAlertEvent[] = [];
-    for (const a of book.openAlerts()) {
-      const s = silences.activeFor(a, now);
-      const patch = s ? { silenced: 'true', silenceId: s.id } : { silenced: undefined, silenceId: undefined };
-      if ((s && a.labels.silenceId !== s.id) || (!s && a.labels.silenced)) {
-        const ev = book.relabel(a.id, patch, now);
-        if (ev) stored.push(ev);
-      }
-    }
-    await d.commit(stored);
-  }
-
-  async function escalate(now: number): Promise<void> {
-    const due = dueEscalations(book.openAlerts(), now, config.escalation, (a) => muteReason(a, deps, now) !== undefined);
-    const stored = due.map(({ alert, to }) => {
-      const duty = onDuty(d.reference.roster, alert.town, alert.domain, now);
-      const who = to === 'leader' ? duty?.leader.name : duty?.officer.name;
-      return book.escalate(alert.id, now, who ? `${to}:${who}` : to);
-    });
-    await d.commit(stored);
   }
 
   /**
@@ -195,13 +147,7 @@ export function createNotifications(d: NotificationsDeps) {
   }
 
   return {
-    silences,
     notifier,
-    /** decorate marks an alert covered by a silence as it fires or changes */
-    decorate(a: Alert, at: number): Record<string, string> | undefined {
-      const s = silences.activeFor(a, at);
-      return s ? { silenced: 'true', silenceId: s.id } : undefined;
-    },
     onEvents(events: readonly AlertEvent[]): void {
       notifier.onEvents(events);
     },
@@ -222,39 +168,14 @@ export function createNotifications(d: NotificationsDeps) {
       const n = notifier.recover(book.openAlerts());
       if (n > 0) logger.warn({ texts: n }, 'texts for open alerts were not confirmed sent before the restart; sending them now');
       jobs.push(cron.schedule(config.notify.dutyReport, () => void dutyReport().catch((err: unknown) => logger.error({ err }, 'duty report failed')), { timezone: 'Asia/Shanghai' }));
-      // housekeeping: resolved alerts and ended silences past retention (silence marks follow every tick)
-      jobs.push(cron.schedule('*/10 * * * *', () => sweep(clock.now()), { timezone: 'Asia/Shanghai' }));
     },
-    /** tick runs every second: silence marks, escalations, due texts, retention */
+    /** tick runs every second: due texts, the folded-texts system alert */
     async tick(): Promise<void> {
       const now = clock.now();
-      await reconcileSilences(now);
-      await escalate(now);
       await notifier.tick();
       await textsLimit(now);
       d.metrics?.textsPending.set(notifier.pending());
     },
-    async addSilence(input: SilenceInput, by: string): Promise<Silence> {
-      const s = silences.add(input, by, clock.now());
-      saveSilences();
-      await d.onSilence?.(s);
-      await reconcileSilences(clock.now());
-      return s;
-    },
-    async expireSilence(id: string, by: string): Promise<Silence> {
-      const s = silences.expire(id, by, clock.now());
-      saveSilences();
-      await d.onSilence?.(s);
-      await reconcileSilences(clock.now());
-      return s;
-    },
-    /** putSilence applies a silence made or ended on another instance */
-    async putSilence(s: Silence): Promise<void> {
-      silences.put(s);
-      saveSilences();
-      await reconcileSilences(clock.now());
-    },
-    sweep,
     records: (alertId: string) => notifier.records(alertId),
     dutyReport,
     async stop(): Promise<void> {

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { Alert, AlertEvent } from '../contracts/alerts.ts';
 import { severityRank, type Severity } from '../domain/severity.ts';
 import type { NotificationLog, NotificationRecord } from '../ports/index.ts';
-import { inhibitedBy, type InhibitRule } from '../alerts/inhibit.ts';
+import type { InhibitRule } from '../alerts/inhibit.ts';
+import { muteReason, type MuteDeps } from '../alerts/mute.ts';
 import { AppError } from '../errors.ts';
 
 /** Person: someone on the duty roster. */
@@ -30,7 +31,7 @@ export interface NotifierDeps {
   /** who is on duty for a town and domain at an instant */
   onDuty(town: string | undefined, domain: string, at: number): { officer: Person; leader: Person } | undefined;
   /** the silence covering an alert now, if any */
-  silencedBy(alert: Alert, at: number): string | undefined;
+  silencedBy: MuteDeps['silencedBy'];
   openAlerts(): Alert[];
   inhibitRules: readonly InhibitRule[];
   /** renders one text for one or more alerts of one group */
@@ -50,19 +51,6 @@ export interface NotifierDeps {
 
 /** summaryText: the one text that stands for the intents folded for a number. */
 export const summaryText = (n: number): string => `【风险告警汇总】另有 ${n} 条告警未单独发送，请查看指挥中心大屏。`;
-
-/** muteReason: why an alert transition is not texted (a pure decision), or undefined. */
-export function muteReason(alert: Alert, d: Pick<NotifierDeps, 'silencedBy' | 'openAlerts' | 'inhibitRules'>, at: number): string | undefined {
-  if (alert.labels.drill) return `drill (${alert.labels.drill})`;
-  // raised from an old event (back-fill, replay): on the screens, but nobody is paged for the past
-  if (alert.labels.backfill === 'true') return 'back-filled (event older than notify.maxEventAge)';
-  // the queued-texts bound is reached: a text about it would join the queue it warns of (screens only)
-  if (alert.labels.limit === 'textsQueuedPerNumber') return 'about texts themselves (shown on screens only)';
-  const s = d.silencedBy(alert, at);
-  if (s) return `silenced by ${s}`;
-  const inh = inhibitedBy(alert, d.openAlerts(), d.inhibitRules);
-  return inh ? `inhibited by ${inh.by} (${inh.rule})` : undefined;
-}
 
 interface Group {
   phone: string;

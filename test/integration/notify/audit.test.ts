@@ -36,8 +36,7 @@ describe('the audit trail', () => {
     const reading = { type: 'mine.reading', siteId: 'cm-shm-01', sensorId: 'CH4-T1-1201', sensorType: 'CH4', location: 'coal_face', value: 1.6, unit: '%', ts: now };
     expect((await call('POST', '/api/v1/events/risk.mine.telemetry', t.tokens.ingest, reading)).status).toBe(202);
     now += 10_000;
-    await t.app.pipeline.tick();
-    await t.app.notifications.tick(); // the officer is texted
+    await t.app.tick(); // the officer is texted
     const id = (await call('GET', '/api/v1/alerts?siteId=cm-shm-01', t.tokens.viewer)).body.alerts[0].id as string;
     expect((await call('POST', `/api/v1/alerts/${id}/ack`, t.tokens.operator, { note: '已通知撤人' })).status).toBe(200);
     expect((await call('POST', '/api/v1/silences', t.tokens.operator, { matchers: { siteId: 'cm-shm-02' }, endsAt: now + 60 * MIN, comment: '标校 工单 JX-1' })).status).toBe(201);

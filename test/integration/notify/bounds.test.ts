@@ -35,8 +35,7 @@ describe('notification bounds', () => {
   /** advance moves the test clock and runs the timers the app runs every second */
   const advance = async (t: TestApp, ms: number) => {
     now += ms;
-    await t.app.pipeline.tick();
-    await t.app.notifications.tick();
+    await t.app.tick();
   };
   const duty = () => onDuty(ref.roster, 'shanghaimiao', 'mine', now)!;
   afterEach(async () => {

@@ -1,0 +1,132 @@
+import cron from 'node-cron';
+import type { Logger } from 'pino';
+import type { Alert } from '../contracts/alerts.ts';
+import type { Config } from '../contracts/config.ts';
+import type { RosterEntry } from '../contracts/reference.ts';
+import { Silence, type SilenceInput } from '../contracts/silences.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Clock, StateFile, StoredAlertEvent } from '../ports/index.ts';
+import type { AlertBook } from './book.ts';
+import { dueEscalations } from './escalation.ts';
+import { DEFAULT_INHIBIT_RULES } from './inhibit.ts';
+import { muteReason, type MuteDeps } from './mute.ts';
+import { onDuty } from './roster.ts';
+import { Silences } from './silences.ts';
+
+/** LifecycleDeps: the alert book, a way to commit alert events, the roster and the silences file. */
+export interface LifecycleDeps {
+  config: Config;
+  book: AlertBook;
+  commit: (stored: StoredAlertEvent[]) => Promise<void>;
+  roster: readonly RosterEntry[];
+  logger: Logger;
+  clock: Clock;
+  silencesFile?: StateFile;
+  metrics?: Metrics;
+  /** a silence was made or ended here (Kafka mode: tell the other instances; the audit trail) */
+  onSilence?: (s: Silence) => Promise<void>;
+}
+
+/**
+ * createLifecycle: what happens to an open alert over time, whoever is told about it — silence
+ * marks (a silence starting, ending or deleted), escalation of unacknowledged alerts, retention of
+ * resolved alerts and ended silences, and the mute decision (drills, back-fill, silences,
+ * inhibition) that notify obeys. Its state survives a restart: silences in their file, escalation
+ * levels and marks in the alert events themselves.
+ */
+export function createLifecycle(d: LifecycleDeps) {
+  const { config, book, logger, clock } = d;
+  const silences = new Silences(d.silencesFile?.load(Silence) ?? [], {
+    max: config.limits.silences,
+    retention: config.retention,
+    onLimit: (what) => (what === 'reached' ? d.metrics?.limitReached : d.metrics?.limitOverflow)?.inc({ limit: 'silences' }),
+  });
+  const mutes: MuteDeps = {
+    silencedBy: (a: Alert, at: number) => silences.activeFor(a, at)?.id,
+    openAlerts: () => book.openAlerts(),
+    inhibitRules: DEFAULT_INHIBIT_RULES,
+  };
+  const jobs: { stop(): void }[] = [];
+
+  function saveSilences(): void {
+    d.silencesFile?.save(silences.list()).catch((err: unknown) => logger.error({ err }, 'saving silences failed'));
+  }
+
+  function sweep(now: number): void {
+    if (silences.sweep(now, config.retention)) saveSilences();
+    const n = book.prune(now - config.retention);
+    if (n > 0) logger.info({ pruned: n }, 'resolved alerts past retention dropped');
+  }
+
+  /** reconcileSilences marks and unmarks silenced open alerts on the screens (a silence started, ended or was deleted). */
+  async function reconcileSilences(now: number): Promise<void> {
+    const stored: StoredAlertEvent[] = [];
+    for (const a of book.openAlerts()) {
+      const s = silences.activeFor(a, now);
+      const patch = s ? { silenced: 'true', silenceId: s.id } : { silenced: undefined, silenceId: undefined };
+      if ((s && a.labels.silenceId !== s.id) || (!s && a.labels.silenced)) {
+        const ev = book.relabel(a.id, patch, now);
+        if (ev) stored.push(ev);
+      }
+    }
+    await d.commit(stored);
+  }
+
+  async function escalate(now: number): Promise<void> {
+    const due = dueEscalations(book.openAlerts(), now, config.escalation, (a) => muteReason(a, mutes, now) !== undefined);
+    const stored = due.map(({ alert, to }) => {
+      const duty = onDuty(d.roster, alert.town, alert.domain, now);
+      const who = to === 'leader' ? duty?.leader.name : duty?.officer.name;
+      return book.escalate(alert.id, now, who ? `${to}:${who}` : to);
+    });
+    await d.commit(stored);
+  }
+
+  return {
+    silences,
+    /** the mute decision's inputs, shared with notify */
+    mutes,
+    /** decorate marks an alert covered by a silence as it fires or changes */
+    decorate(a: Alert, at: number): Record<string, string> | undefined {
+      const s = silences.activeFor(a, at);
+      return s ? { silenced: 'true', silenceId: s.id } : undefined;
+    },
+    start(): void {
+      // housekeeping: resolved alerts and ended silences past retention (silence marks follow every tick)
+      jobs.push(cron.schedule('*/10 * * * *', () => sweep(clock.now()), { timezone: 'Asia/Shanghai' }));
+    },
+    /** tick runs every second: silence marks, then escalations */
+    async tick(): Promise<void> {
+      const now = clock.now();
+      await reconcileSilences(now);
+      await escalate(now);
+    },
+    async addSilence(input: SilenceInput, by: string): Promise<Silence> {
+      const s = silences.add(input, by, clock.now());
+      saveSilences();
+      await d.onSilence?.(s);
+      await reconcileSilences(clock.now());
+      return s;
+    },
+    async expireSilence(id: string, by: string): Promise<Silence> {
+      const s = silences.expire(id, by, clock.now());
+      saveSilences();
+      await d.onSilence?.(s);
+      await reconcileSilences(clock.now());
+      return s;
+    },
+    /** putSilence applies a silence made or ended on another instance */
+    async putSilence(s: Silence): Promise<void> {
+      silences.put(s);
+      saveSilences();
+      await reconcileSilences(clock.now());
+    },
+    sweep,
+    stop(): void {
+      for (const j of jobs) j.stop();
+    },
+  };
+}
+
+/** Lifecycle: the running alert lifecycle. */
+export type Lifecycle = ReturnType<typeof createLifecycle>;
