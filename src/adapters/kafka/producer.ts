@@ -1,7 +1,24 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { retry } from '../../retry.ts';
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/**
+ * PERMANENT: Kafka error types no retry can fix (kafkajs' own `retriable` flag is false after its
+ * internal retries too, so it cannot tell these apart): not allowed, too large, malformed.
+ */
+const PERMANENT = new Set(['TOPIC_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'SASL_AUTHENTICATION_FAILED', 'MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE']);
+
+/** kafkaRetryable: whether a failed send is worth another try with a fresh producer (anything but a PERMANENT type, in the error or its causes). */
+export function kafkaRetryable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const x = e as { type?: unknown; originalError?: unknown; cause?: unknown; name?: unknown };
+    if (typeof x.type === 'string' && PERMANENT.has(x.type)) return false;
+    if (x.name === 'KafkaJSSASLAuthenticationError') return false;
+    e = x.originalError ?? x.cause;
+  }
+  return true;
+}
+
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** BoundedSenderOptions: the client, the clock, how long a send may take in all and per attempt. */
@@ -48,36 +65,44 @@ export function createBoundedSender(o: BoundedSenderOptions): BoundedSender {
     },
     async send(topicMessages) {
       const deadline = o.now() + o.sendDeadlineMs;
-      for (let attempt = 1; ; attempt++) {
-        const attemptMs = Math.max(0, Math.min(o.attemptMs, deadline - o.now()));
-        const attemptPromise = (async () => {
-          producer ??= await newProducer();
-          await producer.sendBatch({ topicMessages, acks: -1 });
-        })();
-        attemptPromise.catch(() => undefined);
-        let timer: NodeJS.Timeout | undefined;
-        const slow = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no acknowledgement within ${attemptMs} ms`)), attemptMs);
-        });
-        try {
-          await Promise.race([attemptPromise, slow]);
-          return;
-        } catch (err) {
-          o.stat.sendRetries++;
-          if (o.now() >= deadline || o.isStopping()) {
-            o.log.fatal({ err: errText(err), attempts: attempt }, 'kafka send failed past its deadline');
+      await retry(
+        async () => {
+          const attemptMs = Math.max(0, Math.min(o.attemptMs, deadline - o.now()));
+          const attemptPromise = (async () => {
+            producer ??= await newProducer();
+            await producer.sendBatch({ topicMessages, acks: -1 });
+          })();
+          attemptPromise.catch(() => undefined);
+          let timer: NodeJS.Timeout | undefined;
+          const slow = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no acknowledgement within ${attemptMs} ms`)), attemptMs);
+          });
+          try {
+            await Promise.race([attemptPromise, slow]);
+          } catch (err) {
+            o.stat.sendRetries++;
             throw err;
+          } finally {
+            clearTimeout(timer);
           }
-          o.log.warn({ err: errText(err), attempt }, 'kafka send failed; retrying with a new producer');
-          o.stat.producerRestarts++;
-          const old = producer;
-          producer = undefined;
-          void old?.disconnect().catch(() => undefined);
-          await sleep(Math.min(2000, 100 * 2 ** Math.min(attempt, 5)));
-        } finally {
-          clearTimeout(timer);
-        }
-      }
+        },
+        {
+          deadlineMs: o.sendDeadlineMs,
+          baseDelayMs: 200,
+          maxDelayMs: 2000,
+          now: o.now,
+          retryable: kafkaRetryable,
+          stopped: o.isStopping,
+          onRetry(err, attempt) {
+            o.log.warn({ err: errText(err), attempt }, 'kafka send failed; retrying with a new producer');
+            o.stat.producerRestarts++;
+            const old = producer;
+            producer = undefined;
+            void old?.disconnect().catch(() => undefined);
+          },
+          onGiveUp: (err, attempts) => o.log.fatal({ err: errText(err), attempts, permanent: !kafkaRetryable(err) }, 'kafka send failed past its deadline or permanently'),
+        },
+      );
     },
     async disconnect() {
       const p = producer;

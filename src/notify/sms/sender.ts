@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { AppError } from '../../errors.ts';
+import { backoffDelay, retry } from '../../retry.ts';
 import type { SmsGateway, SmsMessage, SmsResult } from '../../ports/index.ts';
 
 /** SmsSenderDeps: the gateway, the limits and the injected timing. */
@@ -40,14 +41,8 @@ interface Bucket {
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * backoffDelay: exponential with equal jitter — attempt 1 waits base/2..base, attempt 2
- * base..2·base, …, capped at `max` — so retries from many senders do not synchronise.
- */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: number): number {
-  const d = Math.min(maxMs, baseMs * 2 ** (attempt - 1));
-  return Math.round(d / 2 + (d / 2) * random);
-}
+/** backoffDelay: see src/retry.ts (re-exported for the sender's callers) */
+export { backoffDelay };
 
 /**
  * createSmsSender wraps a gateway with a per-number token bucket (`ratePerMinute`, burst) and
@@ -87,22 +82,29 @@ export function createSmsSender(deps: SmsSenderDeps): SmsSender {
     }
   }
 
-  async function attemptLoop(msg: SmsMessage): Promise<SmsResult> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await deps.gateway.send(msg);
-      } catch (err) {
-        const e =
-          err instanceof AppError ? err : new AppError('SMS_FAILED', 'SMS gateway failed unexpectedly', { retryable: true, cause: err });
-        if (!e.retryable || attempt >= maxAttempts) {
-          deps.logger.warn({ smsId: msg.id, code: e.code, attempts: attempt, retryable: e.retryable, err: e.message }, 'sms send failed');
-          throw e;
+  /** attemptLoop: the shared retry primitive; a gateway's unexpected error counts as retryable SMS_FAILED */
+  function attemptLoop(msg: SmsMessage): Promise<SmsResult> {
+    return retry(
+      async () => {
+        try {
+          return await deps.gateway.send(msg);
+        } catch (err) {
+          throw err instanceof AppError ? err : new AppError('SMS_FAILED', 'SMS gateway failed unexpectedly', { retryable: true, cause: err });
         }
-        const delay = backoffDelay(attempt, baseDelayMs, maxDelayMs, random());
-        deps.logger.info({ smsId: msg.id, code: e.code, attempt, delayMs: delay, err: e.message }, 'sms send retry');
-        await sleep(delay);
-      }
-    }
+      },
+      {
+        maxAttempts,
+        baseDelayMs,
+        maxDelayMs,
+        sleep,
+        random,
+        onRetry: (err, attempt, delayMs) => deps.logger.info({ smsId: msg.id, code: (err as AppError).code, attempt, delayMs, err: (err as AppError).message }, 'sms send retry'),
+        onGiveUp: (err, attempts) => {
+          const e = err as AppError;
+          deps.logger.warn({ smsId: msg.id, code: e.code, attempts, retryable: e.retryable, err: e.message }, 'sms send failed');
+        },
+      },
+    );
   }
 
   return {
