@@ -15,19 +15,17 @@
 //   a send is retried with backoff and the producer recreated when it keeps failing (kafkajs#979);
 // - watchdogs: a consumer that crashed without restarting, or that stopped fetching while it has
 //   partitions, is recreated; a send that cannot succeed for `sendDeadlineMs` is fatal.
-import { createKafkaAuditLog } from './audit.ts';
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { AlertEvent, Alert } from '../../contracts/alerts.ts';
-import { AlertEvent as AlertEventSchema, Alert as AlertSchema } from '../../contracts/alerts.ts';
-import { keyOf } from '../../contracts/events.ts';
 import { AppError } from '../../errors.ts';
-import type { AlertStore, BatchMeta, Cluster, ClusterHandlers, DeadLetterSink, EventSink, NotificationLog, NotificationRecord, StoredAlertEvent } from '../../ports/index.ts';
-import { NotificationLogLine } from '../../contracts/journal.ts';
+import type { BatchMeta, Cluster, ClusterHandlers } from '../../ports/index.ts';
 import { coPartitionedAssigner, createKafkaClient, partitionOf, type KafkaSecurity } from './client.ts';
 import { createBoundedSender } from './producer.ts';
-import { createCodec, headerText } from './codec.ts';
+import { createCommitter } from './committer.ts';
+import { createKafkaPorts } from './ports.ts';
+import { feedHandler, readAlertStates } from './feeds.ts';
+import { createCodec } from './codec.ts';
 import { warmupPlan } from './warmup.ts';
 import { CONSUMER_RETRY, createReaders, type FullReader } from './readers.ts';
 import { TOPIC } from './topics.ts';
@@ -149,7 +147,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     plans.clear();
     warmed.clear();
     // offsets of partitions given away are no longer ours to commit
-    for (const k of [...toCommit.keys()]) if (!mine.has(Number(k.slice(k.lastIndexOf(':') + 1)))) toCommit.delete(k);
+    committer.keepOnly(mine);
     await handlers!.assigned(owned);
     if (owned.length === 0) return;
     const committed = new Map<string, number>();
@@ -244,7 +242,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
           plan.next = Number(last) + 1;
           resolveOffset(last);
           // effects are durable (alert events acknowledged by the brokers): now the offset may move
-          if (!isStale()) commitLater(batch.topic, batch.partition, plan.next);
+          if (!isStale()) committer.later(batch.topic, batch.partition, plan.next);
           maybeWarm(batch.partition);
         }
         await heartbeat();
@@ -255,32 +253,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     }
   }
 
-  // Commits run beside processing, coalesced (one request for every partition with news): an
-  // awaited commit per partition batch would put a coordinator round trip in front of the next
-  // batch and so in every alert's latency. A commit lost in a crash or rebalance means redelivery
-  // (at-least-once), which the alert book absorbs.
-  const toCommit = new Map<string, { topic: string; partition: number; offset: string }>();
-  let committing: Promise<void> | undefined;
-  function commitLater(topic: string, partition: number, offset: number): void {
-    toCommit.set(`${topic}:${partition}`, { topic, partition, offset: String(offset) });
-    committing ??= flushCommits();
-  }
-  async function flushCommits(): Promise<void> {
-    try {
-      while (toCommit.size > 0) {
-        const batch = [...toCommit.values()];
-        toCommit.clear();
-        try {
-          await group!.commitOffsets(batch);
-          stat.commits++;
-        } catch (err) {
-          log.warn({ err: errText(err), partitions: batch.length }, 'offset commit failed; those events may be delivered again');
-        }
-      }
-    } finally {
-      committing = undefined;
-    }
-  }
+  const committer = createCommitter({ commit: (batch) => group!.commitOffsets(batch), log, stat });
 
   const meta = (topic: string, partition: number, warmup: boolean): BatchMeta => ({ topic: base.get(topic)!, partition, warmup });
   /** the repartition topic warms up as far back as the longest of the keyed topics it stands in for */
@@ -343,111 +316,14 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
   }
 
   // ------------------------------------------------------------------ ports
-  const deadLetters: DeadLetterSink = {
-    async write(items) {
-      if (items.length === 0) return;
-      stat.deadLetters += items.length;
-      await send([
-        {
-          topic: t(TOPIC.dlq),
-          messages: items.map((d) => ({
-            key: d.key ?? null,
-            value: d.raw ?? Buffer.from(d.original),
-            headers: {
-              'x-source-topic': d.source.startsWith('kafka:') ? d.source.slice(6) : d.source,
-              ...(d.partition !== undefined ? { 'x-source-partition': String(d.partition) } : {}),
-              ...(d.offset !== undefined ? { 'x-source-offset': d.offset } : {}),
-              'x-error-code': d.code,
-              'x-error-message': d.message,
-              ...(d.path ? { 'x-error-path': d.path } : {}),
-              'x-failed-at': new Date(d.failedAt).toISOString(),
-            },
-          })),
-        },
-      ]);
-    },
-    async close() {},
-  };
-
-  const store: AlertStore = {
-    async load() {
-      // the owner's book starts empty: open alerts are adopted from the shared view per partition
-      return { snapshot: { seq: 0, records: [] }, tail: [] };
-    },
-    async append(events) {
-      if (events.length === 0) return;
-      const headers = (s: StoredAlertEvent) => ({ 'x-subject-key': s.subjectKey, 'x-kind': s.event.kind, 'x-instance': instance });
-      try {
-        await send([
-          { topic: t(TOPIC.alerts), messages: events.map((s) => ({ key: s.event.alert.fingerprint, value: JSON.stringify(s.event), headers: headers(s) })) },
-          { topic: t(TOPIC.alertsState), messages: events.map((s) => ({ key: s.event.alert.fingerprint, value: JSON.stringify(s.event.alert), headers: headers(s) })) },
-        ]);
-      } catch (err) {
-        throw new AppError('UNAVAILABLE', `alert events could not be written to Kafka: ${errText(err)}`, { retryable: true });
-      }
-    },
-    async snapshot() {},
-    async close() {
-      await sender.disconnect();
-    },
-  };
-
-  // ------------------------------------------------------------------ the shared notification log
-  /** records read from risk.notifications until the notifier loads them; then they go to its listener */
-  let ledger: NotificationRecord[] = [];
-  let ledgerListener: ((r: NotificationRecord) => void) | undefined;
-  const nflog: NotificationLog = {
-    async load() {
-      // read by the feed, which start() has caught up to the end
-      const out = ledger;
-      ledger = [];
-      return out;
-    },
-    async append(records) {
-      if (records.length === 0) return;
-      await send([{ topic: t(TOPIC.notifications), messages: records.map((r) => ({ key: r.key, value: JSON.stringify(r), headers: { 'x-instance': instance } })) }]);
-    },
-    subscribe(fn) {
-      ledgerListener = fn;
-      for (const r of ledger) fn(r);
-      ledger = [];
-    },
-    async close() {},
-  };
-
-  const sink: EventSink = {
-    async publish(contractTopic, events) {
-      await send([{ topic: t(contractTopic), messages: events.map((e) => ({ key: keyOf(e) ?? null, value: JSON.stringify(e) })) }]);
-    },
-  };
-
-  async function readState(h: ClusterHandlers): Promise<number> {
-    let n = 0;
-    const reader = await readFull('state', [t(TOPIC.alertsState)], (_topic, _p, msgs) => {
-      for (const m of msgs) {
-        if (!m.value) continue; // a tombstone
-        const a = AlertSchema.safeParse(safeJson(m.value));
-        const subjectKey = headerText(m.headers, 'x-subject-key');
-        if (!a.success || !subjectKey) {
-          log.warn({ offset: m.offset }, 'unreadable alert state record skipped');
-          continue;
-        }
-        n++;
-        const kind = (headerText(m.headers, 'x-kind') ?? 'updated') as AlertEvent['kind'];
-        h.alertState({ subjectKey, event: { seq: 0, kind, at: a.data.updatedAt, alert: a.data as Alert } });
-      }
-    });
-    await reader.caughtUp;
-    await reader.close();
-    return n;
-  }
+  const { deadLetters, store, nflog, sink, audit, ledger } = createKafkaPorts({ send, disconnect: () => sender.disconnect(), t, instance, now, log, stat });
 
   return {
     store,
     deadLetters,
     sink,
     nflog,
-    audit: createKafkaAuditLog({ send, topic: t(TOPIC.audit), writer: instance, now, logger: log }),
+    audit,
     partitionOf: (key) => partitionOf(key, keyedPartitions || 1),
     async start(h) {
       handlers = h;
@@ -467,33 +343,10 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
       }
       keyedPartitions = [...counts][0]!;
       await sender.connect();
-      const restored = await readState(h);
+      const restored = await readAlertStates(readFull, t(TOPIC.alertsState), log, h);
       // the alert log and the commands, then the weather tables; ready only once caught up on all
       let catching = true;
-      feed = await readFull('feed', [t(TOPIC.alerts), t(TOPIC.alertsCommands), t(TOPIC.notifications)], async (topic, _p, msgs) => {
-        for (const m of msgs) {
-          if (topic === t(TOPIC.notifications)) {
-            const r = NotificationLogLine.safeParse(safeJson(m.value));
-            if (!r.success) {
-              log.warn({ offset: m.offset }, 'unreadable notification record skipped');
-              continue;
-            }
-            const rec = r.data as unknown as NotificationRecord;
-            if (ledgerListener) ledgerListener(rec);
-            else ledger.push(rec);
-          } else if (topic === t(TOPIC.alerts)) {
-            const ev = AlertEventSchema.safeParse(safeJson(m.value));
-            const subjectKey = headerText(m.headers, 'x-subject-key') ?? '';
-            if (!ev.success) {
-              log.warn({ offset: m.offset }, 'unreadable alert event skipped');
-              continue;
-            }
-            h.alertEvent({ subjectKey, event: { ...(ev.data as AlertEvent), seq: Number(m.offset) + 1 } });
-          } else {
-            await h.command(safeJson(m.value), !catching);
-          }
-        }
-      });
+      feed = await readFull('feed', [t(TOPIC.alerts), t(TOPIC.alertsCommands), t(TOPIC.notifications)], feedHandler({ t, log, h, ledger, catching: () => catching }));
       readers.push(feed);
       const weather = await readFull('global', globalTopics, async (topic, partition, msgs) => {
         const { runs, dead } = decodeMessages(topic, partition, msgs);
@@ -528,7 +381,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
       // stop fetching; kafkajs waits for the batch in hand, whose chunk loop sees isRunning() false and returns;
       // then the last offsets are committed and the group is left
       await group?.stop().catch((err: unknown) => log.warn({ err: errText(err) }, 'consumer stop failed'));
-      await committing;
+      await committer.idle();
       await group?.disconnect().catch((err: unknown) => log.warn({ err: errText(err) }, 'consumer disconnect failed'));
       for (const r of readers) await r.close();
       await admin.disconnect().catch(() => undefined);
@@ -544,13 +397,4 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
       return Promise.race([feed.reach(t(TOPIC.alerts), hw).then(() => true), sleep(timeoutMs).then(() => false)]);
     },
   };
-}
-
-function safeJson(v: Buffer | null): unknown {
-  if (!v) return undefined;
-  try {
-    return JSON.parse(v.toString('utf8'));
-  } catch {
-    return undefined;
-  }
 }

@@ -1,0 +1,34 @@
+import type { Event } from '../contracts/events.ts';
+
+// Which measured thing or enforcement record an event is about (the subject registry's keys).
+
+/** recordOf: the enforcement record an event opens, updates or closes; undefined for other events. */
+export function recordOf(e: Event): { key: string; field: string; closes: boolean; endsAt: number } | undefined {
+  switch (e.type) {
+    case 'enforcement.hazard':
+      return { key: `hazardId:${e.hazardId}`, field: 'hazardId', closes: e.status === 'closed', endsAt: Infinity };
+    case 'enforcement.permit':
+      return { key: `permitId:${e.permitId}`, field: 'permitId', closes: false, endsAt: e.validTo };
+    case 'enforcement.accident':
+      return { key: `accidentId:${e.accidentId}`, field: 'accidentId', closes: e.reportedAt !== undefined, endsAt: Infinity };
+    default:
+      return undefined;
+  }
+}
+
+/** fieldIndex: which identity field names the measured thing of an event, or −1 (enforcement, weather, a power state of an area). */
+export function fieldIndex(e: Event): number {
+  switch (e.type) {
+    case 'mine.reading':
+      return 0;
+    case 'mine.power':
+      return e.sensorId !== undefined ? 0 : -1;
+    case 'grid.reading':
+    case 'grid.event':
+      return 1;
+    case 'site.reading':
+      return 2;
+    default:
+      return -1;
+  }
+}
