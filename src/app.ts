@@ -22,7 +22,7 @@ import { createNotifications, type Notifications } from './notify/notifications.
 import { createLifecycle, type Lifecycle } from './alerts/lifecycle.ts';
 import { WeatherWarning, type Event } from './contracts/events.ts';
 import { watch, type FSWatcher } from 'node:fs';
-import { severityRank, SEVERITIES } from './domain/severity.ts';
+import { SEVERITIES } from './domain/severity.ts';
 
 /** AppPorts: the adapters an app runs on (embedded: journal files; distributed: Kafka). */
 export interface AppPorts {
@@ -122,7 +122,7 @@ export function createApp(o: AppOptions): App {
     siteName: (id) => o.reference.sites.get(id)?.name,
     onLimit: (limit, what) => (what === 'reached' ? metrics.limitReached : metrics.limitOverflow).inc({ limit }),
   });
-  const stepper = new Stepper(o.reference, o.rules, (siteId) => book.openAlerts().filter((a) => a.siteId === siteId), {
+  const stepper = new Stepper(o.reference, o.rules, (siteId) => book.openAt(siteId), {
     lateness: config.rules.lateness,
     limits: config.limits,
     logger,
@@ -182,6 +182,7 @@ export function createApp(o: AppOptions): App {
     replayBuffer: config.ws.replayBuffer,
     now: () => clock.now(),
     openAlerts: () => view.openAlerts(),
+    openAlert: (id) => view.getOpen(id),
     lastSeq: () => view.lastSeq(),
     onAck: async (id, p, note) => void (await ackAlert(id, p, note)),
     demo: o.demo ?? false,
@@ -249,8 +250,8 @@ export function createApp(o: AppOptions): App {
   });
 
   function updateOpenGauge(): void {
-    const counts = [0, 0, 0, 0];
-    for (const a of book.openAlerts()) counts[severityRank(a.severity)]!++;
+    // kept by the book as alerts change: O(1), whatever the number of open alerts
+    const counts = book.openCounts();
     SEVERITIES.forEach((s, i) => metrics.openAlerts.set({ severity: s }, counts[i]!));
     metrics.ruleState.set(engine.stateSize());
   }

@@ -5,6 +5,9 @@ import { formatTs } from '../domain/time.ts';
 import type { AlertTransition } from '../domain/transition.ts';
 import { AppError } from '../errors.ts';
 import { OpenCaps, type CapListener, type OpenCapsLimits } from './caps.ts';
+import { OpenIndexes, type OpenWatcher } from './open-index.ts';
+
+export type { OpenWatcher } from './open-index.ts';
 import type { AlertRecord, AlertStoreState, StoredAlertEvent } from '../ports/index.ts';
 
 const MAX_HISTORY = 200;
@@ -32,6 +35,8 @@ export interface AlertBookOptions {
 export class AlertBook {
   private seq = 0;
   private readonly open = new Map<string, AlertRecord>();
+  /** open alerts per severity and per site, and the watchers' indexes: kept in step, so no caller scans every open alert */
+  private readonly idx = new OpenIndexes();
   /** every held alert by id: open ones plus a bounded tail of resolved ones */
   private readonly byId = new Map<string, AlertRecord>();
   private readonly maxResolved: number;
@@ -60,7 +65,33 @@ export class AlertBook {
     return this.seq;
   }
 
-  /** openAlerts lists firing and acknowledged alerts. */
+  /** watch keeps an index in step with the open alerts (the ones open now are given to it at once). */
+  watch(w: OpenWatcher): void {
+    this.idx.watch(w, this.open.values());
+  }
+
+  /** openCounts: open alerts per severity rank (blue, yellow, orange, red), O(1). */
+  openCounts(): readonly number[] {
+    return this.idx.bySeverity;
+  }
+
+  /** openCount: how many alerts are open, O(1). */
+  openCount(): number {
+    return this.open.size;
+  }
+
+  /** openAt lists the open alerts of one site (O(alerts of that site)). */
+  openAt(siteId: string): Alert[] {
+    return this.idx.openAt(siteId);
+  }
+
+  /** getOpen returns an open alert by id, O(1). */
+  getOpen(id: string): Alert | undefined {
+    const rec = this.byId.get(id);
+    return rec && this.open.get(rec.alert.fingerprint) === rec ? rec.alert : undefined;
+  }
+
+  /** openAlerts lists firing and acknowledged alerts (O(open): for snapshots and listings, never per event). */
   openAlerts(): Alert[] {
     return [...this.open.values()].map((r) => r.alert);
   }
@@ -273,7 +304,11 @@ export class AlertBook {
       rec = { subjectKey: s.subjectKey, alert: a, history: [] };
       this.byId.set(a.id, rec);
     }
+    // an open alert that changes leaves its indexes as it was and enters them as it is
+    const reindex = this.open.get(rec.alert.fingerprint) === rec;
+    if (reindex) this.idx.out(rec);
     rec.alert = a;
+    if (reindex) this.idx.in(rec);
     if (rec.history.length >= MAX_HISTORY) rec.history.splice(0, rec.history.length - MAX_HISTORY + 1);
     rec.history.push(event);
     if (a.state === 'resolved') {
@@ -287,15 +322,20 @@ export class AlertBook {
   private setOpen(rec: AlertRecord): void {
     const prev = this.open.get(rec.alert.fingerprint);
     if (prev === rec) return;
-    if (prev) this.caps.closed(prev.alert);
+    if (prev) {
+      this.caps.closed(prev.alert);
+      this.idx.out(prev);
+    }
     this.open.set(rec.alert.fingerprint, rec);
     this.caps.opened(rec.alert);
+    this.idx.in(rec);
   }
 
   private unsetOpen(rec: AlertRecord): void {
     if (this.open.get(rec.alert.fingerprint) !== rec) return;
     this.open.delete(rec.alert.fingerprint);
     this.caps.closed(rec.alert);
+    this.idx.out(rec);
   }
 
   private trimResolved(): void {

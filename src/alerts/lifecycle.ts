@@ -7,8 +7,9 @@ import { Silence, type SilenceInput } from '../contracts/silences.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Clock, StateFile, StoredAlertEvent } from '../ports/index.ts';
 import type { AlertBook } from './book.ts';
-import { dueEscalations } from './escalation.ts';
-import { DEFAULT_INHIBIT_RULES } from './inhibit.ts';
+import { escalationDue } from './escalation.ts';
+import { TimerQueue } from '../domain/timer-queue.ts';
+import { DEFAULT_INHIBIT_RULES, InhibitIndex } from './inhibit.ts';
 import { muteReason, type MuteDeps } from './mute.ts';
 import { onDuty } from './roster.ts';
 import { Silences } from './silences.ts';
@@ -41,12 +42,37 @@ export function createLifecycle(d: LifecycleDeps) {
     retention: config.retention,
     onLimit: (what) => (what === 'reached' ? d.metrics?.limitReached : d.metrics?.limitOverflow)?.inc({ limit: 'silences' }),
   });
+  const inhibition = new InhibitIndex(DEFAULT_INHIBIT_RULES);
+  book.watch(inhibition);
   const mutes: MuteDeps = {
     silencedBy: (a: Alert, at: number) => silences.activeFor(a, at)?.id,
-    openAlerts: () => book.openAlerts(),
-    inhibitRules: DEFAULT_INHIBIT_RULES,
+    inhibitedBy: (a: Alert) => inhibition.inhibitedBy(a),
   };
   const jobs: { stop(): void }[] = [];
+
+  // Escalation timers: a heap of (due, alert id), pushed whenever an open alert changes, so the 1-s
+  // tick looks at what is due, not at every open alert. `due` holds each alert's current entry; an
+  // older entry popped later is stale and skipped.
+  const timers = new TimerQueue<string>();
+  const due = new Map<string, number>();
+  const schedule = (id: string, at: number) => {
+    due.set(id, at);
+    timers.push(at, id);
+  };
+  book.watch({
+    opened(rec) {
+      const at = escalationDue(rec.alert, config.escalation);
+      if (at === undefined) due.delete(rec.alert.id);
+      else schedule(rec.alert.id, at);
+    },
+    closed(rec) {
+      due.delete(rec.alert.id);
+    },
+  });
+  /** MUTED_RECHECK_MS: an alert due to escalate but muted (silenced, inhibited) is looked at again this often */
+  const MUTED_RECHECK_MS = 5000;
+  /** silence marks are reconciled when a silence starts or ends (and at once when one is made, ended or received) */
+  let nextSilenceChange = silences.nextChange(clock.now());
 
   function saveSilences(): void {
     d.silencesFile?.save(silences.list()).catch((err: unknown) => logger.error({ err }, 'saving silences failed'));
@@ -60,6 +86,7 @@ export function createLifecycle(d: LifecycleDeps) {
 
   /** reconcileSilences marks and unmarks silenced open alerts on the screens (a silence started, ended or was deleted). */
   async function reconcileSilences(now: number): Promise<void> {
+    nextSilenceChange = silences.nextChange(now);
     const stored: StoredAlertEvent[] = [];
     for (const a of book.openAlerts()) {
       const s = silences.activeFor(a, now);
@@ -73,12 +100,25 @@ export function createLifecycle(d: LifecycleDeps) {
   }
 
   async function escalate(now: number): Promise<void> {
-    const due = dueEscalations(book.openAlerts(), now, config.escalation, (a) => muteReason(a, mutes, now) !== undefined);
-    const stored = due.map(({ alert, to }) => {
+    const popped: { due: number; key: string }[] = [];
+    timers.popDue(now, popped);
+    const stored: StoredAlertEvent[] = [];
+    for (const { due: at, key: id } of popped) {
+      if (due.get(id) !== at) continue; // superseded by a later change of the alert
+      const alert = book.getOpen(id);
+      const when = alert && escalationDue(alert, config.escalation);
+      if (!alert || when === undefined || when > now) continue;
+      if (muteReason(alert, mutes, now) !== undefined) {
+        schedule(id, now + MUTED_RECHECK_MS);
+        continue;
+      }
+      due.delete(id);
+      const to = alert.severity === 'red' ? 'leader' : 'officer';
       const duty = onDuty(d.roster, alert.town, alert.domain, now);
       const who = to === 'leader' ? duty?.leader.name : duty?.officer.name;
-      return book.escalate(alert.id, now, who ? `${to}:${who}` : to);
-    });
+      // the escalated alert changes: its next escalation is scheduled by the watcher above
+      stored.push(book.escalate(alert.id, now, who ? `${to}:${who}` : to));
+    }
     await d.commit(stored);
   }
 
@@ -86,6 +126,7 @@ export function createLifecycle(d: LifecycleDeps) {
     silences,
     /** the mute decision's inputs, shared with notify */
     mutes,
+    inhibition,
     /** decorate marks an alert covered by a silence as it fires or changes */
     decorate(a: Alert, at: number): Record<string, string> | undefined {
       const s = silences.activeFor(a, at);
@@ -98,7 +139,10 @@ export function createLifecycle(d: LifecycleDeps) {
     /** tick runs every second: silence marks, then escalations */
     async tick(): Promise<void> {
       const now = clock.now();
-      await reconcileSilences(now);
+      if (now >= nextSilenceChange) {
+        nextSilenceChange = silences.nextChange(now);
+        await reconcileSilences(now);
+      }
       await escalate(now);
     },
     async addSilence(input: SilenceInput, by: string): Promise<Silence> {

@@ -1,15 +1,17 @@
 import type { Alert } from '../contracts/alerts.ts';
-import { inhibitedBy, type InhibitRule } from './inhibit.ts';
 
 /** MuteDeps: what decides whether an alert is muted (shown on screens, never texted or escalated). */
 export interface MuteDeps {
   /** the silence covering an alert now, if any */
   silencedBy(alert: Alert, at: number): string | undefined;
-  openAlerts(): Alert[];
-  inhibitRules: readonly InhibitRule[];
+  /** the open alert that inhibits this one, looked up through an index (InhibitIndex) */
+  inhibitedBy(alert: Alert): { rule: string; by: string } | undefined;
 }
 
-/** muteReason: why an alert is not texted or escalated (a pure decision), or undefined. */
+/**
+ * muteReason: why an alert is not texted or escalated, or undefined — the one Muter of drills,
+ * back-fill, silences and inhibition. Costs two index lookups, whatever the number of open alerts.
+ */
 export function muteReason(alert: Alert, d: MuteDeps, at: number): string | undefined {
   if (alert.labels.drill) return `drill (${alert.labels.drill})`;
   // raised from an old event (back-fill, replay): on the screens, but nobody is paged for the past
@@ -18,6 +20,6 @@ export function muteReason(alert: Alert, d: MuteDeps, at: number): string | unde
   if (alert.labels.limit === 'textsQueuedPerNumber') return 'about texts themselves (shown on screens only)';
   const s = d.silencedBy(alert, at);
   if (s) return `silenced by ${s}`;
-  const inh = inhibitedBy(alert, d.openAlerts(), d.inhibitRules);
+  const inh = d.inhibitedBy(alert);
   return inh ? `inhibited by ${inh.by} (${inh.rule})` : undefined;
 }

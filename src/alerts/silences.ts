@@ -6,6 +6,13 @@ import { AppError } from '../errors.ts';
 
 type Matchable = Pick<Alert, 'ruleId' | 'domain'> & { siteId?: string; town?: string };
 
+/** Window: a silence with its start and end parsed once. */
+interface Window {
+  s: Silence;
+  from: number;
+  to: number;
+}
+
 function hit(want: string | string[] | undefined, got: string | undefined): boolean {
   if (want === undefined) return true;
   if (got === undefined) return false;
@@ -29,13 +36,62 @@ export interface SilenceBounds {
 /** Silences holds silences (active, pending and recently ended), with who made and ended each. */
 export class Silences {
   private readonly byId = new Map<string, Silence>();
+  /**
+   * the index activeFor looks through (Alertmanager indexes silences by matcher): silences naming
+   * sites, by site, and the rest (no siteId matcher), each with its window parsed once
+   */
+  private readonly bySite = new Map<string, Map<string, Window>>();
+  private readonly wide = new Map<string, Window>();
   private atLimit = false;
+  /** candidate silences looked at so far (a guard that the cost stays flat; see the unit test) */
+  examined = 0;
 
   constructor(
     initial: readonly Silence[] = [],
     private readonly bounds: SilenceBounds = {},
   ) {
-    for (const s of initial) this.byId.set(s.id, s);
+    for (const s of initial) this.set(s);
+  }
+
+  /** set stores a silence and (re)indexes it. */
+  private set(s: Silence): void {
+    this.remove(s.id);
+    this.byId.set(s.id, s);
+    const w: Window = { s, from: Date.parse(s.startsAt), to: Date.parse(s.endsAt) };
+    const sites = s.matchers.siteId;
+    if (sites === undefined) this.wide.set(s.id, w);
+    else
+      for (const site of Array.isArray(sites) ? sites : [sites]) {
+        let m = this.bySite.get(site);
+        if (!m) this.bySite.set(site, (m = new Map()));
+        m.set(s.id, w);
+      }
+  }
+
+  private remove(id: string): void {
+    const old = this.byId.get(id);
+    if (!old) return;
+    this.byId.delete(id);
+    this.wide.delete(id);
+    const sites = old.matchers.siteId;
+    if (sites === undefined) return;
+    for (const site of Array.isArray(sites) ? sites : [sites]) {
+      const m = this.bySite.get(site);
+      m?.delete(id);
+      if (m?.size === 0) this.bySite.delete(site);
+    }
+  }
+
+  /** nextChange: the first instant after `now` at which a held silence starts or ends (Infinity when none will). */
+  nextChange(now: number): number {
+    let next = Infinity;
+    const see = (w: Window) => {
+      if (w.from > now && w.from < next) next = w.from;
+      else if (w.to > now && w.to < next) next = w.to;
+    };
+    for (const w of this.wide.values()) see(w);
+    for (const m of this.bySite.values()) for (const w of m.values()) see(w);
+    return next;
   }
 
   /** held counts the silences that count against the bound: all but ended ones past retention (which the sweep drops). */
@@ -80,13 +136,13 @@ export class Silences {
       createdAt: formatTs(now),
       comment: input.comment,
     };
-    this.byId.set(s.id, s);
+    this.set(s);
     return s;
   }
 
   /** put stores a silence made or ended on another instance (Kafka mode); the same id replaces it. */
   put(s: Silence): void {
-    this.byId.set(s.id, s);
+    this.set(s);
   }
 
   /** expire ends a silence now (DELETE), recording who. */
@@ -95,14 +151,18 @@ export class Silences {
     if (!s) throw new AppError('NOT_FOUND', `silence ${id} not found`);
     if (Date.parse(s.endsAt) <= now) throw new AppError('CONFLICT', `silence ${id} has already ended`);
     const ended: Silence = { ...s, endsAt: formatTs(now), expiredBy: by, expiredAt: formatTs(now) };
-    this.byId.set(id, ended);
+    this.set(ended);
     return ended;
   }
 
   /** activeFor returns the first silence in force at `now` that covers the alert. */
   activeFor(a: Matchable, now: number): Silence | undefined {
-    for (const s of this.byId.values()) {
-      if (Date.parse(s.startsAt) <= now && now < Date.parse(s.endsAt) && silenceMatches(s, a)) return s;
+    const site = a.siteId === undefined ? undefined : this.bySite.get(a.siteId);
+    for (const group of site ? [site, this.wide] : [this.wide]) {
+      for (const w of group.values()) {
+        this.examined++;
+        if (w.from <= now && now < w.to && silenceMatches(w.s, a)) return w.s;
+      }
     }
     return undefined;
   }
@@ -111,7 +171,7 @@ export class Silences {
   sweep(now: number, retention: number): boolean {
     let changed = false;
     for (const [id, s] of this.byId) if (Date.parse(s.endsAt) < now - retention) {
-      this.byId.delete(id);
+      this.remove(id);
       changed = true;
     }
     return changed;

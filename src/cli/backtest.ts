@@ -30,7 +30,7 @@ export async function runBacktest(argv: string[]): Promise<number> {
   let stepper: Stepper;
   try {
     const reference = loadReference({ sites: values.sites ?? BUNDLED.sites, roster: BUNDLED.roster, calendar: values.calendar ?? BUNDLED.calendar });
-    stepper = new Stepper(reference, loadRulePack(values.rules ?? BUNDLED.rules), (siteId) => book.openAlerts().filter((a) => a.siteId === siteId));
+    stepper = new Stepper(reference, loadRulePack(values.rules ?? BUNDLED.rules), (siteId) => book.openAt(siteId));
   } catch (err) {
     if (err instanceof AppError) {
       reportProblems(err);

@@ -54,6 +54,7 @@ export function createNotifications(d: NotificationsDeps) {
   let started = false;
   const notifier = new Notifier({
     ...d.mutes,
+    openAlert: (id) => book.getOpen(id),
     log: d.nflog,
     logger,
     now: () => clock.now(),

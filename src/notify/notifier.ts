@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { Alert, AlertEvent } from '../contracts/alerts.ts';
 import { severityRank, type Severity } from '../domain/severity.ts';
 import type { NotificationLog, NotificationRecord } from '../ports/index.ts';
-import type { InhibitRule } from '../alerts/inhibit.ts';
 import { muteReason, type MuteDeps } from '../alerts/mute.ts';
 import { AppError } from '../errors.ts';
 
@@ -32,8 +31,9 @@ export interface NotifierDeps {
   onDuty(town: string | undefined, domain: string, at: number): { officer: Person; leader: Person } | undefined;
   /** the silence covering an alert now, if any */
   silencedBy: MuteDeps['silencedBy'];
-  openAlerts(): Alert[];
-  inhibitRules: readonly InhibitRule[];
+  inhibitedBy: MuteDeps['inhibitedBy'];
+  /** an open alert by id (O(1)); undefined once it is resolved or gone */
+  openAlert(id: string): Alert | undefined;
   /** renders one text for one or more alerts of one group */
   render(intents: readonly Intent[]): string;
   /** sends one text (with rate limit and retries); throws when it finally fails */
@@ -280,7 +280,7 @@ export class Notifier {
 
   /** stale: the alert is no longer one to text about (acknowledged, resolved or muted meanwhile). */
   private stale(i: Intent, now: number): boolean {
-    const cur = this.d.openAlerts().find((a) => a.id === i.alert.id);
+    const cur = this.d.openAlert(i.alert.id);
     if (!cur) return true;
     if (i.kind === 'fired' && cur.state !== 'firing') return true;
     return muteReason(cur, this.d, now) !== undefined;

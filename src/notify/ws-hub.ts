@@ -37,6 +37,8 @@ export interface WsHubDeps {
   replayBuffer: number;
   now: () => number;
   openAlerts: () => Alert[];
+  /** one open alert by id (O(1)), for an ack from a screen */
+  openAlert: (id: string) => Alert | undefined;
   lastSeq: () => number;
   onAck: (alertId: string, p: Principal, note: string | undefined) => Promise<void>;
   demo: boolean;
@@ -131,7 +133,7 @@ export class WsHub {
     }
     if (!hasRole(c.principal, 'operator')) return this.clientError(c, new AppError('FORBIDDEN', `role ${c.principal.role} may not acknowledge`));
     // Same rule as HTTP: an operator may only acknowledge alerts of the token's towns.
-    const target = this.deps.openAlerts().find((a) => a.id === frame.alertId);
+    const target = this.deps.openAlert(frame.alertId);
     if (target && !canSeeTown(c.principal, target.town)) {
       return this.clientError(c, new AppError('FORBIDDEN', `alert ${frame.alertId} belongs to a town this token may not see`));
     }

@@ -3,7 +3,7 @@ import { fieldIndex, recordOf } from './subject-fields.ts';
 import type { Site } from '../contracts/reference.ts';
 import type { AlertTransition } from '../domain/transition.ts';
 import { limitTransition, type LimitName, type LimitScope } from '../alerts/limits.ts';
-import { TimerQueue } from './timers.ts';
+import { TimerQueue } from '../domain/timer-queue.ts';
 import type { SubjectField, SubjectInfo } from './evaluator.ts';
 import type { ReferenceData } from '../enrich/reference.ts';
 

@@ -3,7 +3,7 @@ import type { AlertTransition } from '../../domain/transition.ts';
 import { formatLocal } from '../../domain/time.ts';
 import type { EvalContext } from '../../enrich/eval-context.ts';
 import { compileWhere, type Predicate } from '../match.ts';
-import { TimerQueue } from '../timers.ts';
+import { TimerQueue } from '../../domain/timer-queue.ts';
 import { Emitter, infoOf, infoOfSite, scopedInfo, stoppedEmission, SubjectKeys, type EngineEnv, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
 
 const NO_INFO: SubjectInfo = { topic: '', event: {} }; // replaced by `ctx` before any use

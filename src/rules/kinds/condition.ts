@@ -3,7 +3,7 @@ import type { AlertTransition } from '../../domain/transition.ts';
 import { severityRank, type Severity } from '../../domain/severity.ts';
 import type { EvalContext } from '../../enrich/eval-context.ts';
 import { compileWhere, type Predicate } from '../match.ts';
-import { TimerQueue } from '../timers.ts';
+import { TimerQueue } from '../../domain/timer-queue.ts';
 import { Emitter, infoOf, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
 
 interface Open {

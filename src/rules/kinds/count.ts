@@ -2,7 +2,7 @@ import type { CountRule, Matcher } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import type { EvalContext } from '../../enrich/eval-context.ts';
 import { compileAnyOf, type Predicate } from '../match.ts';
-import { TimerQueue } from '../timers.ts';
+import { TimerQueue } from '../../domain/timer-queue.ts';
 import { Emitter, infoOf, scopedInfo, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
 
 const MAX_ENTRIES = 10_000;

@@ -4,7 +4,7 @@ import type { Severity } from '../../domain/severity.ts';
 import { formatLocal } from '../../domain/time.ts';
 import type { EvalContext } from '../../enrich/eval-context.ts';
 import { compileWhere, type Predicate } from '../match.ts';
-import { TimerQueue } from '../timers.ts';
+import { TimerQueue } from '../../domain/timer-queue.ts';
 import { Emitter, infoOf, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
 
 interface Clock {

@@ -4,7 +4,7 @@ import type { AlertTransition } from '../../domain/transition.ts';
 import type { Severity } from '../../domain/severity.ts';
 import { distanceKm } from '../../domain/geo.ts';
 import type { EvalContext } from '../../enrich/eval-context.ts';
-import { TimerQueue } from '../timers.ts';
+import { TimerQueue } from '../../domain/timer-queue.ts';
 import { Emitter, infoOfSite, type EngineEnv, type Evaluator } from '../evaluator.ts';
 
 const SEP = '\u001f';

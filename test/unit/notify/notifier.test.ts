@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { Alert, AlertEvent } from '../../../src/contracts/alerts.ts';
 import { Notifier, summaryText, type NotifierDeps } from '../../../src/notify/notifier.ts';
-import { DEFAULT_INHIBIT_RULES } from '../../../src/alerts/inhibit.ts';
+import { DEFAULT_INHIBIT_RULES, inhibitedBy } from '../../../src/alerts/inhibit.ts';
 import { AppError } from '../../../src/errors.ts';
 import { formatTs } from '../../../src/domain/time.ts';
 import type { NotificationRecord } from '../../../src/ports/index.ts';
@@ -26,8 +26,9 @@ function harness(send: NotifierDeps['send'], open: Alert[], over: Partial<Notifi
     now: () => now,
     onDuty: () => ({ officer: OFFICER, leader: LEADER }),
     silencedBy: () => undefined,
-    openAlerts: () => open,
-    inhibitRules: DEFAULT_INHIBIT_RULES,
+    // the same decision the app makes through InhibitIndex, here over the test's open list
+    inhibitedBy: (a) => inhibitedBy(a, open, DEFAULT_INHIBIT_RULES),
+    openAlert: (id) => open.find((a) => a.id === id && a.state !== 'resolved'),
     render: (intents) => `${intents.length} alerts`,
     send: async (m) => {
       const r = await send(m);
