@@ -4,6 +4,7 @@ import { severityRank } from '../domain/severity.ts';
 import { formatTs } from '../domain/time.ts';
 import type { AlertTransition } from '../domain/transition.ts';
 import { AppError } from '../errors.ts';
+import { addEvidence, evidenceOf, keepAcks } from './evidence.ts';
 import { OpenCaps, type CapListener, type OpenCapsLimits } from './caps.ts';
 import { OpenIndexes, type OpenWatcher } from './open-index.ts';
 
@@ -13,7 +14,6 @@ import type { AlertRecord, AlertStoreState, StoredAlertEvent } from '../ports/in
 const MAX_HISTORY = 200;
 /** Decorate: extra labels for an alert as it fires or changes (e.g. the silence that covers it). */
 export type Decorate = (alert: Alert, at: number) => Record<string, string> | undefined;
-const MAX_EVIDENCE = 20;
 /** notes and names from operators are bounded at the API; the book bounds what it keeps anyway */
 const MAX_NOTE = 2000;
 const MAX_NAME = 200;
@@ -395,20 +395,4 @@ export class AlertBook {
     for (const s of tail) if (s.event.seq > snapshot.seq) this.replay(s);
     this.trimResolved();
   }
-}
-
-function evidenceOf(t: AlertTransition): Alert['evidence'][number] {
-  return { topic: t.evidence.topic, ...(t.evidence.key ? { key: t.evidence.key } : {}), ts: formatTs(t.evidence.ts) };
-}
-
-/** keepAcks appends an ack, keeping the first and the most recent ones within `max`. */
-function keepAcks(list: Alert['acks'], ack: Alert['acks'][number], max: number): Alert['acks'] {
-  const next = [...list, ack];
-  if (next.length <= max) return next;
-  return max <= 1 ? [next[0]!] : [next[0]!, ...next.slice(next.length - (max - 1))];
-}
-
-function addEvidence(list: Alert['evidence'], t: AlertTransition): Alert['evidence'] {
-  const next = [...list, evidenceOf(t)];
-  return next.length > MAX_EVIDENCE ? next.slice(next.length - MAX_EVIDENCE) : next;
 }

@@ -59,6 +59,9 @@ interface Group {
   lastFlush: number;
 }
 
+/** RECORD_SLICE: records written to the notification log per turn of the event loop. */
+const RECORD_SLICE = 100;
+
 /** Fold: the intents for one number past its queue bound, sent as one summary text. */
 interface Fold {
   intents: Map<string, Intent>;
@@ -74,6 +77,8 @@ interface Fold {
  */
 export class Notifier {
   private readonly sent = new Map<string, NotificationRecord>();
+  /** the keys of the records of each text sent (smsId → keys), for delivery receipts */
+  private readonly bySmsId = new Map<string, Set<string>>();
   private readonly byAlert = new Map<string, NotificationRecord[]>();
   private readonly groups = new Map<string, Group>();
   /** intents queued per number (in groups), kept in step with `groups` */
@@ -88,9 +93,32 @@ export class Notifier {
     for (const r of await this.d.log.load()) this.note(r);
   }
 
+  /**
+   * record writes records to the log and notes them, in slices of RECORD_SLICE with a turn of the
+   * event loop between: a summary text standing for 20,000 alerts is 20,000 records, which must not
+   * hold up the alerts arriving meanwhile.
+   */
+  private async record(intents: readonly Intent[], make: (i: Intent) => NotificationRecord, done?: (records: NotificationRecord[]) => void): Promise<void> {
+    for (let k = 0; k < intents.length; k += RECORD_SLICE) {
+      if (k > 0) await new Promise<void>((r) => setImmediate(r));
+      const slice = intents.slice(k, k + RECORD_SLICE).map(make);
+      await this.d.log.append(slice);
+      for (const r of slice) this.note(r);
+      done?.(slice);
+    }
+  }
+
   /** note remembers a record (loaded, or written by another sender such as the duty report). */
   note(r: NotificationRecord): void {
-    if (r.status === 'sent') this.sent.set(r.key, r);
+    if (r.status === 'sent') {
+      this.sent.set(r.key, r);
+      // receipts name the text (smsId): index them, so a receipt does not scan every text sent
+      if (r.smsId) {
+        let keys = this.bySmsId.get(r.smsId);
+        if (!keys) this.bySmsId.set(r.smsId, (keys = new Set()));
+        keys.add(r.key);
+      }
+    }
     const list = this.byAlert.get(r.alertId) ?? [];
     // a shared log echoes this instance's own records back: keep one of each
     if (list.some((x) => x.key === r.key && x.status === r.status && x.at === r.at && x.smsId === r.smsId)) return;
@@ -101,7 +129,7 @@ export class Notifier {
   /** receipt records a provider's delivery receipt against the texts sent with that id (audit). */
   async receipt(r: { id?: string; providerId: string; status: string; at: number }): Promise<void> {
     if (!r.id) return;
-    const sent = [...this.sent.values()].filter((x) => x.smsId === r.id);
+    const sent = [...(this.bySmsId.get(r.id) ?? [])].map((k) => this.sent.get(k)!).filter(Boolean);
     const records = sent.map<NotificationRecord>((x) => ({ ...x, key: `${x.key}/receipt/${r.providerId}`, at: r.at, status: r.status === 'DELIVRD' ? 'delivered' : 'undelivered', providerIds: [r.providerId] }));
     if (records.length === 0) return;
     await this.d.log.append(records);
@@ -258,18 +286,14 @@ export class Notifier {
     try {
       const res = await this.d.send({ id: smsId, to: base.to, text });
       const at = this.d.now();
-      const records = intents.map<NotificationRecord>((i) => ({ ...base, key: i.key, alertId: i.alert.id, kind: i.kind, severity: i.alert.severity, level: i.level, at, status: 'sent', ...(res.providerIds ? { providerIds: res.providerIds } : {}) }));
       // record before anything else: a crash after sending but before this line may repeat one text (fail open)
-      await this.d.log.append(records);
-      for (const r of records) this.note(r);
-      this.d.onSent?.(records);
+      await this.record(intents, (i) => ({ ...base, key: i.key, alertId: i.alert.id, kind: i.kind, severity: i.alert.severity, level: i.level, at, status: 'sent', ...(res.providerIds ? { providerIds: res.providerIds } : {}) }), (r) => this.d.onSent?.(r));
       return true;
     } catch (err) {
       this.d.logger.error({ err, to: base.to, group: gk, alerts: intents.length }, 'text not sent');
       const at = this.d.now();
-      const failed = intents.map<NotificationRecord>((i) => ({ ...base, key: i.key, alertId: i.alert.id, kind: i.kind, severity: i.alert.severity, level: i.level, at, status: 'failed', error: (err as Error).message }));
-      await this.d.log.append(failed).catch(() => undefined);
-      for (const r of failed) this.note(r);
+      const failed: NotificationRecord[] = [];
+      await this.record(intents, (i) => ({ ...base, key: i.key, alertId: i.alert.id, kind: i.kind, severity: i.alert.severity, level: i.level, at, status: 'failed', error: (err as Error).message }), (r) => failed.push(...r)).catch(() => undefined);
       // A permanent failure (an invalid number, a refused account) is recorded and not retried;
       // anything else is tried again after the interval: a text is never dropped silently.
       const retryable = !(err instanceof AppError && !err.retryable);

@@ -20,6 +20,10 @@ const LOADS = (process.env.STORM_SENSORS ?? '2000,20000').split(',').map(Number)
 const THROUGHPUT_EVENTS = Number(process.env.STORM_EVENTS ?? 200_000);
 const SAMPLES = Number(process.env.STORM_SAMPLES ?? 200);
 const BATCH = 500;
+/** STORM_PROFILE=DIR: riskstream runs with --cpu-prof into DIR (read it with test/bench/profile-top.ts) */
+const PROFILE = process.env.STORM_PROFILE;
+/** STORM_PEERS=riskstream: measure riskstream alone (e.g. while profiling) */
+const PEERS = (process.env.STORM_PEERS ?? 'node-red,riskstream').split(',');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (x: number) => Math.round(x * 100) / 100;
 
@@ -100,7 +104,7 @@ async function riskstream(): Promise<Target> {
     RISKSTREAM_LIMITS_OPEN_ALERTS_PER_RULE: '1000000',
     RISKSTREAM_LIMITS_SUBJECTS_PER_SITE: '1000000',
     RISKSTREAM_LOG_LEVEL: 'error',
-  });
+  }, 120_000, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []);
   const auth = createAuth(FLOOD_SECRET);
   const ingest = await auth.sign({ sub: 'storm-ingest', role: 'ingest', towns: '*' }, '1h');
   const viewer = await auth.sign({ sub: 'storm-screen', role: 'viewer', towns: '*' }, '1h');
@@ -164,7 +168,7 @@ async function nodeRed(): Promise<Target> {
 const rows: Record<string, unknown>[] = [];
 for (const load of LOADS) {
   const result: Record<string, { openMs: number; eventsPerSec: number; p50: number; p99: number; max: number }> = {};
-  for (const make of [nodeRed, riskstream]) {
+  for (const make of [nodeRed, riskstream].filter((f) => PEERS.includes(f === nodeRed ? 'node-red' : 'riskstream'))) {
     const t = await make();
     try {
       const openMs = await postAll(t, load, (k) => reading(k, 1.6));
@@ -175,8 +179,9 @@ for (const load of LOADS) {
       await t.stop();
     }
   }
-  const rs = result.riskstream!;
-  const nr = result['node-red']!;
+  const none = { openMs: NaN, eventsPerSec: NaN, p50: NaN, p99: NaN, max: NaN };
+  const rs = result.riskstream ?? none;
+  const nr = result['node-red'] ?? none;
   rows.push({
     sensors: load,
     openAlerts: load,

@@ -26,9 +26,9 @@ export interface Instance {
 }
 
 /** startInstance runs `riskstream start --data DIR --port 0` and waits until /readyz answers 200. */
-export async function startInstance(dataDir: string, env: Record<string, string> = {}, timeoutMs = 120_000): Promise<Instance> {
+export async function startInstance(dataDir: string, env: Record<string, string> = {}, timeoutMs = 120_000, nodeArgs: string[] = []): Promise<Instance> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['src/cli/riskstream.mjs', 'start', '--port', '0', '--data', dataDir], {
+  const child = spawn(process.execPath, [...nodeArgs, 'src/cli/riskstream.mjs', 'start', '--port', '0', '--data', dataDir], {
     cwd: PROJECT_ROOT,
     env: cleanEnv({ RISKSTREAM_SECRET: FLOOD_SECRET, RISKSTREAM_HTTP_HOST: '127.0.0.1', RISKSTREAM_LOG_LEVEL: 'warn', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
