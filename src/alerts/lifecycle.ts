@@ -69,6 +69,8 @@ export function createLifecycle(d: LifecycleDeps) {
       due.delete(rec.alert.id);
     },
   });
+  /** SLICE: alert events made by one timer step before they are committed and the event loop gets a turn */
+  const SLICE = 50;
   /** MUTED_RECHECK_MS: an alert due to escalate but muted (silenced, inhibited) is looked at again this often */
   const MUTED_RECHECK_MS = 5000;
   /** silence marks are reconciled when a silence starts or ends (and at once when one is made, ended or received) */
@@ -94,6 +96,7 @@ export function createLifecycle(d: LifecycleDeps) {
       if ((s && a.labels.silenceId !== s.id) || (!s && a.labels.silenced)) {
         const ev = book.relabel(a.id, patch, now);
         if (ev) stored.push(ev);
+        if (stored.length >= SLICE) await commitSlice(stored);
       }
     }
     await d.commit(stored);
@@ -118,8 +121,19 @@ export function createLifecycle(d: LifecycleDeps) {
       const who = to === 'leader' ? duty?.leader.name : duty?.officer.name;
       // the escalated alert changes: its next escalation is scheduled by the watcher above
       stored.push(book.escalate(alert.id, now, who ? `${to}:${who}` : to));
+      if (stored.length >= SLICE) await commitSlice(stored);
     }
     await d.commit(stored);
+  }
+
+  /**
+   * commitSlice commits what a storm-sized change has made so far and yields a turn of the event
+   * loop: a storm that escalates (or a silence that covers) 20,000 alerts at once must not hold up
+   * the readings arriving meanwhile.
+   */
+  async function commitSlice(stored: StoredAlertEvent[]): Promise<void> {
+    await d.commit(stored.splice(0));
+    await new Promise<void>((r) => setImmediate(r));
   }
 
   return {

@@ -13,12 +13,12 @@ import { loadConfig } from '../config/load.ts';
 export async function runAuditVerify(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { data: { type: 'string' }, config: { type: 'string' }, kafka: { type: 'string' }, topic: { type: 'string' } },
+    options: { data: { type: 'string' }, config: { type: 'string' }, kafka: { type: 'string' }, topic: { type: 'string' }, 'allow-cut': { type: 'boolean' } },
     strict: true,
   });
   const flags = { ...(values.data ? { dataDir: values.data } : {}), ...(values.kafka ? { kafka: { brokers: values.kafka.split(',').map((b) => b.trim()) } } : {}) };
   const { config } = loadConfig({ ...(values.config ? { file: values.config } : {}), flags });
-  if (values.kafka !== undefined || values.topic !== undefined) return verifyKafka(config, values.topic);
+  if (values.kafka !== undefined || values.topic !== undefined) return verifyKafka(config, values.topic, values['allow-cut'] ?? false);
   if (!existsSync(config.dataDir)) {
     process.stderr.write(`riskstream audit verify: no data dir ${config.dataDir}\n`);
     return 2;
@@ -32,17 +32,18 @@ export async function runAuditVerify(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function verifyKafka(config: ReturnType<typeof loadConfig>['config'], topicFlag: string | undefined): Promise<number> {
+async function verifyKafka(config: ReturnType<typeof loadConfig>['config'], topicFlag: string | undefined, allowCut: boolean): Promise<number> {
   // loaded on demand: kafkajs is needed only here
   const { createKafkaClient } = await import('../adapters/kafka/client.ts');
   const { verifyKafkaAudit } = await import('../adapters/kafka/audit.ts');
   const { TOPIC } = await import('../adapters/kafka/topics.ts');
   const topic = topicFlag ?? `${config.kafka.topicPrefix}${TOPIC.audit}`;
-  const logger = pino({ level: process.env.RISKSTREAM_LOG_LEVEL ?? 'error' }, pino.destination(2));
-  const kafka = createKafkaClient({ ...config.kafka, clientId: `${config.kafka.clientId}-audit`, logger });
+  // stderr carries only the verdict's reason unless asked for more (kafkajs logs every retry)
+  const logger = pino({ level: process.env.RISKSTREAM_LOG_LEVEL ?? 'silent' }, pino.destination(2));
+  const kafka = createKafkaClient({ ...config.kafka, clientId: `${config.kafka.clientId}-audit`, logger, retry: { retries: 3, maxRetryTime: 1000 } });
   let v;
   try {
-    v = await verifyKafkaAudit(kafka, topic);
+    v = await verifyKafkaAudit(kafka, topic, { allowCut });
   } catch (err) {
     process.stderr.write(`riskstream audit verify: cannot read ${topic} from ${config.kafka.brokers.join(',')}: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;

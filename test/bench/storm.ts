@@ -24,6 +24,8 @@ const BATCH = 500;
 const PROFILE = process.env.STORM_PROFILE;
 /** STORM_PEERS=riskstream: measure riskstream alone (e.g. while profiling) */
 const PEERS = (process.env.STORM_PEERS ?? 'node-red,riskstream').split(',');
+/** STORM_ESCALATE=10s: red alerts escalate after this (default 5 min), so the whole storm escalates while latency is measured */
+const ESCALATE = process.env.STORM_ESCALATE;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (x: number) => Math.round(x * 100) / 100;
 
@@ -104,6 +106,7 @@ async function riskstream(): Promise<Target> {
     RISKSTREAM_LIMITS_OPEN_ALERTS_PER_RULE: '1000000',
     RISKSTREAM_LIMITS_SUBJECTS_PER_SITE: '1000000',
     RISKSTREAM_LOG_LEVEL: 'error',
+    ...(ESCALATE ? { RISKSTREAM_ESCALATION_RED: ESCALATE, RISKSTREAM_ESCALATION_REPEAT: ESCALATE } : {}),
   }, 120_000, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []);
   const auth = createAuth(FLOOD_SECRET);
   const ingest = await auth.sign({ sub: 'storm-ingest', role: 'ingest', towns: '*' }, '1h');

@@ -45,19 +45,24 @@ export type KafkaAuditVerdict =
 /**
  * verifyKafkaAudit reads `topic` from its first kept offset to its end as of now and checks each
  * writer's chain: an edited record, a removed one or two swapped ones break it. A record repeated
- * by a retried send (the same record twice in a row) is counted, not a break. When retention has
- * removed the topic's start (`startsLater`), a chain may begin past record 1.
+ * by a retried send (the same record twice in a row) is counted, not a break. A topic whose start
+ * is gone is a break, unless `allowCut` (a retention set on purpose): then a chain may begin past
+ * record 1.
  */
-export async function verifyKafkaAudit(kafka: Kafka, topic: string, opts: { timeoutMs?: number } = {}): Promise<KafkaAuditVerdict> {
+export async function verifyKafkaAudit(kafka: Kafka, topic: string, opts: { timeoutMs?: number; allowCut?: boolean } = {}): Promise<KafkaAuditVerdict> {
   const admin = kafka.admin();
   await admin.connect();
   let offsets: { partition: number; low: string; high: string }[];
   try {
+    if (!(await admin.listTopics()).includes(topic)) throw new Error(`topic ${topic} does not exist (created by \`riskstream topics create\`; written by instances in mode kafka)`);
     offsets = await admin.fetchTopicOffsets(topic);
   } finally {
     await admin.disconnect();
   }
   const startsLater = offsets.some((p) => Number(p.low) > 0);
+  // risk.audit keeps everything (retention -1): a start that is gone was deleted, unless a retention was set on purpose
+  const cut = offsets.find((p) => Number(p.low) > 0);
+  if (cut && !opts.allowCut) return { ok: false, partition: cut.partition, offset: cut.low, writer: '-', reason: `the first ${cut.low} records of the trail are gone (deleted, or removed by a retention set by hand; pass --allow-cut if that retention is deliberate)`, records: 0 };
   const want = new Map(offsets.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high)]));
   const byPartition = new Map<number, { offset: string; key: string; text: string }[]>();
   if (want.size > 0) {

@@ -20,6 +20,8 @@ export interface KafkaClientOptions extends KafkaSecurity {
   brokers: readonly string[];
   clientId: string;
   logger: Logger;
+  /** a one-shot command gives up sooner than a running instance (default: up to 12 retries, 5 s apart at most) */
+  retry?: { retries: number; maxRetryTime: number };
 }
 
 /**
@@ -65,7 +67,7 @@ export function createKafkaClient(o: KafkaClientOptions): KafkaClient {
     logCreator: pinoLogCreator(o.logger),
     connectionTimeout: 3000,
     requestTimeout: 30000,
-    retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 12 },
+    retry: { initialRetryTime: 200, maxRetryTime: o.retry?.maxRetryTime ?? 5000, retries: o.retry?.retries ?? 12 },
     ...securityOf(o),
   });
 }

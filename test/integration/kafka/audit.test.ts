@@ -54,7 +54,7 @@ describe.runIf(HAVE_KAFKA)('kafka mode: the hash-chained audit trail', () => {
     return topic;
   }
 
-  const verify = (topic?: string) => runCli(['audit', 'verify', '--kafka', c!.brokers.join(','), ...(topic ? ['--topic', topic] : [])], { env: { RISKSTREAM_KAFKA_TOPIC_PREFIX: c!.prefix }, timeoutMs: 90_000 });
+  const verify = (topic?: string, ...more: string[]) => runCli(['audit', 'verify', '--kafka', c!.brokers.join(','), ...(topic ? ['--topic', topic] : []), ...more], { env: { RISKSTREAM_KAFKA_TOPIC_PREFIX: c!.prefix }, timeoutMs: 90_000 });
 
   it('alert events, an ack, a resolve, a silence and texts of two instances are chained; verify finds an edited byte, a removed record and two swapped ones', async () => {
     c = await createTestCluster();
@@ -127,5 +127,16 @@ describe.runIf(HAVE_KAFKA)('kafka mode: the hash-chained audit trail', () => {
     const head = await verify(await copyTo('audit-headless', recs.filter((_r, i) => i !== own[0]!.i)));
     expect(head.code).toBe(1);
     expect(head.stdout).toMatch(/must start with record 1/);
+
+    // the head of the topic deleted (kafka deleteRecords; risk.audit never expires anything): a break,
+    // unless the operator says a retention was set on purpose
+    const cutTopic = await copyTo('audit-cut', recs);
+    await c.admin.deleteRecords({ topic: cutTopic, partitions: [{ partition: 0, offset: '3' }] });
+    const cut = await verify(cutTopic);
+    expect(cut.code).toBe(1);
+    expect(cut.stdout).toMatch(/first 3 records of the trail are gone/);
+    const allowed = await verify(cutTopic, '--allow-cut');
+    expect(allowed.stdout).toMatch(/^ok: /);
+    expect(allowed.code).toBe(0);
   }, 240_000);
 });
