@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { verifyAudit } from '../adapters/journal/audit-log.ts';
@@ -24,6 +25,12 @@ export async function runAuditVerify(argv: string[]): Promise<number> {
     return 2;
   }
   const v = verifyAudit(config.dataDir);
+  // a data dir that holds alerts but no trail at all: the trail was removed, not "whole"
+  const holdsAlerts = ['alerts.snapshot.json', 'alerts.journal.ndjson'].some((f) => existsSync(join(config.dataDir, f)) && statSync(join(config.dataDir, f)).size > 0);
+  if (v.ok && v.records === 0 && holdsAlerts) {
+    process.stdout.write(`BROKEN ${join(config.dataDir, 'audit.ndjson')}: no audit trail, but the data dir holds alerts (the trail was removed)\n`);
+    return 1;
+  }
   if (!v.ok) {
     process.stdout.write(`BROKEN ${v.file}:${v.line}: ${v.reason} (${v.records} records verified before it)\n`);
     return 1;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, rmSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
@@ -74,6 +74,15 @@ describe('the audit trail', () => {
     const r = await runCli(['audit', 'verify', '--data', dir]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^BROKEN .*audit\.ndjson:\d+: /);
+  });
+
+  it('the whole trail removed from a data dir that holds alerts → exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rs-audit-'));
+    cpSync(t.dataDir, dir, { recursive: true });
+    rmSync(join(dir, 'audit.ndjson'));
+    const r = await runCli(['audit', 'verify', '--data', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/no audit trail, but the data dir holds alerts/);
   });
 
   it('a restart goes on with the same chain', async () => {

@@ -106,6 +106,36 @@ describe('createJournalAlertStore', () => {
     expect(existsSync(join(dir, `${SNAPSHOT}.tmp`))).toBe(false);
   });
 
+  it('a snapshot being written while events keep arriving loses none of them (it is serialised in slices, appends go on)', async () => {
+    const store = open();
+    await store.append(range(1, 10).map(ev));
+    // a big state, so serialising it takes several turns of the event loop
+    const big = stateAt(10, range(1, 10).map(ev));
+    big.records = Array.from({ length: 3000 }, (_, i) => ({ ...big.records[i % 10]!, subjectKey: `s|big-${i}` }));
+    const snap = store.snapshot(big);
+    // appends made while it is being written: newer than its state, they must survive it
+    const during = range(11, 60).map((s) => store.append([ev(s)]));
+    await Promise.all([snap, ...during]);
+    await store.append([ev(61)]);
+    const loaded = await open().load();
+    expect(loaded.snapshot.seq).toBe(10);
+    expect(loaded.snapshot.records).toHaveLength(3000);
+    expect(loaded.tail.map((s) => s.event.seq)).toEqual(range(11, 61));
+  });
+
+  it('two snapshots asked for at once are written one after the other, each keeping what is newer than it', async () => {
+    const store = open();
+    await store.append(range(1, 5).map(ev));
+    const a = store.snapshot(stateAt(5, range(1, 5).map(ev)));
+    await store.append([ev(6)]);
+    const b = store.snapshot(stateAt(6, range(1, 6).map(ev)));
+    await store.append([ev(7)]);
+    await Promise.all([a, b]);
+    const loaded = await open().load();
+    expect(loaded.snapshot.seq).toBe(6);
+    expect(loaded.tail.map((s) => s.event.seq)).toEqual([7]);
+  });
+
   it('a second snapshot replaces the first', async () => {
     const store = open();
     await store.append([ev(1)]);
