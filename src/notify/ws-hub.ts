@@ -24,7 +24,14 @@ interface Client {
   /** subscribe frames in the current one-second window (limits.wsSubscribePerSecond) */
   subscribes: number;
   subscribesSince: number;
+  /** the snapshot being built for it (a newer one abandons an older one) */
+  snapGen: number;
+  /** alert frames broadcast while its snapshot is being built: sent right after it */
+  held: string[] | undefined;
 }
+
+/** SNAPSHOT_SLICE: open alerts serialised per turn of the event loop when a screen (re)connects */
+const SNAPSHOT_SLICE = 1000;
 
 /** WsHubDeps: what the hub needs from the rest of the app. */
 export interface WsHubDeps {
@@ -90,7 +97,7 @@ export class WsHub {
   }
 
   private add(ws: WebSocket, principal: Principal): void {
-    const c: Client = { ws, principal, filter: {}, alive: true, errors: 0, errorsSince: this.deps.now(), subscribes: 0, subscribesSince: this.deps.now() };
+    const c: Client = { ws, principal, filter: {}, alive: true, errors: 0, errorsSince: this.deps.now(), subscribes: 0, subscribesSince: this.deps.now(), snapGen: 0, held: undefined };
     this.clients.add(c);
     this.deps.metrics.wsClients.set(this.clients.size);
     ws.on('pong', () => (c.alive = true));
@@ -103,10 +110,33 @@ export class WsHub {
     this.sendSnapshot(c);
   }
 
+  /**
+   * sendSnapshot sends the open alerts as of now (`seq`), serialised SNAPSHOT_SLICE at a time with a
+   * turn of the event loop between (20,000 open alerts in one piece held every other screen and
+   * every reading up for ~200 ms). Alert frames broadcast meanwhile are newer than the snapshot:
+   * they are held and sent right after it, in order.
+   */
   private sendSnapshot(c: Client): void {
     if (c.ws.readyState !== c.ws.OPEN) return;
-    const alerts = this.deps.openAlerts().filter((a) => this.visible(c, a, true));
-    this.send(c, JSON.stringify({ type: 'snapshot', seq: this.deps.lastSeq(), alerts, ...(this.deps.demo ? { demo: true } : {}) }));
+    const gen = ++c.snapGen;
+    c.held ??= [];
+    const seq = this.deps.lastSeq();
+    const all = this.deps.openAlerts();
+    const parts: string[] = [];
+    const build = async (): Promise<void> => {
+      for (let i = 0; i < all.length; i += SNAPSHOT_SLICE) {
+        if (i > 0) {
+          await new Promise<void>((r) => setImmediate(r));
+          if (gen !== c.snapGen || c.ws.readyState !== c.ws.OPEN) return;
+        }
+        for (let k = i; k < Math.min(all.length, i + SNAPSHOT_SLICE); k++) if (this.visible(c, all[k]!, true)) parts.push(JSON.stringify(all[k]));
+      }
+      this.send(c, `{"type":"snapshot","seq":${seq},"alerts":[${parts.join(',')}]${this.deps.demo ? ',"demo":true' : ''}}`);
+      const held = c.held ?? [];
+      c.held = undefined;
+      for (const f of held) this.send(c, f);
+    };
+    build().catch((err: unknown) => this.deps.logger.warn({ err }, 'snapshot not sent'));
   }
 
   private async onMessage(c: Client, data: Buffer, isBinary: boolean): Promise<void> {
@@ -173,6 +203,9 @@ export class WsHub {
   private resume(c: Client, since: number): void {
     const oldest = this.ring.length > 0 ? this.ring[0]!.seq : this.deps.lastSeq() + 1;
     if (since > this.deps.lastSeq() || since < oldest - 1) return this.sendSnapshot(c);
+    // a snapshot still being built is abandoned: the replay below covers what it held back
+    c.snapGen++;
+    c.held = undefined;
     for (const r of this.ring) if (r.seq > since && this.visible(c, r.event.alert, r.event.kind === 'fired')) this.send(c, r.frame);
   }
 
@@ -183,7 +216,11 @@ export class WsHub {
       this.ring.push({ seq: event.seq, event, frame });
       if (this.ring.length > this.deps.replayBuffer) this.ring.shift();
       const fresh = event.kind === 'fired';
-      for (const c of this.clients) if (this.visible(c, event.alert, fresh)) this.send(c, frame);
+      for (const c of this.clients) {
+        if (!this.visible(c, event.alert, fresh)) continue;
+        if (c.held) c.held.push(frame);
+        else this.send(c, frame);
+      }
     }
   }
 
