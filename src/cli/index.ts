@@ -19,7 +19,7 @@ const USAGE = `usage: riskstream <command> [options]
         screen 30d (90d), ingest 90d (365d).
   topics create [--config FILE] [--partitions N] [--replication N]
   schemas [--out DIR]
-  audit verify [--data DIR | --kafka BROKERS [--topic NAME]] [--config FILE]   (the hash-chained audit trail; exit 1 at the first broken link)
+  audit verify [--data DIR | --kafka BROKERS [--topic NAME] [--allow-cut]] [--config FILE]   (the hash-chained audit trail; exit 1 at the first broken link)
   demo generate [--out FILE] [--spec FILE] [--sites FILE]
 `;
 
