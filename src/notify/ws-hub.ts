@@ -214,7 +214,8 @@ export class WsHub {
     for (const event of events) {
       const frame = JSON.stringify({ type: 'alert', ...event });
       this.ring.push({ seq: event.seq, event, frame });
-      if (this.ring.length > this.deps.replayBuffer) this.ring.shift();
+      // trimmed in batches (amortised O(1) per event; shift() moved the whole buffer every time)
+      if (this.ring.length > this.deps.replayBuffer + (this.deps.replayBuffer >> 2)) this.ring.splice(0, this.ring.length - this.deps.replayBuffer);
       const fresh = event.kind === 'fired';
       for (const c of this.clients) {
         if (!this.visible(c, event.alert, fresh)) continue;
