@@ -97,7 +97,24 @@ describe('notifications', () => {
     // ending the silence unmarks the alert, and the duty officer is told
     expect((await call(t, 'DELETE', `/api/v1/silences/${s.body.id}`)).status).toBe(200);
     await expect.poll(async () => (await openAlert(t)).labels.silenced, { timeout: 3000 }).toBeUndefined();
-    await expect.poll(() => t.sms.sent.length, { timeout: 4000 }).toBe(1);
+    await expect.poll(() => t.sms.sent.length, { timeout: 4000 }).toBeGreaterThanOrEqual(1);
+    expect(t.sms.sent[0]!.to).toBe(duty().officer.phone);
+    // its escalation came due while it was silenced: it goes to the leader now
+    await expect.poll(() => t.sms.sent.some((m) => m.to === duty().leader.phone), { timeout: 8000 }).toBe(true);
+  });
+
+  it('a silence that runs out by itself unmarks the alert, and the texts and the escalation it held back follow', async () => {
+    const t = await start();
+    const s = await call(t, 'POST', '/api/v1/silences', { matchers: { siteId: SITE }, endsAt: Date.now() + 2500, comment: '短时标校 工单 JX-0717' });
+    expect(s.status).toBe(201);
+    await post(t, reading('CH4-T1-1201', 1.6));
+    expect((await openAlert(t)).labels).toMatchObject({ silenced: 'true' });
+    await sleep(1500);
+    expect(t.sms.sent).toEqual([]);
+    await expect.poll(async () => (await openAlert(t)).labels.silenced, { timeout: 4000 }).toBeUndefined();
+    await expect.poll(() => t.sms.sent.some((m) => m.to === duty().officer.phone), { timeout: 4000 }).toBe(true);
+    await expect.poll(() => t.sms.sent.some((m) => m.to === duty().leader.phone), { timeout: 8000 }).toBe(true);
+    expect((await openAlert(t)).escalation).toBe(1);
   });
 
   it('50 alerts at one mine within a second make at most a few grouped texts', async () => {
