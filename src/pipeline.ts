@@ -74,9 +74,19 @@ export function createPipeline(d: PipelineDeps): Pipeline {
     d.deliver(events);
   }
 
+  /**
+   * timerNow: the instant timers fire up to — the watermark, and in live mode the wall clock too,
+   * except while a warm-up replay is going on (`warmingUntil`): a replayed reading whose deadline
+   * has passed must not fire while the rest of its window (the power-off that answered it) is still
+   * being replayed, nor fire silently inside the replay and so never be raised. Once the replay
+   * is over, the wall clock fires what is due and the book keeps what the old owner already raised.
+   */
+  let warmingUntil = 0;
+  const WARM_LEASE_MS = 2000;
   function timerNow(): number {
     const wm = d.stepper.watermark();
-    return d.live ? Math.max(wm, d.clock.now()) : wm;
+    if (!d.live || d.clock.now() < warmingUntil) return wm;
+    return Math.max(wm, d.clock.now());
   }
 
   function owned(transitions: AlertTransition[]): AlertTransition[] {
@@ -134,6 +144,7 @@ export function createPipeline(d: PipelineDeps): Pipeline {
         if (r.late) d.metrics.lateEvents.inc({ topic });
       }
       if (points.length > 0) d.series!.write(points);
+      if (opts?.emit === false) warmingUntil = d.clock.now() + WARM_LEASE_MS;
       d.stepper.tick(timerNow(), transitions);
       d.afterBatch?.();
       d.metrics.eventsIn.inc({ topic }, events.length - (refused?.length ?? 0));

@@ -140,7 +140,9 @@ export class AlertBook {
     const received = now !== undefined ? { receivedAt: formatTs(now) } : {};
     if (t.action === 'resolve') {
       if (!rec) return;
-      const alert: Alert = { ...rec.alert, state: 'resolved', updatedAt: formatTs(t.at), ...received, endsAt: formatTs(t.at), value: t.value, evidence: addEvidence(rec.alert.evidence, t) };
+      // an alert never ends before it started (a resolving event stamped earlier, read later)
+      const end = formatTs(Math.max(t.at, Date.parse(rec.alert.startsAt)));
+      const alert: Alert = { ...rec.alert, state: 'resolved', updatedAt: end, ...received, endsAt: end, value: t.value, evidence: addEvidence(rec.alert.evidence, t) };
       // resolved because its subject stopped being tracked (rules/evaluator.ts stoppedEmission): the alert says so
       if (t.labels.tracking === 'stopped') Object.assign(alert, { summary: t.summary, labels: { ...rec.alert.labels, tracking: 'stopped' } });
       out.push(this.record(rec.subjectKey, 'resolved', t.at, alert));

@@ -18,6 +18,9 @@ interface Instance {
   members?: Set<string>;
 }
 
+/** LATE_B_MS: how long past its window a B is remembered for an A that arrives late (the default `rules.lateness`) */
+const LATE_B_MS = 120_000;
+
 /** IDENTITY_FIELDS: what tells one A subject (a sensor, a piece of equipment …) from another inside a scope. */
 const IDENTITY_FIELDS = ['sensorId', 'equipmentId', 'cellId', 'hazardId', 'permitId', 'accidentId'] as const;
 
@@ -148,7 +151,10 @@ export class CorrelationEvaluator implements Evaluator {
     const severity = this.emitter.severityFor(e);
     if (!severity) return;
     const bAt = this.lastB.get(key);
-    const satisfied = bAt !== undefined && bAt <= t && t - bAt <= this.rule.window;
+    // event time, either side: a B stamped before A (the power-off may be stamped before the reading
+    // that caused it) or after it but read first (records of one site reach the owner out of order
+    // when a producer's partitioner or a takeover delays one of them)
+    const satisfied = bAt !== undefined && Math.abs(t - bAt) <= this.rule.window;
     this.lastB.delete(key);
     this.instances.set(key, {
       aAt: t,
@@ -162,7 +168,8 @@ export class CorrelationEvaluator implements Evaluator {
   }
 
   advance(now: number, out: AlertTransition[]): void {
-    if (this.lastB.size > 0) for (const [k, at] of this.lastB) if (at < now - this.rule.window) this.lastB.delete(k);
+    // a B is kept past its window by LATE_B_MS, for an A that arrives late (a takeover, a slow partition)
+    if (this.lastB.size > 0) for (const [k, at] of this.lastB) if (at < now - this.rule.window - LATE_B_MS) this.lastB.delete(k);
     this.due.length = 0;
     this.timers.popDue(now, this.due);
     for (const { key, due } of this.due) {

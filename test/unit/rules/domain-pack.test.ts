@@ -251,6 +251,11 @@ const QUIET: [string, QuietCase][] = [
   ['power stays off while methane stays high', { ruleId: 'mine.power-off-failure', steps: [reading(SHM1, T1S, 1.6, T(0)), power(SHM1, 'ws1201', 'off', T(0, 2)), reading(SHM1, T1S, 1.62, T(0, 30)), tick(T(0, 45)), reading(SHM1, T0S, 1.55, T(1)), reading(SHM1, T1S, 1.64, T(1)), tick(T(1, 30))] }],
   // the power-off is stamped one second before the reading that caused it
   ['power-off stamped before the reading', { ruleId: 'mine.power-off-failure', steps: [power(SHM1, 'ws1201', 'off', T(0)), reading(SHM1, T1S, 1.6, T(0, 1)), tick(T(0, 12))] }],
+  // the power-off (stamped 2 s after the reading) is read first: the reading was delayed on its way
+  // (another partition, a takeover) — it was answered in event time, so no 断电失效
+  ['power-off read before the reading it answers', { ruleId: 'mine.power-off-failure', steps: [power(SHM1, 'ws1201', 'off', T(0, 2)), reading(SHM1, T1S, 1.6, T(0)), tick(T(0, 12))] }],
+  // the same, with the reading arriving 40 s late (the wall clock well past the window meanwhile)
+  ['power-off read 40 s before its late reading', { ruleId: 'mine.power-off-failure', steps: [power(SHM1, 'ws1201', 'off', T(0, 2)), tick(T(0, 30)), reading(SHM1, T1S, 1.6, T(0)), tick(T(0, 42))] }],
   // 1.4 % at a coal face is an alarm, not a power-off value
   ['below the power-off value', { ruleId: 'mine.power-off-failure', steps: [reading(SHM1, T1S, 1.4, T(0)), tick(T(0, 11))] }],
   // a sensor that reports every 60 s is not silent
