@@ -35,6 +35,8 @@ export function parseLink(text: string): ChainLink {
   } catch {
     return { ok: false, reason: 'not a JSON line (edited or torn)' };
   }
+  // `null`, a number, a string or an array: not a record of the trail (forged or overwritten)
+  if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) return { ok: false, reason: 'not a chain record (a JSON object with n and prev)' };
   if (typeof rec.prev !== 'string' || typeof rec.n !== 'number') return { ok: false, reason: 'no chain fields (n, prev)' };
   return { ok: true, n: rec.n, prev: rec.prev, ...(typeof rec.writer === 'string' ? { writer: rec.writer } : {}) };
 }

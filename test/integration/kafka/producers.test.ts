@@ -125,4 +125,49 @@ describe.runIf(HAVE_KAFKA && HAVE_KCAT)('kafka mode: a librdkafka producer (kcat
     const log = (await c.alertLog()).filter((e) => e.event.kind === 'fired' && (e.event.alert as { ruleId?: string }).ruleId === 'mine.ch4.face' && String(e.event.alert.labels.sensorId ?? '').startsWith(tag));
     expect(log).toHaveLength(MINES.length * 2);
   }, 150_000);
+
+  // OPEN (issue #10, adversarial finding F1): the reproduction of a kill -9 mid-stream with site
+  // correlations. It fails today: a power-off held up on the dead instance's partition for the
+  // session timeout lets the survivor's wall-clock 10 s window run out (false 断电失效, resolved when
+  // the feedback arrives), and in 3 runs of 3 one or more readings produced after the kill raised
+  // no alert at all. Skipped so the suite stays green; un-skip it to work on the fix.
+  it.skip('kill -9 of one instance mid-stream: 断电失效 is raised once for every area without a power-off; one with a power-off held up by the dead instance is at most raised and resolved when it arrives (the adversarial review found 38 missed, 43 false of which 32 stayed open)', async () => {
+    if (b.proc.exitCode !== null || b.proc.signalCode !== null) {
+      b = await c.start('b-corr');
+      await waitFor('a and the new b share the partitions', async () => (await a.metric('riskstream_kafka', 'stat="assignedPartitions"')) < 6 && (await b.metric('riskstream_kafka', 'stat="assignedPartitions"')) > 0, 60_000);
+    }
+    // per mine and round k: a made-up face sensor over the power-off value in area KCOR<k>; for even
+    // k that area's power-off feedback 2 s later (readings keyed by sensorId, power-offs by area:
+    // different partitions, librdkafka's default partitioner); b dies after the third round
+    const ROUNDS = 6;
+    const area = (k: number) => `KCOR${k}`;
+    for (let k = 0; k < ROUNDS; k++) {
+      const ts = Date.now();
+      kcat(`${c.prefix}risk.mine.telemetry`, MINES.map((siteId) => ({ ...ch4(siteId, `CH4-KCOR-${siteId}-${k}`), areaId: area(k), ts })), (v) => String(v.sensorId));
+      if (k % 2 === 0) setTimeout(() => kcat(`${c.prefix}risk.mine.telemetry`, MINES.map((siteId) => ({ type: 'mine.power', siteId, areaId: area(k), state: 'off', ts: ts + 2000 })), (v) => String(v.areaId)), 2000);
+      if (k === 2) await b.kill();
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const events = async (kind: string) =>
+      (await c.alertLog()).filter((e) => e.event.kind === kind && (e.event.alert as { ruleId?: string }).ruleId === 'mine.power-off-failure' && String(e.event.alert.labels.areaId ?? '').startsWith('KCOR')).map((e) => `${e.event.alert.siteId}/${e.event.alert.labels.areaId}`);
+    const odd = MINES.flatMap((siteId) => [1, 3, 5].map((k) => `${siteId}/${area(k)}`)).sort();
+    await waitFor('断电失效 for every area without a power-off', async () => {
+      const fired = new Set(await events('fired'));
+      return odd.every((x) => fired.has(x));
+    }, 90_000).catch(async (err: unknown) => {
+      const fired = new Set(await events('fired'));
+      const face = (await c.alertLog()).filter((e) => (e.event.alert as { ruleId?: string }).ruleId === 'mine.ch4.face' && String(e.event.alert.labels.sensorId ?? '').startsWith('CH4-KCOR')).map((e) => `${e.event.kind}:${e.event.alert.labels.sensorId}`);
+      throw new Error(`${(err as Error).message}; missing: ${odd.filter((x) => !fired.has(x)).join(', ')}; fired: ${[...fired].sort().join(', ')}; face: ${face.sort().join(', ')}; dlq: ${(await c.dlq()).length}`);
+    });
+    await new Promise((r) => setTimeout(r, 5000)); // a late power-off has resolved its false alarm by now
+    const fired = await events('fired');
+    // every area without a power-off: raised, exactly once
+    for (const x of odd) expect(fired.filter((y) => y === x), x).toHaveLength(1);
+    // an area whose power-off came: never left open (raised only if its feedback was held up on
+    // the dead instance's partition past the 10 s window, then resolved when it arrived)
+    const resolved = new Set(await events('resolved'));
+    const falseAlarms = fired.filter((x) => !odd.includes(x));
+    for (const x of falseAlarms) expect(resolved.has(x), `${x} raised without cause and left open`).toBe(true);
+    console.log(`[kill -9 correlation] ${odd.length} raised as they should; ${falseAlarms.length} raised while their power-off was held up on the dead instance, all resolved`);
+  }, 180_000);
 });
