@@ -224,8 +224,9 @@ export async function createTestCluster(opts: { partitions?: number; brokers?: s
     async close() {
       for (const i of instances) await i.kill().catch(() => undefined);
       await producer.disconnect().catch(() => undefined);
+      // RISKSTREAM_TEST_KEEP_TOPICS=1 keeps a failed run's topics for inspection (kcat -C -t <prefix>…)
       const topics = (await admin.listTopics().catch(() => [] as string[])).filter((t) => t.startsWith(prefix));
-      await admin.deleteTopics({ topics }).catch(() => undefined);
+      if (!process.env.RISKSTREAM_TEST_KEEP_TOPICS) await admin.deleteTopics({ topics }).catch(() => undefined);
       await admin.disconnect().catch(() => undefined);
     },
   };

@@ -167,6 +167,9 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
         if (stopping || gen !== generation) return;
         if (seeked) group!.seek({ topic, partition: p, offset: String(seekTo) });
         plans.set(`${topic}:${p}`, { topic, partition: p, seekTo, until, seeked, started: false, next: seekTo, deadline: now() + 15_000 });
+        // never committed (a new group, or no record yet): commit the start at once, or a record produced
+        // here before this instance dies uncommitted is skipped by the next owner as "before the group"
+        if (c < 0) committer.later(topic, p, until);
       }
     }
     const warming = [...plans.values()].filter((pl) => pl.seekTo < pl.until);
