@@ -56,18 +56,23 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { ...alert, history: deps.book.get(alert.id)?.history ?? [], notifications };
   });
 
-  app.post<{ Params: { id: string } }>('/api/v1/alerts/:id/ack', async (req) => {
+  app.post<{ Params: { id: string } }>('/api/v1/alerts/:id/ack', async (req, reply) => {
     const p = await authenticate(deps, req, 'operator');
     visibleAlert(deps, p, req.params.id);
     const body = parseOr400(NoteBody, req.body);
-    return deps.ackAlert(req.params.id, p, body?.note);
+    const a = await deps.ackAlert(req.params.id, p, body?.note);
+    // not applied yet (Kafka mode, no instance holds the alert right now): accepted, applied when one takes it over
+    if (a.state === 'firing') void reply.code(202);
+    return a;
   });
 
-  app.post<{ Params: { id: string } }>('/api/v1/alerts/:id/resolve', async (req) => {
+  app.post<{ Params: { id: string } }>('/api/v1/alerts/:id/resolve', async (req, reply) => {
     const p = await authenticate(deps, req, 'operator');
     visibleAlert(deps, p, req.params.id);
     const body = parseOr400(NoteBody, req.body);
-    return deps.resolveAlert(req.params.id, p, body?.note);
+    const a = await deps.resolveAlert(req.params.id, p, body?.note);
+    if (a.state !== 'resolved') void reply.code(202);
+    return a;
   });
 
   app.get('/api/v1/sites', async (req) => {

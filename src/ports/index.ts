@@ -229,7 +229,7 @@ export interface Cluster {
   /** connects, catches up on the alert log, commands and weather, joins the group */
   start(h: ClusterHandlers): Promise<void>;
   publishCommand(key: string, c: object): Promise<void>;
-  /** waits until this instance has read the alert log up to its end as of now; false on timeout */
+  /** waits until this instance has read the alert log and the notification log up to their ends as of now; false on timeout */
   catchUpAlertLog(timeoutMs?: number): Promise<boolean>;
   /** stop fetching, finish the batch in hand, commit, flush, disconnect */
   stop(): Promise<void>;

@@ -12,6 +12,8 @@ const COMMAND_WAIT_MS = 10_000;
 /** PENDING_MS / PENDING_MAX: commands held for alerts no instance holds — a day old at most, 10,000 at most. */
 const PENDING_MS = 24 * 3_600_000;
 const PENDING_MAX = 10_000;
+/** PENDING_PER_ALERT: commands kept per alert meanwhile (as many as the acks an alert keeps) */
+const PENDING_PER_ALERT = 20;
 
 /** appliedAlready: whether an alert already carries the effect of a command (the same ack, or resolved). */
 const appliedAlready = (a: Alert, cmd: AlertCommand): boolean => a.state === 'resolved' || (cmd.type === 'ack' && a.acks.some((x) => x.by === cmd.by && (x.at === cmd.at || a.state === 'acknowledged')));
@@ -62,14 +64,17 @@ export function kafkaTopology(cluster: Cluster): TopologyFactory {
      * when it adopts the alert — made during a rebalance, or while no instance held the alert live
      * (read back from the commands topic at start). Bounded (the oldest go first, logged).
      */
-    const pending = new Map<string, { cmd: AlertCommand; at: number }>();
+    const pending = new Map<string, { cmds: AlertCommand[]; at: number }>();
     function holdForOwner(cmd: AlertCommand): void {
       const at = Date.parse(cmd.at);
+      // every command made meanwhile is kept, in order (a second ack must not erase the first one's time)
+      const held = pending.get(cmd.alertId)?.cmds ?? [];
+      if (held.some((c) => c.type === cmd.type && c.by === cmd.by && c.at === cmd.at)) return; // read back twice
       pending.delete(cmd.alertId);
-      pending.set(cmd.alertId, { cmd, at: Number.isFinite(at) ? at : d.clock.now() });
+      pending.set(cmd.alertId, { cmds: [...held, cmd].slice(-PENDING_PER_ALERT), at: Number.isFinite(at) ? at : d.clock.now() });
       for (const [k, v] of pending) {
         if (pending.size <= PENDING_MAX && d.clock.now() - v.at <= PENDING_MS) break;
-        if (pending.size > PENDING_MAX) logger.warn({ alertId: k, cmd: v.cmd.type }, 'pending operator command dropped: more than 10,000 held for alerts no instance owns');
+        if (pending.size > PENDING_MAX) logger.warn({ alertId: k, cmds: v.cmds.length }, 'pending operator commands dropped: more than 10,000 alerts held for while no instance owns them');
         pending.delete(k);
       }
     }
@@ -106,9 +111,11 @@ export function kafkaTopology(cluster: Cluster): TopologyFactory {
         const p = pending.get(rec.alert.id);
         if (!p) continue;
         pending.delete(rec.alert.id);
-        if (!appliedAlready(book.get(rec.alert.id)!.alert, p.cmd)) {
-          logger.info({ alertId: rec.alert.id, cmd: p.cmd.type, by: p.cmd.by }, 'operator command made while no instance held the alert: applied on adoption');
-          await applyCommand(p.cmd);
+        for (const cmd of p.cmds) {
+          const cur = book.get(rec.alert.id)?.alert;
+          if (!cur || appliedAlready(cur, cmd)) continue;
+          logger.info({ alertId: rec.alert.id, cmd: cmd.type, by: cmd.by }, 'operator command made while no instance held the alert: applied on adoption');
+          await applyCommand(cmd);
         }
       }
       // texts the old owner did not get to send (the shared notification log does not show them) go out now

@@ -396,8 +396,10 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     },
     async catchUpAlertLog(timeoutMs = 30_000) {
       if (!feed) return true;
-      const hw = (await highWatermarks(t(TOPIC.alerts))).get(0)?.high ?? 0;
-      return Promise.race([feed.reach(t(TOPIC.alerts), hw).then(() => true), sleep(timeoutMs).then(() => false)]);
+      const f = feed;
+      // the notification log too: what the old owner texted must be known before anything owed is sent
+      const ends = await Promise.all([TOPIC.alerts, TOPIC.notifications].map(async (b) => [t(b), (await highWatermarks(t(b))).get(0)?.high ?? 0] as const));
+      return Promise.race([Promise.all(ends.map(([topic, hw]) => f.reach(topic, hw))).then(() => true), sleep(timeoutMs).then(() => false)]);
     },
   };
 }

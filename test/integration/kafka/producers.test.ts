@@ -147,6 +147,14 @@ describe.runIf(HAVE_KAFKA && HAVE_KCAT)('kafka mode: a librdkafka producer (kcat
       if (k === 2) await b.kill();
       await new Promise((r) => setTimeout(r, 1000));
     }
+    // an operator acknowledges one of the dead instance's alerts before anyone took over: accepted
+    // (202, not a 200 that still says "firing"), and applied once the survivor adopts the alert
+    const ofB = (await c.alertLog()).find((e) => e.event.kind === 'fired' && String(e.headers['x-instance'] ?? '').includes('-b-') && e.event.alert.state === 'firing');
+    expect(ofB, 'an alert raised by b').toBeDefined();
+    const ackRes = await fetch(`${a.url}/api/v1/alerts/${ofB!.event.alert.id}/ack`, { method: 'POST', headers: { authorization: `Bearer ${await c.token('operator')}`, 'content-type': 'application/json' }, body: JSON.stringify({ note: '主人已宕机时确认' }) });
+    expect([200, 202]).toContain(ackRes.status);
+    if (ackRes.status === 202) expect(((await ackRes.json()) as { state: string }).state).toBe('firing');
+    await waitFor('the ack applied after the takeover', async () => (await c.alertLog()).some((e) => e.event.kind === 'acknowledged' && e.event.alert.id === ofB!.event.alert.id), 60_000);
     const events = async (kind: string) =>
       (await c.alertLog()).filter((e) => e.event.kind === kind && (e.event.alert as { ruleId?: string }).ruleId === 'mine.power-off-failure' && String(e.event.alert.labels.areaId ?? '').startsWith('KCOR')).map((e) => `${e.event.alert.siteId}/${e.event.alert.labels.areaId}`);
     const odd = MINES.flatMap((siteId) => [1, 3, 5].map((k) => `${siteId}/${area(k)}`)).sort();
