@@ -98,6 +98,8 @@ function withAudit(ports: AppPorts): AppPorts {
     nflog: {
       load: () => ports.nflog.load(),
       close: () => ports.nflog.close(),
+      // Kafka mode: the other instances' texts (without it a takeover texted everything again)
+      ...(ports.nflog.subscribe ? { subscribe: (fn: Parameters<NonNullable<NotificationLog['subscribe']>>[0]) => ports.nflog.subscribe!(fn) } : {}),
       async append(records) {
         await ports.nflog.append(records);
         await audit.append('text', records);
@@ -322,7 +324,7 @@ export function createApp(o: AppOptions): App {
   let tickTimer: NodeJS.Timeout | undefined;
   const snapshot = () => ports.store.snapshot(book.exportState());
 
-  /** tick: rule timers (absence, deadlines, windows), then the lifecycle, then due texts */
+  /** tick: rule timers, then the lifecycle, then due texts */
   async function tick(): Promise<void> {
     await pipeline.tick();
     await lifecycle.tick();
@@ -370,17 +372,19 @@ export function createApp(o: AppOptions): App {
       return { url: `http://${host}:${port}`, port };
     },
     async stop() {
-      // LIFO: stop taking work, close screens, then make state durable.
+      // LIFO: stop taking work, close screens, then make state durable. Kafka mode: stop fetching,
+      // finish the batch in hand, commit its offsets; the producer stays for what follows.
       ready = false;
-      // Kafka mode: stop fetching, finish the batch in hand, commit its offsets; the producer stays for what follows
       const step = async (name: string, f: () => unknown): Promise<void> => {
         const t0 = performance.now();
         await f();
         logger.debug({ step: name, ms: Math.round(performance.now() - t0) }, 'shutdown step done');
       };
-      await step('topology', () => topology.stop());
+      // timers first: giving its work away, it escalates and texts nothing more (sent twice otherwise)
       if (snapshotTimer) clearInterval(snapshotTimer);
       if (tickTimer) clearInterval(tickTimer);
+      await step('texts due', () => notifications.flush());
+      await step('topology', () => topology.stop());
       watcher?.close();
       clearTimeout(reloadTimer);
       hub.closeAll();

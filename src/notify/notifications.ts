@@ -179,9 +179,11 @@ export function createNotifications(d: NotificationsDeps) {
     },
     records: (alertId: string) => notifier.records(alertId),
     dutyReport,
+    /** flush sends the texts that are due now (at shutdown, while this instance still owns their alerts) */
+    flush: (): Promise<void> => notifier.tick(),
+    /** stop sends nothing more: what is still queued is owed, and the next owner (or this instance after a restart) sends it */
     async stop(): Promise<void> {
       for (const j of jobs) j.stop();
-      await notifier.tick();
       await d.nflog.close();
       await d.gateway.close();
     },

@@ -92,7 +92,9 @@ describe.runIf(HAVE_KAFKA)('kafka mode: the hash-chained audit trail', () => {
     const ok = await verify();
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(new RegExp(`^ok: ${recs.length} records of 2 writer\\(s\\)`));
+    // (a record or two may have landed since it was read)
+    const okCount = Number(/^ok: (\d+) records of 2 writer\(s\)/.exec(ok.stdout)?.[1]);
+    expect(okCount).toBeGreaterThanOrEqual(recs.length);
 
     // a record in the middle of one writer's chain, and the one after it in the same chain
     const w = recs[0]!.key;
