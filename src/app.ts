@@ -162,6 +162,7 @@ export function createApp(o: AppOptions): App {
     process: (topic, events, rejections, source, opts) => pipeline.process(topic, events, rejections, source, opts),
     gate: (events) => gate(events),
     changed: () => updateOpenGauge(),
+    rejected: (topic, items) => void (items.forEach((r) => metrics.eventsRejected.inc({ topic, code: r.code })), metrics.deadLetters.inc({ source: 'kafka' }, items.length)),
   });
   // what screens and the API see: every alert of the alert log
   const view = topology.log.view;

@@ -212,6 +212,8 @@ export interface ClusterHandlers {
   assigned(partitions: readonly number[]): Promise<void>;
   /** warm-up of a partition is over: later events are live */
   warmedUp(partition: number): void;
+  /** records of `topic` (contract name) refused at decode and written to the DLQ: counted like HTTP refusals */
+  deadLettered?(topic: string, items: readonly DeadLetter[]): void;
 }
 
 /** Cluster: the distributed adapters (Kafka) and the consumer loops that drive the app. */

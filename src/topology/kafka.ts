@@ -154,6 +154,7 @@ export function kafkaTopology(cluster: Cluster): TopologyFactory {
         await applyCommand(c.data);
       },
       assigned,
+      deadLettered: (topic, items) => d.rejected(topic, items),
       warmedUp(partition) {
         // the warm-up rebuilt windows from events; the alerts that are open decide the rule state
         for (const rec of book.openRecords()) {

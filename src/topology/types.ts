@@ -76,6 +76,8 @@ export interface TopologyDeps {
   gate(events: readonly Event[]): { events: Event[]; rejections: Rejection[] };
   /** open alerts changed outside a batch (adoption) */
   changed(): void;
+  /** input refused where it was decoded (Kafka) and dead-lettered there: counted as refused */
+  rejected(topic: string, items: readonly { code: string }[]): void;
 }
 
 /** TopologyFactory: builds a topology once the app's lifecycle exists. */

@@ -231,7 +231,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
         }
         if (livePart.length > 0) {
           const { runs, dead, forward } = decodeMessages(batch.topic, batch.partition, livePart);
-          if (dead.length > 0) await deadLetters.write(dead);
+          if (dead.length > 0) await deadLetters.write(dead).then(() => handlers!.deadLettered?.(base.get(batch.topic)!, dead));
           // forwarded (acknowledged by the brokers) before the offset may move: the owner evaluates them
           if (forward.length > 0) {
             await send([{ topic: repartitionTopic, messages: forward }]);
@@ -355,7 +355,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
         const { runs, dead } = decodeMessages(topic, partition, msgs);
         const events = runs.flatMap((r) => r.events);
         // every instance reads the weather topics: the owner of partition 0 dead-letters their bad messages
-        if (dead.length > 0 && owned.includes(0)) await deadLetters.write(dead);
+        if (dead.length > 0 && owned.includes(0)) await deadLetters.write(dead).then(() => h.deadLettered?.(base.get(topic)!, dead));
         else if (dead.length > 0) log.warn({ topic, rejected: dead.length }, 'weather messages rejected (dead-lettered by the owner of partition 0)');
         if (events.length > 0) await h.events(base.get(topic)!, events, { topic: base.get(topic)!, partition, warmup: false });
       });
@@ -396,8 +396,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     },
     async catchUpAlertLog(timeoutMs = 30_000) {
       if (!feed) return true;
-      const f = feed;
-      // the notification log too: what the old owner texted must be known before anything owed is sent
+      const f = feed; // the notification log too: what the old owner texted is known before anything owed is sent
       const ends = await Promise.all([TOPIC.alerts, TOPIC.notifications].map(async (b) => [t(b), (await highWatermarks(t(b))).get(0)?.high ?? 0] as const));
       return Promise.race([Promise.all(ends.map(([topic, hw]) => f.reach(topic, hw))).then(() => true), sleep(timeoutMs).then(() => false)]);
     },

@@ -68,6 +68,9 @@ describe.runIf(HAVE_KAFKA)('kafka mode: one instance', () => {
     expect(m.headers['x-error-code']).toBe('VALIDATION_FAILED');
     expect(m.headers['x-error-message']).toMatch(/value/);
     expect(Date.parse(m.headers['x-failed-at']!)).toBeGreaterThan(Date.now() - 60_000);
+    // counted where the README says refusals are counted, as for HTTP
+    await waitFor('the refusal counted', async () => (await a.metric('riskstream_events_rejected_total', 'code="VALIDATION_FAILED"')) === 1);
+    expect(await a.metric('riskstream_dlq_total', 'source="kafka"')).toBe(1);
     // the poison message was committed past: the group's offset is at the end of that partition
     const partition = Number(m.headers['x-source-partition']);
     await waitFor('offsets committed past the poison message', async () => {
