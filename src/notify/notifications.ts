@@ -147,8 +147,16 @@ export function createNotifications(d: NotificationsDeps) {
     }
   }
 
+  /** pruneRecords: the notifier forgets records of alerts the book no longer holds, older than retention. */
+  function pruneRecords(now: number): number {
+    const n = notifier.prune(now - config.retention, (id) => book.get(id) !== undefined || (d.view?.get(id) !== undefined));
+    if (n > 0) logger.info({ alerts: n }, 'text records of alerts past retention dropped from memory');
+    return n;
+  }
+
   return {
     notifier,
+    pruneRecords,
     onEvents(events: readonly AlertEvent[]): void {
       notifier.onEvents(events);
     },
@@ -169,6 +177,8 @@ export function createNotifications(d: NotificationsDeps) {
       const n = notifier.recover(book.openAlerts());
       if (n > 0) logger.warn({ texts: n }, 'texts for open alerts were not confirmed sent before the restart; sending them now');
       jobs.push(cron.schedule(config.notify.dutyReport, () => void dutyReport().catch((err: unknown) => logger.error({ err }, 'duty report failed')), { timezone: 'Asia/Shanghai' }));
+      // what was texted about alerts gone past retention leaves memory (the log keeps it)
+      jobs.push(cron.schedule('*/10 * * * *', () => void pruneRecords(clock.now()), { timezone: 'Asia/Shanghai' }));
     },
     /** tick runs every second: due texts, the folded-texts system alert */
     async tick(): Promise<void> {

@@ -136,6 +136,33 @@ export class Notifier {
     for (const rec of records) this.note(rec);
   }
 
+  /**
+   * prune forgets the records of alerts no longer held (`held` false: resolved and dropped past
+   * retention, or a day's duty report) whose last record is older than `before`: the maps keyed by
+   * alert, text key and smsId would otherwise grow with every text ever sent. The durable log keeps
+   * them; an alert that is no longer held can no longer be texted about. Returns how many alerts.
+   */
+  prune(before: number, held: (alertId: string) => boolean): number {
+    let n = 0;
+    for (const [alertId, list] of this.byAlert) {
+      if (held(alertId) || list.some((r) => r.at >= before)) continue;
+      for (const r of list) {
+        if (this.sent.get(r.key) === r) this.sent.delete(r.key);
+        const keys = this.bySmsId.get(r.smsId);
+        keys?.delete(r.key);
+        if (keys?.size === 0) this.bySmsId.delete(r.smsId);
+      }
+      this.byAlert.delete(alertId);
+      n++;
+    }
+    return n;
+  }
+
+  /** held counts the alerts with records in memory (for tests and /metrics). */
+  heldAlerts(): number {
+    return this.byAlert.size;
+  }
+
   /** records lists what was texted about an alert (audit). */
   records(alertId: string): NotificationRecord[] {
     return this.byAlert.get(alertId) ?? [];

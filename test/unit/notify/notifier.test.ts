@@ -115,6 +115,26 @@ describe('Notifier', () => {
   });
 });
 
+describe('Notifier memory', () => {
+  it('forgets the records of alerts no longer held once they are older than retention, and only those', async () => {
+    const open = [alert('a'), alert('b'), alert('c')];
+    const h = harness(async () => ({ providerIds: ['p'] }), open);
+    h.n.onEvents(open.map(fired));
+    h.advance(1000);
+    await h.n.tick();
+    expect(h.n.heldAlerts()).toBe(3);
+    // still held by the book: kept, whatever their age
+    expect(h.n.prune(Infinity, () => true)).toBe(0);
+    // not held, but recent: kept
+    expect(h.n.prune(T0, () => false)).toBe(0);
+    // b is no longer held and its records are old: forgotten; a and c still held
+    expect(h.n.prune(T0 + 3_600_000, (id) => id !== 'b')).toBe(1);
+    expect(h.n.records('b')).toEqual([]);
+    expect(h.n.records('a')).toHaveLength(1);
+    expect(h.n.heldAlerts()).toBe(2);
+  });
+});
+
 describe('bounds', () => {
   it('does not text a back-filled alert (raised from an old event), and never escalates it', async () => {
     const old = alert('a', { labels: { sensorId: 'a', backfill: 'true' } });
