@@ -160,9 +160,9 @@ export function createApp(o: AppOptions): App {
     putSilence: (s) => lifecycle.putSilence(s),
     recover: (alerts) => notifications.recover(alerts),
     process: (topic, events, rejections, source, opts) => pipeline.process(topic, events, rejections, source, opts),
-    gate: (events) => gate(events),
+    gate,
     changed: () => updateOpenGauge(),
-    rejected: (topic, items) => void (items.forEach((r) => metrics.eventsRejected.inc({ topic, code: r.code })), metrics.deadLetters.inc({ source: 'kafka' }, items.length)),
+    rejected: (topic, items) => pipeline.counted(topic, items, 'kafka'),
   });
   // what screens and the API see: every alert of the alert log
   const view = topology.log.view;

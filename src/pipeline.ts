@@ -53,6 +53,8 @@ export interface Pipeline {
   /** tick advances timers to the clock (live mode) and commits what they decide */
   tick(): Promise<StoredAlertEvent[]>;
   commit(stored: StoredAlertEvent[]): Promise<void>;
+  /** counted: refusals dead-lettered elsewhere (Kafka decode, with the record's coordinates) are counted as this pipeline counts its own */
+  counted(topic: string, refusals: readonly { code: string }[], source: string): void;
 }
 
 /** createPipeline wires the stages in one straight line. Batches are applied in call order. */
@@ -99,10 +101,14 @@ export function createPipeline(d: PipelineDeps): Pipeline {
     return kept;
   }
 
+  function counted(topic: string, refusals: readonly { code: string }[], source: string): void {
+    for (const r of refusals) d.metrics.eventsRejected.inc({ topic, code: r.code });
+    d.metrics.deadLetters.inc({ source }, refusals.length);
+  }
+
   async function deadLetter(topic: string, rejections: readonly Rejection[], source: string): Promise<void> {
     const failedAt = d.clock.now();
-    for (const r of rejections) d.metrics.eventsRejected.inc({ topic, code: r.code });
-    d.metrics.deadLetters.inc({ source }, rejections.length);
+    counted(topic, rejections, source);
     await d.deadLetters.write(rejections.map((r) => ({ ...r, source: `${source}:${topic}`, failedAt })));
   }
 
@@ -110,6 +116,7 @@ export function createPipeline(d: PipelineDeps): Pipeline {
 
   return {
     commit,
+    counted,
     async tick() {
       const transitions: AlertTransition[] = [];
       d.stepper.tick(timerNow(), transitions);

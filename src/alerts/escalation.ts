@@ -22,13 +22,16 @@ export function escalationDue(a: Alert, p: EscalationPolicy): number | undefined
   return from + (a.escalation === 0 ? base : p.repeat);
 }
 
+/** escalationTarget: who an escalation goes to — the leader on duty for red, the duty officer again for orange. */
+export const escalationTarget = (a: Alert): 'leader' | 'officer' => (a.severity === 'red' ? 'leader' : 'officer');
+
 /** dueEscalations lists the open alerts whose escalation is due at `now`, with who they go to. */
 export function dueEscalations(open: readonly Alert[], now: number, p: EscalationPolicy, muted: (a: Alert) => boolean): { alert: Alert; to: 'leader' | 'officer' }[] {
   const out: { alert: Alert; to: 'leader' | 'officer' }[] = [];
   for (const a of open) {
     const due = escalationDue(a, p);
     if (due === undefined || due > now || muted(a)) continue;
-    out.push({ alert: a, to: a.severity === 'red' ? 'leader' : 'officer' });
+    out.push({ alert: a, to: escalationTarget(a) });
   }
   return out;
 }

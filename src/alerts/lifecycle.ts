@@ -7,7 +7,7 @@ import { Silence, type SilenceInput } from '../contracts/silences.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Clock, StateFile, StoredAlertEvent } from '../ports/index.ts';
 import type { AlertBook } from './book.ts';
-import { escalationDue } from './escalation.ts';
+import { escalationDue, escalationTarget } from './escalation.ts';
 import { TimerQueue } from '../domain/timer-queue.ts';
 import { DEFAULT_INHIBIT_RULES, InhibitIndex } from './inhibit.ts';
 import { muteReason, type MuteDeps } from './mute.ts';
@@ -91,10 +91,9 @@ export function createLifecycle(d: LifecycleDeps) {
     nextSilenceChange = silences.nextChange(now);
     const stored: StoredAlertEvent[] = [];
     for (const a of book.openAlerts()) {
-      const s = silences.activeFor(a, now);
-      const patch = s ? { silenced: 'true', silenceId: s.id } : { silenced: undefined, silenceId: undefined };
-      if ((s && a.labels.silenceId !== s.id) || (!s && a.labels.silenced)) {
-        const ev = book.relabel(a.id, patch, now);
+      const mark = decorate(a, now);
+      if ((mark && a.labels.silenceId !== mark.silenceId) || (!mark && a.labels.silenced)) {
+        const ev = book.relabel(a.id, mark ?? { silenced: undefined, silenceId: undefined }, now);
         if (ev) stored.push(ev);
         if (stored.length >= SLICE) await commitSlice(stored);
       }
@@ -116,7 +115,7 @@ export function createLifecycle(d: LifecycleDeps) {
         continue;
       }
       due.delete(id);
-      const to = alert.severity === 'red' ? 'leader' : 'officer';
+      const to = escalationTarget(alert);
       const duty = onDuty(d.roster, alert.town, alert.domain, now);
       const who = to === 'leader' ? duty?.leader.name : duty?.officer.name;
       // the escalated alert changes: its next escalation is scheduled by the watcher above
@@ -136,16 +135,25 @@ export function createLifecycle(d: LifecycleDeps) {
     await new Promise<void>((r) => setImmediate(r));
   }
 
+  /** decorate marks an alert covered by a silence as it fires or changes (and reconcileSilences as silences change) */
+  function decorate(a: Alert, at: number): { silenced: string; silenceId: string } | undefined {
+    const s = silences.activeFor(a, at);
+    return s ? { silenced: 'true', silenceId: s.id } : undefined;
+  }
+
+  /** silenceChanged: a silence was made, ended or received — kept, told to the others, marked on the screens */
+  async function silenceChanged(s: Silence, local: boolean): Promise<Silence> {
+    saveSilences();
+    if (local) await d.onSilence?.(s);
+    await reconcileSilences(clock.now());
+    return s;
+  }
+
   return {
     silences,
     /** the mute decision's inputs, shared with notify */
     mutes,
-    inhibition,
-    /** decorate marks an alert covered by a silence as it fires or changes */
-    decorate(a: Alert, at: number): Record<string, string> | undefined {
-      const s = silences.activeFor(a, at);
-      return s ? { silenced: 'true', silenceId: s.id } : undefined;
-    },
+    decorate,
     start(): void {
       // housekeeping: resolved alerts and ended silences past retention (silence marks follow every tick)
       jobs.push(cron.schedule('*/10 * * * *', () => sweep(clock.now()), { timezone: 'Asia/Shanghai' }));
@@ -153,33 +161,16 @@ export function createLifecycle(d: LifecycleDeps) {
     /** tick runs every second: silence marks, then escalations */
     async tick(): Promise<void> {
       const now = clock.now();
-      if (now >= nextSilenceChange) {
-        nextSilenceChange = silences.nextChange(now);
-        await reconcileSilences(now);
-      }
+      if (now >= nextSilenceChange) await reconcileSilences(now);
       await escalate(now);
     },
-    async addSilence(input: SilenceInput, by: string): Promise<Silence> {
-      const s = silences.add(input, by, clock.now());
-      saveSilences();
-      await d.onSilence?.(s);
-      await reconcileSilences(clock.now());
-      return s;
-    },
-    async expireSilence(id: string, by: string): Promise<Silence> {
-      const s = silences.expire(id, by, clock.now());
-      saveSilences();
-      await d.onSilence?.(s);
-      await reconcileSilences(clock.now());
-      return s;
-    },
+    addSilence: (input: SilenceInput, by: string): Promise<Silence> => silenceChanged(silences.add(input, by, clock.now()), true),
+    expireSilence: (id: string, by: string): Promise<Silence> => silenceChanged(silences.expire(id, by, clock.now()), true),
     /** putSilence applies a silence made or ended on another instance */
-    async putSilence(s: Silence): Promise<void> {
+    putSilence: async (s: Silence): Promise<void> => {
       silences.put(s);
-      saveSilences();
-      await reconcileSilences(clock.now());
+      await silenceChanged(s, false);
     },
-    sweep,
     stop(): void {
       for (const j of jobs) j.stop();
     },

@@ -24,6 +24,17 @@ export function chainRecord(head: ChainHead, fields: { at: number; kind: string;
   return { line, head: { n, hash: sha256(line) } };
 }
 
+/** chainRecords: the lines of several records of one kind, made at one instant, and the chain's new head. */
+export function chainRecords(head: ChainHead, fields: { at: number; kind: string; writer?: string }, records: readonly unknown[]): { lines: string[]; head: ChainHead } {
+  const lines: string[] = [];
+  for (const record of records) {
+    const r = chainRecord(head, { ...fields, record });
+    head = r.head;
+    lines.push(r.line);
+  }
+  return { lines, head };
+}
+
 /** ChainLink: one line parsed for checking (its chain fields). */
 export type ChainLink = { ok: true; n: number; prev: string; writer?: string } | { ok: false; reason: string };
 

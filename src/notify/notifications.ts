@@ -149,14 +149,14 @@ export function createNotifications(d: NotificationsDeps) {
 
   /** pruneRecords: the notifier forgets records of alerts the book no longer holds, older than retention. */
   function pruneRecords(now: number): number {
-    const n = notifier.prune(now - config.retention, (id) => book.get(id) !== undefined || (d.view?.get(id) !== undefined));
+    // the view holds every alert held anywhere (Kafka mode: the shared log; embedded: the book itself)
+    const n = notifier.prune(now - config.retention, (id) => (d.view ?? book).get(id) !== undefined);
     if (n > 0) logger.info({ alerts: n }, 'text records of alerts past retention dropped from memory');
     return n;
   }
 
   return {
     notifier,
-    pruneRecords,
     onEvents(events: readonly AlertEvent[]): void {
       notifier.onEvents(events);
     },

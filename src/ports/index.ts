@@ -232,7 +232,7 @@ export interface Cluster {
   start(h: ClusterHandlers): Promise<void>;
   publishCommand(key: string, c: object): Promise<void>;
   /** waits until this instance has read the alert log and the notification log up to their ends as of now; false on timeout */
-  catchUpAlertLog(timeoutMs?: number): Promise<boolean>;
+  catchUpLogs(timeoutMs?: number): Promise<boolean>;
   /** stop fetching, finish the batch in hand, commit, flush, disconnect */
   stop(): Promise<void>;
   /** numeric state for /metrics and /readyz (assigned partitions, lag, rebalances, watchdog restarts) */

@@ -92,7 +92,7 @@ export function kafkaTopology(cluster: Cluster): TopologyFactory {
 
     /** assigned: a rebalance gave this instance `partitions`; drop the alerts it lost, adopt the open ones it gained. */
     async function assigned(partitions: readonly number[]): Promise<void> {
-      if (!(await cluster.catchUpAlertLog())) logger.warn('the alert log was not read to its end within 30 s; adopting open alerts from what was read');
+      if (!(await cluster.catchUpLogs())) logger.warn('the alert and notification logs were not read to their ends within 30 s; adopting open alerts from what was read');
       const next = new Set(partitions);
       let dropped = 0;
       let adopted = 0;

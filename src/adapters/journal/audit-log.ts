@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../../ports/index.ts';
-import { checkLink, chainRecord, GENESIS, sha256, type ChainHead } from '../../domain/audit-chain.ts';
+import { checkLink, chainRecords, GENESIS, sha256, type ChainHead } from '../../domain/audit-chain.ts';
 import { ensurePrivateDir, openPrivate } from './private-fs.ts';
 
 // The audit trail (tamper evidence: the letter forbids 瞒报/谎报 and falsified data). Every alert
@@ -53,25 +53,24 @@ export function createJournalAuditLog(dataDir: string, opts: { logger?: Logger; 
   const now = opts.now ?? Date.now;
   let fh: FileHandle | undefined;
   let size = 0;
-  let head: string | undefined;
-  let n = 0;
+  let head: ChainHead | undefined;
   let chain: Promise<unknown> = Promise.resolve();
 
-  /** the hash to chain the next line to: the last line of the newest file */
-  function recoverHead(): string {
+  /** where the chain goes on: the number and hash of the last line of the newest file */
+  function recoverHead(): ChainHead {
     const files = auditFiles(dataDir);
     for (let i = files.length - 1; i >= 0; i--) {
       const last = lastLine(files[i]!);
-      if (last !== undefined) {
-        try {
-          n = (JSON.parse(last) as { n?: number }).n ?? 0;
-        } catch {
-          // a torn or edited last line: chain to it as it is, verify will say where it broke
-        }
-        return sha256(last);
+      if (last === undefined) continue;
+      let n = 0;
+      try {
+        n = (JSON.parse(last) as { n?: number }).n ?? 0;
+      } catch {
+        // a torn or edited last line: chain to it as it is, verify will say where it broke
       }
+      return { n, hash: sha256(last) };
     }
-    return GENESIS;
+    return { n: 0, hash: GENESIS };
   }
 
   async function rotate(): Promise<void> {
@@ -92,16 +91,9 @@ export function createJournalAuditLog(dataDir: string, opts: { logger?: Logger; 
           fh = await openPrivate(path, 'a');
           size = (await fh.stat()).size;
         }
-        let text = '';
-        const at = now();
-        let h: ChainHead = { n, hash: head };
-        for (const record of records) {
-          const r = chainRecord(h, { at, kind, record });
-          h = r.head;
-          text += r.line + '\n';
-        }
-        n = h.n;
-        head = h.hash;
+        const chained = chainRecords(head, { at: now(), kind }, records);
+        head = chained.head;
+        const text = chained.lines.join('\n') + '\n';
         await fh.appendFile(text, 'utf8');
         size += Buffer.byteLength(text);
       });

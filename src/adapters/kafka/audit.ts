@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Message } from 'kafkajs';
 import type { Logger } from 'pino';
-import { checkLink, chainRecord, GENESIS, parseLink, type ChainHead } from '../../domain/audit-chain.ts';
+import { checkLink, chainRecords, GENESIS, parseLink, type ChainHead } from '../../domain/audit-chain.ts';
 import type { AuditLog } from '../../ports/index.ts';
 
 // Kafka mode's audit trail: topic `risk.audit` (1 partition, never compacted). Every instance
@@ -18,17 +18,10 @@ export function createKafkaAuditLog(o: { send: (tm: { topic: string; messages: M
     append(kind, records) {
       if (records.length === 0) return Promise.resolve();
       const p = chain.then(async () => {
-        const at = o.now();
-        let next = head;
-        const messages: Message[] = [];
-        for (const record of records) {
-          const r = chainRecord(next, { at, kind, record, writer: o.writer });
-          next = r.head;
-          messages.push({ key: o.writer, value: r.line });
-        }
-        await o.send([{ topic: o.topic, messages }]);
+        const chained = chainRecords(head, { at: o.now(), kind, writer: o.writer }, records);
+        await o.send([{ topic: o.topic, messages: chained.lines.map((value) => ({ key: o.writer, value })) }]);
         // the head moves only once Kafka has the records: a failed send is retried with the same links
-        head = next;
+        head = chained.head;
       });
       chain = p.catch((err: unknown) => o.logger.error({ err }, 'audit records not written to Kafka'));
       return p;

@@ -394,7 +394,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
       for (const v of lag.values()) totalLag += v;
       return { ...stat, assignedPartitions: owned.length, keyedPartitions, lag: totalLag, alertLogPosition: feed?.position(t(TOPIC.alerts)) ?? 0 };
     },
-    async catchUpAlertLog(timeoutMs = 30_000) {
+    async catchUpLogs(timeoutMs = 30_000) {
       if (!feed) return true;
       const f = feed; // the notification log too: what the old owner texted is known before anything owed is sent
       const ends = await Promise.all([TOPIC.alerts, TOPIC.notifications].map(async (b) => [t(b), (await highWatermarks(t(b))).get(0)?.high ?? 0] as const));

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { AppError } from '../../errors.ts';
-import { backoffDelay, retry } from '../../retry.ts';
+import { retry } from '../../retry.ts';
 import type { SmsGateway, SmsMessage, SmsResult } from '../../ports/index.ts';
 
 /** SmsSenderDeps: the gateway, the limits and the injected timing. */
@@ -40,9 +40,6 @@ interface Bucket {
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** backoffDelay: see src/retry.ts (re-exported for the sender's callers) */
-export { backoffDelay };
 
 /**
  * createSmsSender wraps a gateway with a per-number token bucket (`ratePerMinute`, burst) and

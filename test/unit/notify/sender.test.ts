@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/errors.ts';
-import { backoffDelay, createSmsSender } from '../../../src/notify/sms/sender.ts';
+import { createSmsSender } from '../../../src/notify/sms/sender.ts';
+import { backoffDelay } from '../../../src/retry.ts';
 import type { SmsGateway, SmsMessage, SmsResult } from '../../../src/ports/index.ts';
 
 const noop = () => undefined;
