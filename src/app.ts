@@ -245,7 +245,7 @@ export function createApp(o: AppOptions): App {
     clock,
     gateway: ports.sms,
     nflog: ports.nflog,
-    mutes: lifecycle.mutes,
+    muter: lifecycle.muter,
     broadcast: (frame) => hub.broadcastFrame(frame),
     metrics,
     view,

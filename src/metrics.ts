@@ -19,6 +19,7 @@ export interface Metrics {
   textsSent: Counter<'kind' | 'role'>;
   textsFailed: Counter<'kind' | 'retryable'>;
   textsPending: Gauge<never>;
+  textsSkipped: Counter<'stage'>;
   /** a bound was reached (limits.*): how often, per limit */
   limitReached: Counter<'limit'>;
   /** items held back by a bound (merged, folded, refused or evicted), per limit */
@@ -72,6 +73,7 @@ export function createMetrics(): Metrics {
     ruleState: new Gauge({ name: 'riskstream_rule_state_subjects', help: 'Subjects held in rule state', ...r }),
     textsSent: new Counter({ name: 'riskstream_sms_sent_total', help: 'Alert transitions texted, per kind and recipient role', labelNames: ['kind', 'role'], ...r }),
     textsFailed: new Counter({ name: 'riskstream_sms_failed_total', help: 'Texts that failed after retries, per kind and whether they will be tried again', labelNames: ['kind', 'retryable'], ...r }),
+    textsSkipped: new Counter({ name: 'riskstream_sms_skipped_total', help: 'Queued texts not sent, per notify stage: mute (acknowledged, resolved, silenced or inhibited during the group wait), dedup (texted already)', labelNames: ['stage'], ...r }),
     textsPending: new Gauge({ name: 'riskstream_sms_pending', help: 'Texts waiting in group wait or for a retry', ...r }),
     limitReached: new Counter({ name: 'riskstream_limit_reached_total', help: 'Times a configured bound (limits.*) was reached, per limit', labelNames: ['limit'], ...r }),
     limitOverflow: new Counter({ name: 'riskstream_limit_overflow_total', help: 'Items held back by a bound (merged, folded, refused or evicted), per limit', labelNames: ['limit'], ...r }),

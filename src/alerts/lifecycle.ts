@@ -10,7 +10,7 @@ import type { AlertBook } from './book.ts';
 import { escalationDue, escalationTarget } from './escalation.ts';
 import { TimerQueue } from '../domain/timer-queue.ts';
 import { DEFAULT_INHIBIT_RULES, InhibitIndex } from './inhibit.ts';
-import { muteReason, type MuteDeps } from './mute.ts';
+import { createMuter } from './mute.ts';
 import { onDuty } from './roster.ts';
 import { Silences } from './silences.ts';
 
@@ -44,10 +44,10 @@ export function createLifecycle(d: LifecycleDeps) {
   });
   const inhibition = new InhibitIndex(DEFAULT_INHIBIT_RULES);
   book.watch(inhibition);
-  const mutes: MuteDeps = {
+  const muter = createMuter({
     silencedBy: (a: Alert, at: number) => silences.activeFor(a, at)?.id,
     inhibitedBy: (a: Alert) => inhibition.inhibitedBy(a),
-  };
+  });
   const jobs: { stop(): void }[] = [];
 
   // Escalation timers: a heap of (due, alert id), pushed whenever an open alert changes, so the 1-s
@@ -110,7 +110,7 @@ export function createLifecycle(d: LifecycleDeps) {
       const alert = book.getOpen(id);
       const when = alert && escalationDue(alert, config.escalation);
       if (!alert || when === undefined || when > now) continue;
-      if (muteReason(alert, mutes, now) !== undefined) {
+      if (muter.mutes(alert, now) !== undefined) {
         schedule(id, now + MUTED_RECHECK_MS);
         continue;
       }
@@ -151,8 +151,8 @@ export function createLifecycle(d: LifecycleDeps) {
 
   return {
     silences,
-    /** the mute decision's inputs, shared with notify */
-    mutes,
+    /** the one mute decision (drills, back-fill, silences, inhibition), shared with notify */
+    muter,
     decorate,
     start(): void {
       // housekeeping: resolved alerts and ended silences past retention (silence marks follow every tick)

@@ -1,25 +1,60 @@
 import type { Alert } from '../contracts/alerts.ts';
 
-/** MuteDeps: what decides whether an alert is muted (shown on screens, never texted or escalated). */
+/**
+ * Muter: says why an alert is muted (shown on screens, never texted or escalated), or undefined —
+ * Alertmanager's `types.Muter`. Drills, back-fill, silences and inhibition are each one Muter; the
+ * lifecycle composes them into the one decision notify and escalation obey.
+ */
+export interface Muter {
+  mutes(alert: Alert, at: number): string | undefined;
+}
+
+/** MuteDeps: the two index-backed lookups behind the silence and inhibition muters. */
 export interface MuteDeps {
-  /** the silence covering an alert now, if any */
+  /** the silence covering an alert now, if any (Silences: an index by site, then matchers) */
   silencedBy(alert: Alert, at: number): string | undefined;
-  /** the open alert that inhibits this one, looked up through an index (InhibitIndex) */
+  /** the open alert that inhibits this one (InhibitIndex: buckets keyed by the rule's equal labels) */
   inhibitedBy(alert: Alert): { rule: string; by: string } | undefined;
 }
 
-/**
- * muteReason: why an alert is not texted or escalated, or undefined — the one Muter of drills,
- * back-fill, silences and inhibition. Costs two index lookups, whatever the number of open alerts.
- */
-export function muteReason(alert: Alert, d: MuteDeps, at: number): string | undefined {
-  if (alert.labels.drill) return `drill (${alert.labels.drill})`;
-  // raised from an old event (back-fill, replay): on the screens, but nobody is paged for the past
-  if (alert.labels.backfill === 'true') return 'back-filled (event older than notify.maxEventAge)';
-  // the queued-texts bound is reached: a text about it would join the queue it warns of (screens only)
-  if (alert.labels.limit === 'textsQueuedPerNumber') return 'about texts themselves (shown on screens only)';
-  const s = d.silencedBy(alert, at);
-  if (s) return `silenced by ${s}`;
-  const inh = d.inhibitedBy(alert);
-  return inh ? `inhibited by ${inh.by} (${inh.rule})` : undefined;
+/** drills: Exercise/Test alerts and the demo are on the screens only. */
+export const drillMuter: Muter = { mutes: (a) => (a.labels.drill ? `drill (${a.labels.drill})` : undefined) };
+
+/** backfill: raised from an old event (back-fill, replay): on the screens, but nobody is paged for the past. */
+export const backfillMuter: Muter = { mutes: (a) => (a.labels.backfill === 'true' ? 'back-filled (event older than notify.maxEventAge)' : undefined) };
+
+/** textLimit: the queued-texts system alert; a text about it would join the queue it warns of. */
+export const textLimitMuter: Muter = { mutes: (a) => (a.labels.limit === 'textsQueuedPerNumber' ? 'about texts themselves (shown on screens only)' : undefined) };
+
+export const silenceMuter = (silencedBy: MuteDeps['silencedBy']): Muter => ({
+  mutes(a, at) {
+    const s = silencedBy(a, at);
+    return s ? `silenced by ${s}` : undefined;
+  },
+});
+
+export const inhibitMuter = (inhibitedBy: MuteDeps['inhibitedBy']): Muter => ({
+  mutes(a) {
+    const inh = inhibitedBy(a);
+    return inh ? `inhibited by ${inh.by} (${inh.rule})` : undefined;
+  },
+});
+
+/** muters: the first reason any of them gives. */
+export function muters(...list: readonly Muter[]): Muter {
+  return {
+    mutes(a, at) {
+      for (const m of list) {
+        const r = m.mutes(a, at);
+        if (r !== undefined) return r;
+      }
+      return undefined;
+    },
+  };
 }
+
+/**
+ * createMuter: the one Muter of drills, back-fill, the texts-limit alert, silences and inhibition.
+ * Costs two index lookups, whatever the number of open alerts or silences.
+ */
+export const createMuter = (d: MuteDeps): Muter => muters(drillMuter, backfillMuter, textLimitMuter, silenceMuter(d.silencedBy), inhibitMuter(d.inhibitedBy));

@@ -6,7 +6,7 @@ import { SEVERITY_ZH, severityRank, type Severity } from '../domain/severity.ts'
 import { formatTs } from '../domain/time.ts';
 import type { AlertBook } from '../alerts/book.ts';
 import { limitTransition } from '../alerts/limits.ts';
-import type { MuteDeps } from '../alerts/mute.ts';
+import type { Muter } from '../alerts/mute.ts';
 import { leadersOnDuty, onDuty } from '../alerts/roster.ts';
 import type { ReferenceData } from '../enrich/reference.ts';
 import type { Metrics } from '../metrics.ts';
@@ -26,7 +26,7 @@ export interface NotificationsDeps {
   gateway: SmsGateway;
   nflog: NotificationLog;
   /** the lifecycle's mute decision (drills, back-fill, silences, inhibition) */
-  mutes: MuteDeps;
+  muter: Muter;
   metrics?: Metrics;
   /** pushes the daily duty report to the screens */
   broadcast?: (frame: Record<string, unknown>) => void;
@@ -53,7 +53,7 @@ export function createNotifications(d: NotificationsDeps) {
   /** the notification log is loaded (texts may be recovered against it) */
   let started = false;
   const notifier = new Notifier({
-    ...d.mutes,
+    muter: d.muter,
     openAlert: (id) => book.getOpen(id),
     log: d.nflog,
     logger,
@@ -72,6 +72,7 @@ export function createNotifications(d: NotificationsDeps) {
       }
       limit(what);
     },
+    onDropped: (stage, n) => d.metrics?.textsSkipped.inc({ stage }, n),
     onSent: (records) => {
       for (const r of records) d.metrics?.textsSent.inc({ kind: r.kind, role: r.role });
     },

@@ -8,6 +8,7 @@ import { AlertBook } from '../../../src/alerts/book.ts';
 import { DEFAULT_INHIBIT_RULES, InhibitIndex, inhibitedBy } from '../../../src/alerts/inhibit.ts';
 import { Silences } from '../../../src/alerts/silences.ts';
 import { formatTs } from '../../../src/domain/time.ts';
+import { Grouper } from '../../../src/notify/grouper.ts';
 
 const T0 = Date.parse('2026-07-16T09:00:00+08:00');
 const SITES = ['cm-shm-01', 'cm-shm-02', 'cm-edz-01', 'cm-edz-02', 'cm-alz-01'];
@@ -92,5 +93,30 @@ describe('the mute decision costs the same with 200 or 20,000 open alerts', () =
     // the comparison covered both answers
     expect(muted).toBeGreaterThan(100);
     expect(muted).toBeLessThan(2000);
+  });
+});
+
+describe('notify grouping in a storm', () => {
+  const person = (i: number) => ({ name: `p${i}`, phone: `+86139${String(i).padStart(8, '0')}` });
+  const intent = (i: number, phone = person(0)) => ({ key: `a-${i}/fired/red/0/${phone.phone}`, alert: alert(i, { siteId: `site-${i}` }), kind: 'fired' as const, level: 0, to: phone, role: 'officer' as const });
+
+  it('a flush looks at the groups that are due, not at every group held', () => {
+    for (const n of [200, 20_000]) {
+      const g = new Grouper({ groupWait: 1000, groupInterval: 5000 });
+      // n groups (one site each) queued over n ms, then one more much later
+      for (let i = 0; i < n; i++) g.add(intent(i, person(i)), T0 + i);
+      expect(g.due(T0 + 1000 + n - 1).flatMap((b) => b.intents)).toHaveLength(n);
+      g.add(intent(n, person(n)), T0 + 30_000);
+      expect(g.held).toBe(n + 1);
+      // the idle groups wait to be forgotten; the tick at the new group's flush looks at it alone
+      const out = g.due(T0 + 31_000);
+      expect(out.map((b) => b.intents.length)).toEqual([1]);
+      expect(g.examined).toBe(1);
+      // and forgetting the idle groups later costs one look each, once
+      g.due(T0 + 1_000_000);
+      expect(g.examined).toBe(n + 1);
+      expect(g.held).toBe(0);
+      expect(g.pending()).toBe(0);
+    }
   });
 });

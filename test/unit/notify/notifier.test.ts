@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import type { Alert, AlertEvent } from '../../../src/contracts/alerts.ts';
 import { Notifier, summaryText, type NotifierDeps } from '../../../src/notify/notifier.ts';
 import { DEFAULT_INHIBIT_RULES, inhibitedBy } from '../../../src/alerts/inhibit.ts';
+import { createMuter } from '../../../src/alerts/mute.ts';
 import { AppError } from '../../../src/errors.ts';
 import { formatTs } from '../../../src/domain/time.ts';
 import type { NotificationRecord } from '../../../src/ports/index.ts';
@@ -25,9 +26,8 @@ function harness(send: NotifierDeps['send'], open: Alert[], over: Partial<Notifi
     logger: pino({ level: 'silent' }),
     now: () => now,
     onDuty: () => ({ officer: OFFICER, leader: LEADER }),
-    silencedBy: () => undefined,
     // the same decision the app makes through InhibitIndex, here over the test's open list
-    inhibitedBy: (a) => inhibitedBy(a, open, DEFAULT_INHIBIT_RULES),
+    muter: createMuter({ silencedBy: () => undefined, inhibitedBy: (a) => inhibitedBy(a, open, DEFAULT_INHIBIT_RULES) }),
     openAlert: (id) => open.find((a) => a.id === id && a.state !== 'resolved'),
     render: (intents) => `${intents.length} alerts`,
     send: async (m) => {
@@ -95,11 +95,15 @@ describe('Notifier', () => {
 
   it('does not text an alert acknowledged during the group wait, nor a yellow one', async () => {
     const acked = alert('a', { state: 'acknowledged' });
-    const h = harness(async () => ({}), [acked, alert('y', { severity: 'yellow' })]);
+    const skipped: [string, number][] = [];
+    const h = harness(async () => ({}), [acked, alert('y', { severity: 'yellow' })], { onDropped: (stage, n) => skipped.push([stage, n]) });
     h.n.onEvents([fired(alert('a')), fired(alert('y', { severity: 'yellow' }))]);
     h.advance(1000);
     await h.n.tick();
     expect(h.texts).toEqual([]);
+    // the queued text let go at the flush is counted (riskstream_sms_skipped_total{stage="mute"}); the yellow one was never queued
+    expect(skipped).toEqual([['mute', 1]]);
+    expect(h.n.pending()).toBe(0);
   });
 
   it('recovers texts not confirmed before a restart, and only those', async () => {

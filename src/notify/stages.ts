@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Alert } from '../contracts/alerts.ts';
+import type { Muter } from '../alerts/mute.ts';
+import type { TextRecords } from './records.ts';
+
+/** Person: someone on the duty roster. */
+export interface Person {
+  name: string;
+  phone: string;
+}
+
+/** Intent: one text one person should get about one alert transition. */
+export interface Intent {
+  key: string;
+  alert: Alert;
+  kind: 'fired' | 'escalated' | 'resolved';
+  level: number;
+  to: Person;
+  role: 'officer' | 'leader';
+}
+
+/** Batch: the intents of one group for one number, on their way through the flush stages to one text. */
+export interface Batch {
+  /** the group (`phone|site|kind`, or `summary|phone`) */
+  key: string;
+  phone: string;
+  /** a number's fold past its queue bound: one summary text */
+  summary: boolean;
+  intents: Intent[];
+  /** when the group was flushed */
+  at: number;
+  /** set by the render stage */
+  text?: string;
+  /** set by the send stage */
+  sent?: { at: number; smsId: string; providerIds?: string[] };
+}
+
+/**
+ * Stage: one step of the notification pipeline (Alertmanager's `notify.Stage`): it returns the
+ * batch to go on with, or undefined when nothing is left to do.
+ */
+export interface Stage {
+  readonly name: string;
+  exec(b: Batch): Batch | undefined | Promise<Batch | undefined>;
+}
+
+/**
+ * runStages runs a batch through the stages in order until one ends it or nothing is left; says
+ * how many intents each stage dropped (`dropped(stage, n)`), so nothing leaves unseen.
+ */
+export async function runStages(stages: readonly Stage[], batch: Batch, dropped?: (stage: string, n: number) => void): Promise<void> {
+  let b: Batch | undefined = batch;
+  for (const s of stages) {
+    const before = b.intents.length;
+    b = await s.exec(b);
+    const after = b?.intents.length ?? 0;
+    if (after < before && b !== undefined) dropped?.(s.name, before - after);
+    if (!b || b.intents.length === 0) return;
+  }
+}
+
+/** summaryText: the one text that stands for the intents folded for a number. */
+export const summaryText = (n: number): string => `【风险告警汇总】另有 ${n} 条告警未单独发送，请查看指挥中心大屏。`;
+
+/**
+ * muteStage: drops what became muted during the group wait — the alert acknowledged, resolved or
+ * gone (a `fired` text is only for a firing alert), silenced or inhibited since. A resolution is
+ * always told to whoever was told it fired.
+ */
+export function muteStage(muter: Muter, openAlert: (id: string) => Alert | undefined): Stage {
+  return {
+    name: 'mute',
+    exec(b) {
+      const keep = b.intents.filter((i) => {
+        if (i.kind === 'resolved') return true;
+        const cur = openAlert(i.alert.id);
+        if (!cur || (i.kind === 'fired' && cur.state !== 'firing')) return false;
+        return muter.mutes(cur, b.at) === undefined;
+      });
+      return { ...b, intents: keep };
+    },
+  };
+}
+
+/** dedupStage: drops what the notification log shows as texted already (by this instance or another). */
+export function dedupStage(records: TextRecords): Stage {
+  return { name: 'dedup', exec: (b) => ({ ...b, intents: b.intents.filter((i) => !records.wasSent(i.key)) }) };
+}
+
+/** renderStage: the text — one alert, many alerts of one site, or a number's summary. */
+export function renderStage(render: (intents: readonly Intent[]) => string): Stage {
+  return { name: 'render', exec: (b) => ({ ...b, text: b.summary ? summaryText(b.intents.length) : render(b.intents) }) };
+}
+
+/**
+ * sendStage: sends the text (the sender owns rate limit and retries). The text's id is a hash of
+ * its intents' keys, so a repeat after a crash reuses it. A failure goes to `failed`, which
+ * records it and decides whether it is tried again; the batch ends there.
+ */
+export function sendStage(o: {
+  send(msg: { id: string; to: string; text: string }): Promise<{ providerIds?: string[] }>;
+  now(): number;
+  logger: Logger;
+  failed(b: Batch, smsId: string, err: unknown): Promise<void>;
+}): Stage {
+  return {
+    name: 'send',
+    async exec(b) {
+      const smsId = createHash('sha256').update(b.intents.map((i) => i.key).join('\n')).digest('hex').slice(0, 24);
+      try {
+        const res = await o.send({ id: smsId, to: b.phone, text: b.text ?? '' });
+        return { ...b, sent: { at: o.now(), smsId, ...(res.providerIds ? { providerIds: res.providerIds } : {}) } };
+      } catch (err) {
+        o.logger.error({ err, to: b.phone, group: b.key, alerts: b.intents.length }, 'text not sent');
+        await o.failed(b, smsId, err);
+        return undefined;
+      }
+    },
+  };
+}
+
+/** recordStage: writes what was sent to the notification log (before anything else happens to it). */
+export function recordStage(record: (b: Batch) => Promise<void>): Stage {
+  return {
+    name: 'record',
+    async exec(b) {
+      await record(b);
+      return b;
+    },
+  };
+}
