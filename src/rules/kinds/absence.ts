@@ -6,15 +6,19 @@ import { compileWhere, type Predicate } from '../match.ts';
 import { TimerQueue } from '../../domain/timer-queue.ts';
 import { Emitter, infoOf, infoOfSite, scopedInfo, stoppedEmission, SubjectKeys, type EngineEnv, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
 
-const NO_INFO: SubjectInfo = { topic: '', event: {} }; // replaced by `ctx` before any use
-
+/**
+ * Watch: per subject, a timestamp and what its alert is built from. An event only moves
+ * `lastSeen`: the watch holds no per-event object (a storm of readings leaves nothing behind for
+ * the garbage collector to promote), and the identity fields an absence alert names do not change
+ * from one reading of a subject to the next.
+ */
 interface Watch {
   /** last event time; NaN for an expected subject not yet heard from (watched from the first tick) */
   lastSeen: number;
-  /** the latest event's context; its SubjectInfo is built only when an alert is emitted */
-  ctx: EvalContext | undefined;
-  /** info of an expected or seeded subject that has not reported yet */
+  /** what the alert is built from: the subject's first event, or the reference data (expected) or the seed until it reports */
   info: SubjectInfo;
+  /** `info` comes from one of the subject's own events */
+  heard: boolean;
   firing: boolean;
   scheduled: boolean;
   /** a subject of the reference data: never evicted */
@@ -60,7 +64,7 @@ export class AbsenceEvaluator implements Evaluator {
         if (!where(fields)) continue;
         const key = this.keys.part(fields);
         if (key === undefined || this.watches.has(key)) continue;
-        this.watches.set(key, { lastSeen: Number.NaN, ctx: undefined, info: infoOfSite(ref, site, this.topic(), fields), firing: false, scheduled: false, expected: true });
+        this.watches.set(key, { lastSeen: Number.NaN, info: infoOfSite(ref, site, this.topic(), fields), heard: false, firing: false, scheduled: false, expected: true });
       }
     }
   }
@@ -76,12 +80,15 @@ export class AbsenceEvaluator implements Evaluator {
     if (key === undefined) return;
     const t = ctx.time;
     let w = this.watches.get(key);
-    if (!w) this.watches.set(key, (w = { lastSeen: t, ctx, info: NO_INFO, firing: false, scheduled: false, expected: false }));
+    if (!w) this.watches.set(key, (w = { lastSeen: t, info: infoOf(ctx), heard: true, firing: false, scheduled: false, expected: false }));
+    else if (!w.heard) {
+      w.info = infoOf(ctx);
+      w.heard = true;
+    }
     if (!(w.lastSeen >= t)) w.lastSeen = t;
-    w.ctx = ctx;
     if (w.firing) {
       w.firing = false;
-      this.emit(out, 'resolve', key, w, t);
+      this.emit(out, 'resolve', key, w, t, infoOf(ctx));
     }
     if (!w.scheduled) {
       w.scheduled = true;
@@ -120,8 +127,7 @@ export class AbsenceEvaluator implements Evaluator {
     }
   }
 
-  private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, w: Watch, at: number): void {
-    const info = w.ctx !== undefined ? infoOf(w.ctx) : w.info;
+  private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, w: Watch, at: number, info: SubjectInfo = w.info): void {
     this.emitter.push(out, action, this.keys.full(key), scopedInfo(info, this.rule.subject), {
       severity: this.rule.severity,
       at,
@@ -135,7 +141,7 @@ export class AbsenceEvaluator implements Evaluator {
     const w = this.watches.get(subjectKey);
     if (w) w.firing = true;
     // an open alert for a subject this rule no longer expects resolves on its next event
-    else this.watches.set(subjectKey, { lastSeen: Number.NaN, ctx: undefined, info: { topic: this.topic(), event: {} }, firing: true, scheduled: false, expected: false });
+    else this.watches.set(subjectKey, { lastSeen: Number.NaN, info: { topic: this.topic(), event: {} }, heard: false, firing: true, scheduled: false, expected: false });
   }
 
   forget(fullKey: string): void {
@@ -158,7 +164,7 @@ export class AbsenceEvaluator implements Evaluator {
     const w = this.watches.get(key);
     if (!w || w.expected) return;
     this.watches.delete(key);
-    if (w.firing) this.emitter.push(out, 'resolve', this.keys.full(key), scopedInfo(w.ctx !== undefined ? infoOf(w.ctx) : info, this.rule.subject), stoppedEmission(field, this.rule.severity, at));
+    if (w.firing) this.emitter.push(out, 'resolve', this.keys.full(key), scopedInfo(w.heard ? w.info : info, this.rule.subject), stoppedEmission(field, this.rule.severity, at));
   }
 
   size(): number {
