@@ -107,21 +107,133 @@ async function loadInfo() {
   }
 }
 
-async function ack(id) {
-  state.acking.add(id);
+/** isDrill: an Exercise/Test alert (CAP status, drill label): shown in its own lane, never counted in the live tiles. */
+const isDrill = (a) => a.labels?.drill !== undefined && a.labels.drill !== 'false';
+
+const ACTIONS = {
+  ack: { title: '确认告警 Acknowledge', label: '确认说明（可选）Note (optional)', submit: '确认 Acknowledge', required: false },
+  resolve: { title: '解除告警 Resolve', label: '解除原因（必填）Reason (required)', submit: '解除 Resolve', required: true },
+  silence: { title: '静默 Silence（维护窗口）', label: '原因，如检修工单（必填）Comment, e.g. the work order (required)', submit: '静默 Silence', required: true },
+};
+const dialogState = { kind: '', alert: null };
+
+/** openAction: the dialog for acknowledging (with a note), resolving (with a reason) or silencing (matchers prefilled). */
+function openAction(kind, a) {
+  const spec = ACTIONS[kind];
+  Object.assign(dialogState, { kind, alert: a });
+  const dlg = $('action-dialog');
+  dlg.dataset.kind = kind;
+  $('action-title').textContent = spec.title;
+  $('action-alert').textContent = `${SEV_ZH[a.severity] || a.severity} · ${a.title} · ${townName(a.town)}${a.siteId ? ` · ${state.siteNames[a.siteId] || a.siteId}` : ''}`;
+  $('action-note-label').textContent = spec.label;
+  $('action-note').value = '';
+  $('action-submit').textContent = spec.submit;
+  $('action-submit').disabled = false;
+  $('action-error').hidden = true;
+  const silence = kind === 'silence';
+  $('action-silence').hidden = !silence;
+  if (silence) {
+    $('silence-site-id').textContent = a.siteId || '—';
+    $('silence-site').checked = Boolean(a.siteId);
+    $('silence-site').disabled = !a.siteId;
+    $('silence-rule-id').textContent = a.ruleId || '—';
+    $('silence-rule').checked = true;
+  }
+  dlg.showModal();
+  $('action-note').focus();
+}
+
+async function submitAction() {
+  const { kind, alert: a } = dialogState;
+  if (!a) return;
+  const note = $('action-note').value.trim();
+  const fail = (msg) => Object.assign($('action-error'), { textContent: msg, hidden: false });
+  if (ACTIONS[kind].required && !note) return fail('请填写原因 — A reason is required');
+  let path, body;
+  if (kind === 'silence') {
+    const matchers = {};
+    if ($('silence-site').checked && a.siteId) matchers.siteId = a.siteId;
+    if ($('silence-rule').checked) matchers.ruleId = a.ruleId;
+    if (!Object.keys(matchers).length) return fail('至少选择一个静默范围 — Pick at least one matcher');
+    const hours = Number($('silence-hours').value) || 2;
+    path = '/api/v1/silences';
+    body = { matchers, endsAt: new Date(Date.now() + hours * 3_600_000).toISOString(), comment: note };
+  } else {
+    path = `/api/v1/alerts/${encodeURIComponent(a.id)}/${kind}`;
+    body = note ? { note } : {};
+  }
+  $('action-submit').disabled = true;
+  if (kind === 'ack') state.acking.add(a.id);
   render();
   try {
-    const body = await api(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, { method: 'POST', body: '{}' });
-    const a = body && body.alert && body.alert.id ? body.alert : body;
-    const cur = state.alerts.get(id);
-    // The stream may already have delivered something newer (e.g. a resolve): keep the newest.
-    if (a && a.id === id && cur && cur.state !== 'resolved' && !(Date.parse(cur.updatedAt) > Date.parse(a.updatedAt))) state.alerts.set(id, a);
+    const res = await api(path, { method: 'POST', body: JSON.stringify(body) });
+    $('action-dialog').close();
+    if (kind === 'silence') toast(`已静默至 ${fmtTime(res.endsAt)} — Silenced (${res.id})`);
+    else {
+      const b = res && res.alert && res.alert.id ? res.alert : res;
+      const cur = state.alerts.get(a.id);
+      // The stream may already have delivered something newer (e.g. a resolve): keep the newest.
+      if (b && b.id === a.id && cur && cur.state !== 'resolved' && !(Date.parse(cur.updatedAt) > Date.parse(b.updatedAt))) upsert(b);
+    }
   } catch (e) {
-    toast(e.status === 409 ? '该告警已解除，无法确认 — Already resolved' : `确认失败 Ack failed：${e.message}`);
+    $('action-submit').disabled = false;
+    fail(e.status === 409 ? '该告警已解除 — Already resolved' : `操作失败 Failed：${e.message}`);
   } finally {
-    state.acking.delete(id);
+    state.acking.delete(a.id);
     render();
   }
+}
+
+const KIND_ZH = { fired: '告警', updated: '更新', escalated: '升级', acknowledged: '确认', resolved: '解除' };
+const TEXT_STATUS_ZH = { sent: '已发送', failed: '发送失败', delivered: '已送达', undelivered: '未送达' };
+
+/** openDetail: the alert's history (who, when, notes) and the texts sent about it, with their delivery. */
+async function openDetail(a) {
+  const dlg = $('detail-dialog');
+  dlg.dataset.alertId = a.id;
+  $('detail-title').textContent = `${SEV_ZH[a.severity] || a.severity} · ${a.title}`;
+  $('detail-summary').textContent = a.summary || '';
+  $('detail-history').replaceChildren(el('li', null, '加载中… Loading'));
+  $('detail-texts').replaceChildren();
+  $('no-texts').hidden = true;
+  dlg.showModal();
+  try {
+    const d = await api(`/api/v1/alerts/${encodeURIComponent(a.id)}`);
+    const hist = $('detail-history');
+    hist.replaceChildren();
+    for (const h of d.history || []) {
+      const li = el('li');
+      li.dataset.kind = h.kind;
+      li.append(el('time', null, fmtTime(h.at)), ' ', el('b', null, KIND_ZH[h.kind] || h.kind));
+      const x = h.alert || {};
+      if (h.kind === 'acknowledged') {
+        const ack = (x.acks || [])[x.acks.length - 1];
+        if (ack) { li.append(` · ${ack.by}`); if (ack.note) li.append(' · ', el('span', 'note', ack.note)); }
+      } else if (h.kind === 'resolved' && x.labels?.resolvedBy) {
+        li.append(` · ${x.labels.resolvedBy}`);
+        if (x.labels.resolveNote) li.append(' · ', el('span', 'note', x.labels.resolveNote));
+      } else if (h.kind === 'escalated' && x.labels?.escalatedTo) li.append(` · ${x.labels.escalatedTo}`);
+      else if (typeof x.value === 'number') li.append(` · ${fmtNum(x.value)}`);
+      hist.append(li);
+    }
+    const texts = $('detail-texts');
+    for (const t of d.notifications || []) {
+      const li = el('li');
+      li.dataset.status = t.status;
+      li.append(el('time', null, fmtTime(t.at)), ` ${t.name || ''}（${t.role === 'leader' ? '带班领导' : '值班员'}）· ${KIND_ZH[t.kind] || t.kind} · `, el('b', null, TEXT_STATUS_ZH[t.status] || t.status));
+      if (t.error) li.append(` · ${t.error}`);
+      texts.append(li);
+    }
+    $('no-texts').hidden = (d.notifications || []).length > 0;
+  } catch (e) {
+    $('detail-history').replaceChildren(el('li', 'dlg-error', `无法加载 Cannot load：${e.message}`));
+  }
+}
+
+function setupDialogs() {
+  $('action-cancel').addEventListener('click', () => $('action-dialog').close());
+  $('action-submit').addEventListener('click', () => void submitAction());
+  $('detail-close').addEventListener('click', () => $('detail-dialog').close());
 }
 
 function compareAlerts(a, b) {
@@ -147,7 +259,11 @@ function buildRow(a, fresh) {
 
   const body = el('div', 'body');
   const head = el('div', 'head');
-  head.append(el('span', 'domain', DOMAINS[a.domain] || a.domain), el('h3', 'title', a.title));
+  const title = el('h3', 'title link', a.title);
+  title.tabIndex = 0;
+  title.title = '查看详情 Details';
+  title.addEventListener('click', () => void openDetail(a));
+  head.append(el('span', 'domain', DOMAINS[a.domain] || a.domain), title);
   if (drill) head.append(el('span', 'tag tag-drill', '演练'));
   if (silenced) head.append(el('span', 'tag tag-silenced', '已静默'));
   // raised from an old event (back-fill, replay): shown for the record, nobody was texted
@@ -192,24 +308,35 @@ function buildRow(a, fresh) {
   side.append(starts, st);
   const lastAck = Array.isArray(a.acks) && a.acks.length ? a.acks[a.acks.length - 1] : null;
   if (a.state === 'acknowledged' && lastAck) side.append(el('div', 'acked-by', `${lastAck.by} · ${fmtTime(lastAck.at)}`));
-  if (a.state === 'firing' && state.canAck) {
-    const pending = state.acking.has(a.id);
-    const btn = el('button', 'ack-btn', pending ? '确认中…' : '确认 Acknowledge');
-    btn.type = 'button';
-    btn.disabled = pending;
-    btn.addEventListener('click', () => ack(a.id));
-    side.append(btn);
+  if (state.canAck && a.state !== 'resolved') {
+    const acts = el('div', 'actions-row');
+    const button = (cls, text, kind) => {
+      const b = el('button', cls, text);
+      b.type = 'button';
+      b.addEventListener('click', () => openAction(kind, a));
+      acts.append(b);
+      return b;
+    };
+    if (a.state === 'firing') {
+      const pending = state.acking.has(a.id);
+      const btn = button('ack-btn', pending ? '确认中…' : '确认 Acknowledge', 'ack');
+      btn.disabled = pending;
+    }
+    button('act-btn resolve-btn', '解除', 'resolve');
+    if (!silenced) button('act-btn silence-btn', '静默', 'silence');
+    side.append(acts);
   }
   row.append(badge, body, side);
   return row;
 }
 
 function render(force = false) {
-  const list = $('alerts');
+  const lanes = { live: { list: $('alerts'), prev: null }, drill: { list: $('drills'), prev: null } };
   const sorted = [...state.alerts.values()].sort(compareAlerts);
   for (const [id, r] of rows) if (!state.alerts.has(id)) { r.el.remove(); rows.delete(id); }
-  let prev = null;
   for (const a of sorted) {
+    const lane = isDrill(a) ? lanes.drill : lanes.live;
+    const list = lane.list;
     const sig = `${JSON.stringify(a)}|${state.canAck}|${state.acking.has(a.id)}|${state.siteNames[a.siteId] || ''}`;
     let r = rows.get(a.id);
     if (!r || force || r.sig !== sig) {
@@ -218,13 +345,18 @@ function render(force = false) {
       r = { el: node, sig };
       rows.set(a.id, r);
     }
-    const want = prev ? prev.nextSibling : list.firstChild;
+    const want = lane.prev ? lane.prev.nextSibling : list.firstChild;
     if (want !== r.el) list.insertBefore(r.el, want);
-    prev = r.el;
+    lane.prev = r.el;
   }
-  if (state.lastSeq !== undefined) list.dataset.seq = String(state.lastSeq); // hook: a snapshot has arrived
-  const active = sorted.filter((a) => a.state !== 'resolved');
+  if (state.lastSeq !== undefined) lanes.live.list.dataset.seq = String(state.lastSeq); // hook: a snapshot has arrived
+  const open = sorted.filter((a) => a.state !== 'resolved');
+  // drills (Exercise/Test) have their own lane and are never counted in the live tiles
+  const active = open.filter((a) => !isDrill(a));
+  const drills = open.length - active.length;
   $('no-alerts').hidden = active.length > 0;
+  $('count-drills').textContent = String(drills);
+  $('no-drills').hidden = drills > 0;
   renderCounts(active);
   renderRecent();
 }
@@ -433,6 +565,7 @@ function updateExpiry(t) {
 
 function main() {
   state.token = readToken();
+  setupDialogs();
   tick();
   setInterval(tick, 1000);
   render();

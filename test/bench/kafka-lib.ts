@@ -478,6 +478,9 @@ export async function startInstance(prefix: string): Promise<Instance> {
     RISKSTREAM_SECRET: secret,
     // src/logger.ts reads RISKSTREAM_LOG_LEVEL (not LOG_LEVEL)
     RISKSTREAM_LOG_LEVEL: process.env.RISKSTREAM_LOG_LEVEL ?? 'warn',
+    // the latency run raises 400 distinct alerts at one bench site: above the default cap (200) they
+    // would be merged into the site's limit alert and never reach a screen as their own frame
+    RISKSTREAM_LIMITS_OPEN_ALERTS_PER_SITE: '100000',
   };
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, [join(PROJECT_ROOT, 'src/cli/riskstream.mjs'), 'start'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', fd, fd] });

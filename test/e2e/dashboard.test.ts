@@ -20,17 +20,18 @@ if (!HAVE_CHROMIUM && !REQUIRE) {
 
 const SITES_FILE = fileURLToPath(new URL('../../deploy/reference/sites.yaml', import.meta.url));
 
-/** coalFaceMethaneSensor picks a coal mine and its coal-face CH4 sensor from the bundled reference data. */
-function coalFaceMethaneSensor(): { siteId: string; sensorId: string; town: string } {
+/** coalFaceMethaneSensor picks a coal mine and its coal-face CH4 sensor from the bundled reference data (`nth`: another mine's). */
+function coalFaceMethaneSensor(nth = 0): { siteId: string; sensorId: string; town: string } {
   type Site = { id: string; kind: string; town: string; sensors?: { id: string; sensorType: string; location: string }[] };
   const doc = parse(readFileSync(SITES_FILE, 'utf8')) as Site[] | { sites: Site[] };
   const sites = Array.isArray(doc) ? doc : doc.sites;
   const candidates = sites
     .filter((s) => s.kind === 'coal_mine')
     .sort((a, b) => Number(b.id === 'cm-shm-01') - Number(a.id === 'cm-shm-01'));
+  let n = nth;
   for (const s of candidates) {
     const sensor = s.sensors?.find((x) => x.sensorType === 'CH4' && x.location === 'coal_face');
-    if (sensor) return { siteId: s.id, sensorId: sensor.id, town: s.town };
+    if (sensor && n-- === 0) return { siteId: s.id, sensorId: sensor.id, town: s.town };
   }
   throw new Error(`${SITES_FILE}: no coal_mine site with a CH4 sensor at location coal_face`);
 }
@@ -102,13 +103,25 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     expect(await viewer.getAttribute('body', 'data-role')).toBe('viewer');
     expect(await viewer.locator('.ack-btn').count()).toBe(0);
 
-    // the operator acknowledges from the page
+    // the operator acknowledges from the page, with a note
     const alertId = (await row.getAttribute('data-alert-id'))!;
     await row.locator('.ack-btn').click();
+    await operator.waitForSelector('#action-dialog[open][data-kind=ack]');
+    await operator.fill('#action-note', '已电话通知矿调度，确认断电撤人');
+    await operator.click('#action-submit');
     const acked = operator.locator(`#alerts [data-alert-id="${alertId}"][data-state=acknowledged]`);
     await acked.waitFor({ timeout: 10_000 });
+    expect(await operator.isHidden('#action-dialog')).toBe(true);
     expect(await acked.locator('.state').textContent()).toContain('已确认');
     expect(await acked.locator('.ack-btn').count()).toBe(0);
+    // the note and who wrote it (the token's sub) are in the alert's detail
+    await acked.locator('.title').click();
+    const ackEntry = operator.locator('#detail-dialog[open] #detail-history li[data-kind=acknowledged]');
+    await ackEntry.waitFor({ timeout: 10_000 });
+    expect(await ackEntry.textContent()).toContain('已电话通知矿调度，确认断电撤人');
+    expect(await ackEntry.textContent()).toContain('test-operator');
+    expect(await operator.locator('#detail-history li[data-kind=fired]').count()).toBe(1);
+    await operator.click('#detail-close');
     // ...and the acknowledgement reaches the viewer's screen over the WebSocket
     if (viewerSeesTown) await viewer.locator(`#alerts [data-alert-id="${alertId}"][data-state=acknowledged]`).waitFor({ timeout: 10_000 });
 
@@ -127,6 +140,82 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     expect(pageErrors).toEqual([]);
     expect(foreignRequests).toEqual([]);
   }, 90_000);
+
+  it('resolves with a reason and silences a site for a maintenance window from the page; an empty reason is refused', async () => {
+    const { siteId, sensorId } = coalFaceMethaneSensor(1);
+    const operator = await openDashboard(app!.tokens.operator);
+    const post = (value: number) =>
+      fetch(`${app!.baseUrl}/api/v1/events/risk.mine.telemetry`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` },
+        body: JSON.stringify({ type: 'mine.reading', siteId, sensorId, sensorType: 'CH4', location: 'coal_face', value, unit: '%', ts: Date.now() }),
+      });
+    expect((await post(1.7)).status).toBe(202);
+    const row = operator.locator(`#alerts [data-state=firing][data-site-id="${siteId}"]`).first();
+    await row.waitFor({ timeout: 15_000 });
+    const alertId = (await row.getAttribute('data-alert-id'))!;
+
+    // silence: the site and rule are prefilled; a comment is required
+    await row.locator('.silence-btn').click();
+    await operator.waitForSelector('#action-dialog[open][data-kind=silence]');
+    expect(await operator.locator('#silence-site-id').textContent()).toBe(siteId);
+    expect(await operator.isChecked('#silence-site')).toBe(true);
+    await operator.click('#action-submit');
+    expect(await operator.locator('#action-error').textContent()).toContain('请填写原因');
+    await operator.fill('#action-note', '检修工单 WO-2026-1205');
+    await operator.selectOption('#silence-hours', '4');
+    await operator.click('#action-submit');
+    await operator.waitForSelector('#action-dialog', { state: 'hidden' });
+    const silences = (await (await fetch(`${app!.baseUrl}/api/v1/silences`, { headers: { authorization: `Bearer ${app!.tokens.operator}` } })).json()) as { silences: { matchers: { siteId?: string; ruleId?: string }; comment: string; createdBy: string; endsAt: string }[] };
+    const s = silences.silences.find((x) => x.comment === '检修工单 WO-2026-1205')!;
+    expect(s.matchers.siteId).toBe(siteId);
+    expect(s.matchers.ruleId).toBeTruthy();
+    expect(s.createdBy).toBe('test-operator');
+    const hours = (Date.parse(s.endsAt) - Date.now()) / 3_600_000;
+    expect(hours).toBeGreaterThan(3.9);
+    expect(hours).toBeLessThanOrEqual(4);
+    await operator.locator(`#alerts [data-alert-id="${alertId}"].silenced`).waitFor({ timeout: 10_000 });
+
+    // resolve with a reason: it leaves the live list and the reason is in its history
+    await operator.locator(`#alerts [data-alert-id="${alertId}"] .resolve-btn`).click();
+    await operator.waitForSelector('#action-dialog[open][data-kind=resolve]');
+    await operator.fill('#action-note', '传感器标校后复测正常');
+    await operator.click('#action-submit');
+    await operator.locator(`#resolved [data-alert-id="${alertId}"]`).waitFor({ timeout: 20_000 });
+    const detail = (await (await fetch(`${app!.baseUrl}/api/v1/alerts/${encodeURIComponent(alertId)}`, { headers: { authorization: `Bearer ${app!.tokens.operator}` } })).json()) as { state: string; labels: Record<string, string> };
+    expect(detail.state).toBe('resolved');
+    expect(detail.labels.resolveNote).toBe('传感器标校后复测正常');
+    expect(pageErrors).toEqual([]);
+  }, 90_000);
+
+  it('keeps Exercise/Test alerts in their own lane, out of the live tiles and counts', async () => {
+    const page = await openDashboard(app!.tokens.operator);
+    const info = (await (await fetch(`${app!.baseUrl}/api/v1/info`, { headers: { authorization: `Bearer ${app!.tokens.operator}` } })).json()) as { townNames: Record<string, string> };
+    const now = Date.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const res = await fetch(`${app!.baseUrl}/api/v1/events/risk.weather.warnings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` },
+      body: JSON.stringify({ type: 'weather.warning', id: `ex-${now}`, sender: '鄂托克前旗气象台', sent: iso(now), status: 'Exercise', msgType: 'Alert', event: '雷雨大风', level: 'orange', onset: iso(now), expires: iso(now + 6 * 3_600_000), area: { towns: Object.keys(info.townNames) } }),
+    });
+    expect(res.status, await res.clone().text()).toBe(202);
+    await page.locator('#drills .alert').first().waitFor({ timeout: 15_000 });
+    const drills = await page.locator('#drills .alert').count();
+    expect(drills).toBeGreaterThan(0);
+    expect(await page.locator('#count-drills').textContent()).toBe(String(drills));
+    expect(await page.locator('#alerts .alert.drill').count()).toBe(0);
+    // every live tile counts only the live lane
+    for (const sev of ['red', 'orange', 'yellow', 'blue']) {
+      const live = await page.locator(`#alerts .alert[data-severity=${sev}]:not([data-state=resolved])`).count();
+      expect(await page.locator(`#counts-severity [data-severity=${sev}] .n`).textContent(), sev).toBe(String(live));
+    }
+    const liveWeather = await page.locator('#alerts .alert[data-domain=weather]:not([data-state=resolved])').count();
+    expect(await page.locator('#counts-domain [data-domain=weather] .n').textContent()).toBe(String(liveWeather));
+    const shot = join(mkdtempSync(join(tmpdir(), 'riskstream-e2e-')), 'dashboard-drills.png');
+    await page.screenshot({ path: shot });
+    console.log(`[e2e dashboard] screenshot: ${shot}`);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 
   it('a wall screen warns before its token expires, then says 登录已过期 and stops reconnecting (not "已断开 · N 秒后重连" all night)', async () => {
     const short = await createAuth(TEST_SECRET).sign({ sub: 'wall-test', role: 'screen', towns: '*' }, '6s');
