@@ -7,6 +7,7 @@ const SEV_LEVEL = { red: 'Ⅰ级', orange: 'Ⅱ级', yellow: 'Ⅲ级', blue: '�
 const DOMAINS = { weather: '气象', mine: '矿山', grid: '电网', enforcement: '执法', site: '场所', system: '系统' };
 const STATE_ZH = { firing: '告警中', acknowledged: '已确认', resolved: '已解除' };
 const STATE_EN = { firing: 'Firing', acknowledged: 'Acknowledged', resolved: 'Resolved' };
+const SITE_KIND_ZH = { coal_mine: '煤矿', open_pit_mine: '露天矿', non_coal_mine: '非煤矿山', substation: '变电站', power_line: '输电线路', construction_site: '建筑工地', scenic_area: '景区', crowded_venue: '人员密集场所', logistics_park: '物流园区', chemical_plant: '化工企业', hazardous_chemicals: '危化品企业' };
 const ROLE_ZH = { viewer: '查看', operator: '值班员', admin: '管理员', ingest: '数据接入', screen: '大屏' };
 const EXPIRY_WARN_MS = 3_600_000; // warn this long before the token expires
 const EXPIRED_TEXT = '登录已过期，请重新获取大屏令牌（riskstream token --role screen）并重新打开本页 — Session expired: mint a new token';
@@ -20,7 +21,8 @@ const $ = (id) => document.getElementById(id);
 const pad = (n) => String(n).padStart(2, '0');
 
 const state = {
-  token: '', info: null, canAck: false, townNames: {}, siteNames: {},
+  token: '', info: null, canAck: false, townNames: {}, siteNames: {}, siteKinds: {},
+  toggled: new Map(), // incident key -> expanded, where the operator chose
   alerts: new Map(), // id -> alert: open alerts, plus resolved ones while they fade
   resolvedAt: new Map(), // id -> ms when the resolve arrived
   recent: [], // recently resolved alerts, newest first: [{alert, at}]
@@ -30,6 +32,7 @@ const state = {
   expiresAt: 0, expired: false, // when the token expires (ms); expired: stop reconnecting, say so
 };
 const rows = new Map(); // id -> { el, sig }
+const cards = new Map(); // incident key -> { el, sig }
 
 /** el creates an element; text is assigned with textContent, never parsed as HTML. */
 function el(tag, cls, text) {
@@ -97,7 +100,7 @@ async function loadInfo() {
     showError('');
     render(true);
     api('/api/v1/sites').then((b) => { // site names are a nicety
-      for (const s of b?.sites || []) if (s && s.id) state.siteNames[s.id] = s.name;
+      for (const s of b?.sites || []) if (s && s.id) { state.siteNames[s.id] = s.name; state.siteKinds[s.id] = s.kind; }
       render(true);
     }).catch(() => {});
   } catch (e) {
@@ -115,16 +118,22 @@ const ACTIONS = {
   resolve: { title: '解除告警 Resolve', label: '解除原因（必填）Reason (required)', submit: '解除 Resolve', required: true },
   silence: { title: '静默 Silence（维护窗口）', label: '原因，如检修工单（必填）Comment, e.g. the work order (required)', submit: '静默 Silence', required: true },
 };
-const dialogState = { kind: '', alert: null };
+const dialogState = { kind: '', alert: null, group: null };
 
-/** openAction: the dialog for acknowledging (with a note), resolving (with a reason) or silencing (matchers prefilled). */
-function openAction(kind, a) {
+/**
+ * openAction: the dialog for acknowledging (with a note), resolving (with a reason) or silencing
+ * (matchers prefilled). `group`: acknowledge every firing alert of an incident at once.
+ */
+function openAction(kind, a, group = null) {
   const spec = ACTIONS[kind];
-  Object.assign(dialogState, { kind, alert: a });
+  Object.assign(dialogState, { kind, alert: a, group });
   const dlg = $('action-dialog');
   dlg.dataset.kind = kind;
-  $('action-title').textContent = spec.title;
-  $('action-alert').textContent = `${SEV_ZH[a.severity] || a.severity} · ${a.title} · ${townName(a.town)}${a.siteId ? ` · ${state.siteNames[a.siteId] || a.siteId}` : ''}`;
+  dlg.dataset.group = group ? String(group.length) : '';
+  $('action-title').textContent = group ? `${spec.title} · 全部 ${group.length} 条` : spec.title;
+  $('action-alert').textContent = group
+    ? group.map((x) => `${SEV_ZH[x.severity] || x.severity} ${x.title}`).join('；')
+    : `${SEV_ZH[a.severity] || a.severity} · ${a.title} · ${townName(a.town)}${a.siteId ? ` · ${state.siteNames[a.siteId] || a.siteId}` : ''}`;
   $('action-note-label').textContent = spec.label;
   $('action-note').value = '';
   $('action-submit').textContent = spec.submit;
@@ -144,11 +153,12 @@ function openAction(kind, a) {
 }
 
 async function submitAction() {
-  const { kind, alert: a } = dialogState;
+  const { kind, alert: a, group } = dialogState;
   if (!a) return;
   const note = $('action-note').value.trim();
   const fail = (msg) => Object.assign($('action-error'), { textContent: msg, hidden: false });
   if (ACTIONS[kind].required && !note) return fail('请填写原因 — A reason is required');
+  if (group) return ackGroup(group, note, fail);
   let path, body;
   if (kind === 'silence') {
     const matchers = {};
@@ -182,6 +192,32 @@ async function submitAction() {
     state.acking.delete(a.id);
     render();
   }
+}
+
+/** ackGroup acknowledges every alert of an incident with one note; says how many went through. */
+async function ackGroup(group, note, fail) {
+  $('action-submit').disabled = true;
+  for (const x of group) state.acking.add(x.id);
+  render();
+  let failed = 0;
+  for (const x of group) {
+    try {
+      const b = await api(`/api/v1/alerts/${encodeURIComponent(x.id)}/ack`, { method: 'POST', body: JSON.stringify(note ? { note } : {}) });
+      const cur = state.alerts.get(x.id);
+      if (b && b.id === x.id && cur && cur.state !== 'resolved' && !(Date.parse(cur.updatedAt) > Date.parse(b.updatedAt))) state.alerts.set(x.id, b);
+    } catch (e) {
+      if (e.status !== 409) failed++; // 409: resolved meanwhile, nothing left to acknowledge
+    } finally {
+      state.acking.delete(x.id);
+    }
+  }
+  render();
+  if (failed) {
+    $('action-submit').disabled = false;
+    return fail(`${failed} 条确认失败，请重试 — ${failed} failed`);
+  }
+  $('action-dialog').close();
+  toast(`已确认 ${group.length} 条 — Acknowledged ${group.length}`);
 }
 
 const KIND_ZH = { fired: '告警', updated: '更新', escalated: '升级', acknowledged: '确认', resolved: '解除' };
@@ -330,26 +366,159 @@ function buildRow(a, fresh) {
   return row;
 }
 
+/**
+ * incidentKey: alerts that belong together show as one card — every site one weather warning
+ * (its chain: updates included) or one radar cell reaches, or every alert of one site.
+ */
+function incidentKey(a) {
+  const l = a.labels || {};
+  if (a.domain === 'weather' && (l.warningRoot || l.warningId)) return `w:${l.warningRoot || l.warningId}`;
+  if (a.domain === 'weather' && l.cellId) return `c:${l.cellId}`;
+  if (a.siteId) return `s:${a.siteId}`;
+  return `a:${a.id}`;
+}
+
+/** incidents groups the (sorted) live alerts; incidents sort by their worst alert, as alerts do. */
+function incidents(sorted) {
+  const byKey = new Map();
+  for (const a of sorted) {
+    const k = incidentKey(a);
+    let inc = byKey.get(k);
+    if (!inc) byKey.set(k, (inc = { key: k, members: [] }));
+    inc.members.push(a);
+  }
+  // members are already sorted (worst first): the first is the incident's worst
+  return [...byKey.values()].sort((x, y) => compareAlerts(x.members[0], y.members[0]));
+}
+
+const countsText = (entries) => entries.map(([k, n]) => `${k} ${n}`).join('、');
+
+function tally(list, keyOf) {
+  const m = new Map();
+  for (const x of list) { const k = keyOf(x); m.set(k, (m.get(k) || 0) + 1); }
+  return [...m.entries()].sort((x, y) => y[1] - x[1]);
+}
+
+/** incidentHeadline: "雷雨大风橙色预警（特殊时期按红色响应）影响 14 处" / "雷达回波 cell-7 影响 3 处" / "上海庙示范一号煤矿 3 条告警". */
+function incidentHeadline(inc) {
+  const [worst] = inc.members;
+  const l = worst.labels || {};
+  const sites = new Set(inc.members.map((a) => a.siteId).filter(Boolean)).size;
+  if (inc.key.startsWith('w:')) {
+    const special = inc.members.some((a) => a.labels?.specialPeriod) ? `（特殊时期按${SEV_ZH[worst.severity]}响应）` : '';
+    const level = l.warningLevel ? `${SEV_ZH[l.warningLevel] || ''}` : '';
+    return `${l.warningEvent || '气象'}${level}预警${special}影响 ${sites} 处`;
+  }
+  if (inc.key.startsWith('c:')) return `雷达回波 ${l.cellId} 影响 ${sites} 处`;
+  return `${state.siteNames[worst.siteId] || worst.siteId} ${inc.members.length} 条告警`;
+}
+
+function incidentBreakdown(inc) {
+  if (inc.key.startsWith('s:')) return countsText(tally(inc.members, (a) => SEV_ZH[a.severity] || a.severity));
+  const perSite = new Map(inc.members.map((a) => [a.siteId, a]));
+  return countsText(tally([...perSite.keys()], (id) => SITE_KIND_ZH[state.siteKinds[id]] || state.siteKinds[id] || '其他'));
+}
+
+/** expandedOf: as the operator chose; folded until then (the wall shows incidents, not rows). */
+const expandedOf = (inc) => state.toggled.get(inc.key) === true;
+
+function buildCard(inc) {
+  const [worst] = inc.members;
+  const open = inc.members.filter((a) => a.state !== 'resolved');
+  const firing = open.filter((a) => a.state === 'firing');
+  const expanded = expandedOf(inc);
+  const card = el('article', 'alert incident');
+  Object.assign(card.dataset, { incident: inc.key, severity: worst.severity, count: String(inc.members.length), kind: inc.key[0], state: firing.length ? 'firing' : open.length ? 'acknowledged' : 'resolved' });
+  card.classList.toggle('expanded', expanded);
+  const badge = el('div', 'sev-badge');
+  badge.append(el('span', 'sev-name', SEV_ZH[worst.severity] || worst.severity), el('span', 'sev-level', SEV_LEVEL[worst.severity] || ''), el('span', 'inc-count', `${inc.members.length} 条`));
+  const body = el('div', 'body');
+  const head = el('div', 'head');
+  head.append(el('span', 'domain', inc.key.startsWith('s:') ? '场所' : '事件'), el('h3', 'title inc-title', `${incidentHeadline(inc)}：${incidentBreakdown(inc)}`));
+  const meta = el('div', 'meta');
+  meta.append(el('span', 'town', [...new Set(inc.members.map((a) => townName(a.town)))].join('、')));
+  meta.append(el('span', 'worst', `最高：${worst.title}`));
+  if (firing.length) meta.append(el('span', 'unacked', `待确认 ${firing.length}`));
+  body.append(head, meta);
+  const members = el('div', 'members');
+  members.hidden = !expanded;
+  body.append(members);
+  const side = el('div', 'aside');
+  const starts = el('time', 'starts', fmtTime(inc.members.reduce((m, a) => (a.startsAt < m ? a.startsAt : m), worst.startsAt)));
+  side.append(starts);
+  const acts = el('div', 'actions-row');
+  const toggle = el('button', 'act-btn expand-btn', expanded ? '收起' : `展开 ${inc.members.length} 条`);
+  toggle.type = 'button';
+  toggle.addEventListener('click', () => {
+    state.toggled.set(inc.key, !expanded);
+    render();
+  });
+  acts.append(toggle);
+  if (state.canAck && firing.length) {
+    const all = el('button', 'ack-btn ack-all-btn', `全部确认 (${firing.length})`);
+    all.type = 'button';
+    all.disabled = firing.some((a) => state.acking.has(a.id));
+    all.addEventListener('click', () => openAction('ack', firing[0], firing));
+    acts.append(all);
+  }
+  side.append(acts);
+  card.append(badge, body, side);
+  return { el: card, members };
+}
+
+function rowFor(a, force) {
+  const sig = `${JSON.stringify(a)}|${state.canAck}|${state.acking.has(a.id)}|${state.siteNames[a.siteId] || ''}`;
+  let r = rows.get(a.id);
+  if (!r || force || r.sig !== sig) {
+    const node = buildRow(a, !r && state.synced && a.state !== 'resolved');
+    if (r) r.el.replaceWith(node);
+    r = { el: node, sig };
+    rows.set(a.id, r);
+  }
+  return r.el;
+}
+
+function cardFor(inc, force) {
+  const memberRows = inc.members.map((a) => rowFor(a, force));
+  const sig = `${inc.members.map((a) => rows.get(a.id).sig).join('\n')}|${expandedOf(inc)}|${state.siteKinds[inc.members[0].siteId] || ''}`;
+  let c = cards.get(inc.key);
+  if (!c || force || c.sig !== sig) {
+    const built = buildCard(inc);
+    if (c) c.el.replaceWith(built.el);
+    c = { el: built.el, members: built.members, sig };
+    cards.set(inc.key, c);
+  }
+  if (expandedOf(inc)) place(c.members, memberRows);
+  return c.el;
+}
+
+/** place puts `nodes` in `list` in order, moving what is there and removing what is not. */
+function place(list, nodes) {
+  let prev = null;
+  for (const n of nodes) {
+    const want = prev ? prev.nextSibling : list.firstChild;
+    if (want !== n) list.insertBefore(n, want);
+    prev = n;
+  }
+  for (let x = prev ? prev.nextSibling : list.firstChild; x; ) {
+    const next = x.nextSibling;
+    x.remove();
+    x = next;
+  }
+}
+
 function render(force = false) {
-  const lanes = { live: { list: $('alerts'), prev: null }, drill: { list: $('drills'), prev: null } };
   const sorted = [...state.alerts.values()].sort(compareAlerts);
   for (const [id, r] of rows) if (!state.alerts.has(id)) { r.el.remove(); rows.delete(id); }
-  for (const a of sorted) {
-    const lane = isDrill(a) ? lanes.drill : lanes.live;
-    const list = lane.list;
-    const sig = `${JSON.stringify(a)}|${state.canAck}|${state.acking.has(a.id)}|${state.siteNames[a.siteId] || ''}`;
-    let r = rows.get(a.id);
-    if (!r || force || r.sig !== sig) {
-      const node = buildRow(a, !r && state.synced && a.state !== 'resolved');
-      if (r) r.el.replaceWith(node);
-      r = { el: node, sig };
-      rows.set(a.id, r);
-    }
-    const want = lane.prev ? lane.prev.nextSibling : list.firstChild;
-    if (want !== r.el) list.insertBefore(r.el, want);
-    lane.prev = r.el;
-  }
-  if (state.lastSeq !== undefined) lanes.live.list.dataset.seq = String(state.lastSeq); // hook: a snapshot has arrived
+  const live = [], drillList = [];
+  for (const a of sorted) (isDrill(a) ? drillList : live).push(a);
+  const incs = incidents(live);
+  const keys = new Set(incs.map((i) => i.key));
+  for (const [k, c] of cards) if (!keys.has(k)) { c.el.remove(); cards.delete(k); }
+  for (const k of state.toggled.keys()) if (!keys.has(k)) state.toggled.delete(k);
+  place($('alerts'), incs.map((inc) => (inc.members.length === 1 ? rowFor(inc.members[0], force) : cardFor(inc, force))));
+  place($('drills'), drillList.map((a) => rowFor(a, force)));
+  if (state.lastSeq !== undefined) $('alerts').dataset.seq = String(state.lastSeq); // hook: a snapshot has arrived
   const open = sorted.filter((a) => a.state !== 'resolved');
   // drills (Exercise/Test) have their own lane and are never counted in the live tiles
   const active = open.filter((a) => !isDrill(a));

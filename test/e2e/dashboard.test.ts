@@ -150,7 +150,8 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
         headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` },
         body: JSON.stringify({ type: 'mine.reading', siteId, sensorId, sensorType: 'CH4', location: 'coal_face', value, unit: '%', ts: Date.now() }),
       });
-    expect((await post(1.7)).status).toBe(202);
+    // 1.2 % (over the alarm value, under power-off): one alert at the site, a row of its own
+    expect((await post(1.2)).status).toBe(202);
     const row = operator.locator(`#alerts [data-state=firing][data-site-id="${siteId}"]`).first();
     await row.waitFor({ timeout: 15_000 });
     const alertId = (await row.getAttribute('data-alert-id'))!;
@@ -188,6 +189,48 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     expect(pageErrors).toEqual([]);
   }, 90_000);
 
+  it('shows one weather warning over many sites as one incident card (count, site kinds), expands it, and acknowledges the whole group', async () => {
+    const page = await openDashboard(app!.tokens.operator);
+    const info = (await (await fetch(`${app!.baseUrl}/api/v1/info`, { headers: { authorization: `Bearer ${app!.tokens.operator}` } })).json()) as { townNames: Record<string, string> };
+    const now = Date.now();
+    const id = `act-${now}`;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const res = await fetch(`${app!.baseUrl}/api/v1/events/risk.weather.warnings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` },
+      body: JSON.stringify({ type: 'weather.warning', id, sender: '鄂托克前旗气象台', sent: iso(now), status: 'Actual', msgType: 'Alert', event: '雷雨大风', level: 'orange', onset: iso(now), expires: iso(now + 6 * 3_600_000), area: { towns: Object.keys(info.townNames) } }),
+    });
+    expect(res.status, await res.clone().text()).toBe(202);
+    const card = page.locator(`#alerts > .incident[data-incident="w:${id}"]`);
+    await card.waitFor({ timeout: 15_000 });
+    const all = (await (await fetch(`${app!.baseUrl}/api/v1/alerts?domain=weather`, { headers: { authorization: `Bearer ${app!.tokens.operator}` } })).json()) as { alerts: { id: string; siteId: string; state: string; labels: Record<string, string>; acks: { by: string; note?: string }[] }[] };
+    const mine = all.alerts.filter((a) => a.labels.warningRoot === id);
+    expect(mine.length).toBeGreaterThanOrEqual(5);
+    await expect.poll(() => card.getAttribute('data-count')).toBe(String(mine.length));
+    const title = (await card.locator('.inc-title').textContent())!;
+    expect(title).toContain('雷雨大风橙色预警');
+    expect(title).toContain(`影响 ${new Set(mine.map((a) => a.siteId)).size} 处：`);
+    expect(title).toMatch(/(煤矿|露天矿|变电站|景区|建筑工地) \d+/);
+    // folded: none of its alerts is a row of its own in the live list
+    for (const a of mine.slice(0, 5)) expect(await page.locator(`#alerts > [data-alert-id="${a.id}"]`).count()).toBe(0);
+    const shot = join(mkdtempSync(join(tmpdir(), 'riskstream-e2e-')), 'dashboard-incident.png');
+    await page.screenshot({ path: shot });
+    console.log(`[e2e dashboard] screenshot: ${shot}`);
+    // expanded: one row per exposed site
+    await card.locator('.expand-btn').click();
+    await expect.poll(() => card.locator('.members > .alert').count()).toBe(mine.length);
+    // acknowledge the whole group with one note
+    await card.locator('.ack-all-btn').click();
+    await page.waitForSelector(`#action-dialog[open][data-group="${mine.length}"]`);
+    await page.fill('#action-note', '已通知各企业落实防风措施');
+    await page.click('#action-submit');
+    await page.locator(`#alerts > .incident[data-incident="w:${id}"][data-state=acknowledged]`).waitFor({ timeout: 20_000 });
+    const after = (await (await fetch(`${app!.baseUrl}/api/v1/alerts?domain=weather`, { headers: { authorization: `Bearer ${app!.tokens.operator}` } })).json()) as typeof all;
+    const acked = after.alerts.filter((a) => a.labels.warningRoot === id);
+    expect(acked.every((a) => a.state === 'acknowledged' && a.acks.at(-1)?.note === '已通知各企业落实防风措施' && a.acks.at(-1)?.by === 'test-operator')).toBe(true);
+    expect(pageErrors).toEqual([]);
+  }, 90_000);
+
   it('keeps Exercise/Test alerts in their own lane, out of the live tiles and counts', async () => {
     const page = await openDashboard(app!.tokens.operator);
     const info = (await (await fetch(`${app!.baseUrl}/api/v1/info`, { headers: { authorization: `Bearer ${app!.tokens.operator}` } })).json()) as { townNames: Record<string, string> };
@@ -204,13 +247,14 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     expect(drills).toBeGreaterThan(0);
     expect(await page.locator('#count-drills').textContent()).toBe(String(drills));
     expect(await page.locator('#alerts .alert.drill').count()).toBe(0);
-    // every live tile counts only the live lane
+    // every live tile counts only the live alerts (the API's open alerts without a drill label)
+    const api = (await (await fetch(`${app!.baseUrl}/api/v1/alerts`, { headers: { authorization: `Bearer ${app!.tokens.operator}` } })).json()) as { alerts: { severity: string; domain: string; state: string; labels: Record<string, string> }[] };
+    const live = api.alerts.filter((a) => a.state !== 'resolved' && a.labels.drill === undefined);
+    expect(api.alerts.filter((a) => a.state !== 'resolved' && a.labels.drill !== undefined)).toHaveLength(drills);
     for (const sev of ['red', 'orange', 'yellow', 'blue']) {
-      const live = await page.locator(`#alerts .alert[data-severity=${sev}]:not([data-state=resolved])`).count();
-      expect(await page.locator(`#counts-severity [data-severity=${sev}] .n`).textContent(), sev).toBe(String(live));
+      await expect.poll(() => page.locator(`#counts-severity [data-severity=${sev}] .n`).textContent(), { timeout: 5_000, message: sev }).toBe(String(live.filter((a) => a.severity === sev).length));
     }
-    const liveWeather = await page.locator('#alerts .alert[data-domain=weather]:not([data-state=resolved])').count();
-    expect(await page.locator('#counts-domain [data-domain=weather] .n').textContent()).toBe(String(liveWeather));
+    expect(await page.locator('#counts-domain [data-domain=weather] .n').textContent()).toBe(String(live.filter((a) => a.domain === 'weather').length));
     const shot = join(mkdtempSync(join(tmpdir(), 'riskstream-e2e-')), 'dashboard-drills.png');
     await page.screenshot({ path: shot });
     console.log(`[e2e dashboard] screenshot: ${shot}`);

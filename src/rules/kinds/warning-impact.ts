@@ -71,7 +71,8 @@ export class WarningImpactEvaluator implements Evaluator {
       ? infoOfSite(env.reference, site, 'risk.weather.warnings', { warningId: w.id, event: w.event, headline: w.headline, sender: w.sender })
       : { topic: 'risk.weather.warnings', event: { siteId, warningId: w.id } };
     info.key = w.id;
-    const labels: Record<string, string> = { warningId: w.id, warningEvent: w.event };
+    // warningRoot: the first message of the warning's chain, the same for every update (screens group by it)
+    const labels: Record<string, string> = { warningId: w.id, warningRoot: w.rootId, warningEvent: w.event, warningLevel: w.level };
     if (DRILL[w.status]) labels.drill = DRILL[w.status]!;
     this.emitter.push(out, action, this.rule.id + SEP + w.rootId + SEP + siteId, info, {
       severity,
