@@ -232,7 +232,11 @@ async function openDetail(a) {
   $('detail-history').replaceChildren(el('li', null, '加载中… Loading'));
   $('detail-texts').replaceChildren();
   $('no-texts').hidden = true;
+  $('detail-trend').hidden = true;
+  $('detail-lead').hidden = true;
+  $('detail-spark').replaceChildren();
   dlg.showModal();
+  renderTrend(a).catch(() => { /* no history: the trend stays hidden */ });
   try {
     const d = await api(`/api/v1/alerts/${encodeURIComponent(a.id)}`);
     const hist = $('detail-history');
@@ -264,6 +268,149 @@ async function openDetail(a) {
   } catch (e) {
     $('detail-history').replaceChildren(el('li', 'dlg-error', `无法加载 Cannot load：${e.message}`));
   }
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const svg = (tag, attrs) => {
+  const e = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  return e;
+};
+
+let rulesCache = null;
+async function ruleOf(id) {
+  if (!rulesCache) rulesCache = api('/api/v1/rules').then((b) => new Map((b.rules || []).map((r) => [r.id, r]))).catch(() => new Map());
+  return (await rulesCache).get(id);
+}
+
+/**
+ * leadTime: at the rate of the last 10 minutes (least squares), how long until a rising reading
+ * reaches `target`; undefined when it is not rising, already there, or there are too few points.
+ */
+function leadTime(points, target) {
+  const last = points[points.length - 1];
+  if (!last || !(last.v < target)) return undefined;
+  const recent = points.filter((p) => p.t >= last.t - 600_000);
+  if (recent.length < 3) return undefined;
+  const n = recent.length;
+  const mt = recent.reduce((s, p) => s + p.t, 0) / n, mv = recent.reduce((s, p) => s + p.v, 0) / n;
+  let num = 0, den = 0;
+  for (const p of recent) { num += (p.t - mt) * (p.v - mv); den += (p.t - mt) ** 2; }
+  const slope = den > 0 ? num / den : 0; // per ms
+  if (!(slope > 0)) return undefined;
+  return (target - last.v) / slope;
+}
+
+/** renderTrend: the sensor's last hour from /api/v1/history, with the rule's thresholds drawn, and the lead time to the next one. */
+async function renderTrend(a) {
+  const l = a.labels || {};
+  const metric = l.sensorType && l.sensorId ? `${l.sensorType}:${l.sensorId}` : l.quantity && l.equipmentId ? `${l.quantity}:${l.equipmentId}` : l.metric;
+  if (!a.siteId || !metric) return;
+  const now = Date.now();
+  const [h, rule] = await Promise.all([api(`/api/v1/history?siteId=${encodeURIComponent(a.siteId)}&metric=${encodeURIComponent(metric)}&from=${now - 3_600_000}`), ruleOf(a.ruleId)]);
+  const points = (h.points || []).map((p) => ({ t: Date.parse(p.ts), v: p.value })).filter((p) => Number.isFinite(p.t) && Number.isFinite(p.v));
+  if ($('detail-dialog').dataset.alertId !== a.id || points.length < 2) return;
+  const unit = h.points.find((p) => p.unit)?.unit || '';
+  const levels = (rule?.levels || []).filter((x) => typeof x.value === 'number');
+  const W = 560, H = 120, P = 6;
+  const t0 = Math.min(points[0].t, now - 3_600_000), t1 = Math.max(now, points[points.length - 1].t);
+  const vs = [...points.map((p) => p.v), ...levels.map((x) => x.value)];
+  const lo = Math.min(...vs, 0), hi = Math.max(...vs) * 1.05 || 1;
+  const x = (t) => P + ((t - t0) / (t1 - t0 || 1)) * (W - 2 * P);
+  const y = (v) => H - P - ((v - lo) / (hi - lo || 1)) * (H - 2 * P);
+  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: 'spark', role: 'img', 'aria-label': `${metric} 近一小时曲线` });
+  for (const lv of levels) {
+    root.append(svg('line', { x1: P, x2: W - P, y1: y(lv.value), y2: y(lv.value), class: `thr thr-${lv.severity}`, 'data-value': lv.value }));
+    const label = svg('text', { x: P + 2, y: y(lv.value) - 2, 'text-anchor': 'start', class: `thr-label thr-${lv.severity}` });
+    label.textContent = `${SEV_ZH[lv.severity] || lv.severity} ${lv.value}${unit}`;
+    root.append(label);
+  }
+  root.append(svg('polyline', { points: points.map((p) => `${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(' '), class: 'line' }));
+  $('detail-spark').replaceChildren(root);
+  $('detail-metric').textContent = metric;
+  $('detail-trend').hidden = false;
+  // the lead time to the next level above the latest reading (for methane the red level is 断电浓度)
+  const last = points[points.length - 1];
+  const next = levels.filter((lv) => lv.value > last.v).sort((p, q) => p.value - q.value)[0];
+  const ms = next ? leadTime(points, next.value) : undefined;
+  const lead = $('detail-lead');
+  if (ms === undefined) { lead.hidden = true; return; }
+  const name = next.severity === 'red' && l.sensorType === 'CH4' ? '断电值' : `${SEV_ZH[next.severity] || next.severity}阈值`;
+  lead.textContent = `按当前速率约 ${Math.max(1, Math.round(ms / 60_000))} 分钟达到${name} ${next.value}${unit}`;
+  lead.hidden = false;
+}
+
+/**
+ * Sound: browsers play audio only after a gesture, so the operator turns it on once (the button).
+ * A new red alert (live, not silenced) then sounds a two-tone alarm every 2 s until every such
+ * alert is acknowledged or resolved, or the operator mutes it (the same button, while it sounds).
+ */
+const sound = { on: false, ctx: null, alarming: new Set(), timer: 0, beeps: 0 };
+
+function beep() {
+  const ctx = sound.ctx;
+  if (!ctx) return;
+  const t = ctx.currentTime;
+  for (const [i, f] of [[0, 880], [1, 660]]) {
+    const o = ctx.createOscillator(), g = ctx.createGain();
+    o.frequency.value = f;
+    g.gain.setValueAtTime(0.0001, t + i * 0.3);
+    g.gain.exponentialRampToValueAtTime(0.3, t + i * 0.3 + 0.02);
+    g.gain.exponentialRampToValueAtTime(0.0001, t + i * 0.3 + 0.28);
+    o.connect(g).connect(ctx.destination);
+    o.start(t + i * 0.3);
+    o.stop(t + i * 0.3 + 0.3);
+  }
+  sound.beeps++;
+  $('sound-btn').dataset.beeps = String(sound.beeps);
+}
+
+function soundView() {
+  const b = $('sound-btn');
+  const st = !sound.on ? 'off' : sound.alarming.size ? 'alarm' : 'on';
+  b.dataset.sound = st;
+  b.setAttribute('aria-pressed', String(sound.on));
+  b.textContent = st === 'off' ? '声音 关 · 点击开启' : st === 'alarm' ? `报警中（${sound.alarming.size}）· 点击静音` : '声音 开';
+}
+
+/** alarmCheck: keeps alarming only for red alerts still firing; the tone repeats while any is left. */
+function alarmCheck() {
+  for (const id of sound.alarming) {
+    const a = state.alerts.get(id);
+    if (!a || a.state !== 'firing' || a.labels?.silenced === 'true') sound.alarming.delete(id);
+  }
+  if (sound.on && sound.alarming.size && !sound.timer) {
+    beep();
+    sound.timer = setInterval(() => (sound.alarming.size ? beep() : stopAlarm()), 2000);
+  } else if (!sound.alarming.size || !sound.on) stopAlarm();
+  soundView();
+}
+
+function stopAlarm() {
+  clearInterval(sound.timer);
+  sound.timer = 0;
+}
+
+/** alarmFor: a red alert that just arrived live (not a drill, not silenced, not from the first snapshot). */
+function alarmFor(a) {
+  if (!sound.on || !state.synced || a.severity !== 'red' || a.state !== 'firing' || isDrill(a) || a.labels?.silenced === 'true') return;
+  sound.alarming.add(a.id);
+}
+
+function setupSound() {
+  $('sound-btn').addEventListener('click', () => {
+    if (sound.on && sound.alarming.size) sound.alarming.clear(); // mute what sounds now; new red alerts sound again
+    else if (sound.on) sound.on = false;
+    else {
+      sound.on = true;
+      try {
+        sound.ctx ||= new AudioContext();
+        void sound.ctx.resume();
+      } catch { /* no audio here: the button still shows the state */ }
+    }
+    alarmCheck();
+  });
+  soundView();
 }
 
 function setupDialogs() {
@@ -528,6 +675,7 @@ function render(force = false) {
   $('no-drills').hidden = drills > 0;
   renderCounts(active);
   renderRecent();
+  alarmCheck();
 }
 
 function countList(ul, entries, attr) {
@@ -590,7 +738,9 @@ function retire(id) {
 
 function upsert(a) {
   if (!a || !a.id) return;
+  const before = state.alerts.get(a.id);
   state.alerts.set(a.id, a);
+  if (!before || before.severity !== 'red') alarmFor(a);
   if (a.state === 'resolved') { if (!state.resolvedAt.has(a.id)) state.resolvedAt.set(a.id, Date.now()); }
   else state.resolvedAt.delete(a.id);
   render();
@@ -735,6 +885,7 @@ function updateExpiry(t) {
 function main() {
   state.token = readToken();
   setupDialogs();
+  setupSound();
   tick();
   setInterval(tick, 1000);
   render();

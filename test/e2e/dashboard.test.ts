@@ -231,6 +231,69 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     expect(pageErrors).toEqual([]);
   }, 90_000);
 
+  it('shows a rising methane sensor\'s last hour with its thresholds and the lead time to the power-off value', async () => {
+    const { siteId, sensorId } = coalFaceMethaneSensor(3);
+    const page = await openDashboard(app!.tokens.operator);
+    const now = Date.now();
+    // 0.1 % a minute for five minutes: 1.3 % now, so about 2 minutes to 1.5 %
+    for (const [k, value] of [[5, 0.8], [4, 0.9], [3, 1.0], [2, 1.1], [1, 1.2], [0, 1.3]] as const) {
+      const res = await fetch(`${app!.baseUrl}/api/v1/events/risk.mine.telemetry`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` },
+        body: JSON.stringify({ type: 'mine.reading', siteId, sensorId, sensorType: 'CH4', location: 'coal_face', value, unit: '%', ts: now - k * 60_000 }),
+      });
+      expect(res.status, await res.clone().text()).toBe(202);
+    }
+    const row = page.locator(`#alerts [data-site-id="${siteId}"][data-domain=mine]`).first();
+    await row.waitFor({ timeout: 15_000 });
+    await row.locator('.title').click();
+    await page.waitForSelector('#detail-dialog[open] #detail-trend:not([hidden])', { timeout: 10_000 });
+    expect(await page.locator('#detail-metric').textContent()).toBe(`CH4:${sensorId}`);
+    expect(await page.locator('#detail-spark polyline.line').count()).toBe(1);
+    // the rule's levels are drawn: 0.8 / 1.0 / 1.5
+    const thresholds = await page.locator('#detail-spark line.thr').evaluateAll((ls) => ls.map((l) => l.getAttribute('data-value')));
+    expect(thresholds.sort()).toEqual(['0.8', '1', '1.5']);
+    expect(await page.locator('#detail-lead').textContent()).toBe('按当前速率约 2 分钟达到断电值 1.5%');
+    const shot = join(mkdtempSync(join(tmpdir(), 'riskstream-e2e-')), 'dashboard-detail.png');
+    await page.screenshot({ path: shot });
+    console.log(`[e2e dashboard] screenshot: ${shot}`);
+    await page.click('#detail-close');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('sounds a new red alert once the operator turned sound on, until muted or acknowledged; the state is shown', async () => {
+    const { siteId, sensorId } = coalFaceMethaneSensor(2);
+    const page = await openDashboard(app!.tokens.operator);
+    const btn = page.locator('#sound-btn');
+    expect(await btn.getAttribute('data-sound')).toBe('off');
+    await btn.click();
+    expect(await btn.getAttribute('data-sound')).toBe('on');
+    const res = await fetch(`${app!.baseUrl}/api/v1/events/risk.mine.telemetry`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` },
+      body: JSON.stringify({ type: 'mine.reading', siteId, sensorId, sensorType: 'CH4', location: 'coal_face', value: 1.6, unit: '%', ts: Date.now() }),
+    });
+    expect(res.status).toBe(202);
+    await page.waitForSelector('#sound-btn[data-sound=alarm]', { timeout: 15_000 });
+    // it repeats
+    await expect.poll(async () => Number(await btn.getAttribute('data-beeps')), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    expect(await btn.textContent()).toContain('报警中');
+    // muted by the operator: quiet, sound stays on for the next red alert
+    await btn.click();
+    expect(await btn.getAttribute('data-sound')).toBe('on');
+    const beeps = Number(await btn.getAttribute('data-beeps'));
+    await page.waitForTimeout(2_500);
+    // the 断电失效 alert may arrive meanwhile (no power-off feedback after 10 s) and sound again: that is a new red alert
+    const alerts = (await (await fetch(`${app!.baseUrl}/api/v1/alerts?siteId=${siteId}`, { headers: { authorization: `Bearer ${app!.tokens.operator}` } })).json()) as { alerts: { id: string; severity: string; state: string; ruleId: string }[] };
+    if (alerts.alerts.filter((a) => a.severity === 'red').length === 1) expect(Number(await btn.getAttribute('data-beeps'))).toBe(beeps);
+    // a new red alert sounds again, and acknowledging it ends the alarm
+    await page.waitForSelector('#sound-btn[data-sound=alarm]', { timeout: 20_000 });
+    const red = (await (await fetch(`${app!.baseUrl}/api/v1/alerts?siteId=${siteId}`, { headers: { authorization: `Bearer ${app!.tokens.operator}` } })).json()) as typeof alerts;
+    for (const a of red.alerts.filter((x) => x.state === 'firing')) await fetch(`${app!.baseUrl}/api/v1/alerts/${encodeURIComponent(a.id)}/ack`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.operator}` }, body: '{}' });
+    await page.waitForSelector('#sound-btn[data-sound=on]', { timeout: 10_000 });
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
   it('keeps Exercise/Test alerts in their own lane, out of the live tiles and counts', async () => {
     const page = await openDashboard(app!.tokens.operator);
     const info = (await (await fetch(`${app!.baseUrl}/api/v1/info`, { headers: { authorization: `Bearer ${app!.tokens.operator}` } })).json()) as { townNames: Record<string, string> };
