@@ -16,6 +16,8 @@ const RECENT_MAX = 12; // entries kept under "recently resolved"
 const HEARTBEAT_DEAD_MS = 40_000; // no frame for this long: the connection is dead
 const BACKOFF_MIN_MS = 1_000, BACKOFF_MAX_MS = 15_000; // reconnect delay: 1 s doubling to 15 s, with jitter
 const TOKEN_KEY = 'riskstream.token';
+const WALL_PAGE = 10; // incidents per wall page: the 10 most severe fit 1920×1080 and 3840×2160 without scrolling
+const WALL_ROTATE_MS = 15_000; // more incidents than a page: the wall turns the page this often
 
 const $ = (id) => document.getElementById(id);
 const pad = (n) => String(n).padStart(2, '0');
@@ -30,6 +32,7 @@ const state = {
   lastSeq: undefined, ws: null, attempt: 0, retryTimer: 0, retryAt: 0, lastFrameAt: 0,
   everConnected: false, synced: false, // synced: a first snapshot is shown (later new rows flash)
   expiresAt: 0, expired: false, // when the token expires (ms); expired: stop reconnecting, say so
+  wall: false, wallPage: 0, wallPages: 1, wallTurnedAt: 0, // wall mode (?wall=1, or a screen token): pages of incidents
 };
 const rows = new Map(); // id -> { el, sig }
 const cards = new Map(); // incident key -> { el, sig }
@@ -92,6 +95,7 @@ async function loadInfo() {
     state.townNames = info.townNames || {};
     state.canAck = info.role === 'operator' || info.role === 'admin';
     document.body.dataset.role = info.role || 'viewer';
+    if (info.role === 'screen') setWall(true); // an unattended screen is a wall
     state.expiresAt = info.expiresAt ? Date.parse(info.expiresAt) : 0;
     $('version').textContent = info.version ? `v${info.version}` : '';
     const towns = Array.isArray(info.towns) ? info.towns.map(townName).join('、') : '全部乡镇';
@@ -663,7 +667,21 @@ function render(force = false) {
   const keys = new Set(incs.map((i) => i.key));
   for (const [k, c] of cards) if (!keys.has(k)) { c.el.remove(); cards.delete(k); }
   for (const k of state.toggled.keys()) if (!keys.has(k)) state.toggled.delete(k);
-  place($('alerts'), incs.map((inc) => (inc.members.length === 1 ? rowFor(inc.members[0], force) : cardFor(inc, force))));
+  let shown = incs;
+  if (state.wall) {
+    // the wall shows a page of incidents, most severe first, and turns pages when there are more
+    state.wallPages = Math.max(1, Math.ceil(incs.length / WALL_PAGE));
+    if (state.wallPage >= state.wallPages) state.wallPage = 0;
+    shown = incs.slice(state.wallPage * WALL_PAGE, (state.wallPage + 1) * WALL_PAGE);
+    const pg = $('wall-page');
+    pg.hidden = state.wallPages <= 1;
+    pg.textContent = `第 ${state.wallPage + 1}/${state.wallPages} 页`;
+    Object.assign(pg.dataset, { page: String(state.wallPage + 1), pages: String(state.wallPages) });
+  }
+  const incPill = $('count-incidents');
+  incPill.hidden = incs.length === 0;
+  incPill.textContent = `${incs.length} 起事件`;
+  place($('alerts'), shown.map((inc) => (inc.members.length === 1 ? rowFor(inc.members[0], force) : cardFor(inc, force))));
   place($('drills'), drillList.map((a) => rowFor(a, force)));
   if (state.lastSeq !== undefined) $('alerts').dataset.seq = String(state.lastSeq); // hook: a snapshot has arrived
   const open = sorted.filter((a) => a.state !== 'resolved');
@@ -863,6 +881,11 @@ function tick() {
   const t = now.getTime();
   let changed = false;
   for (const [id, at] of state.resolvedAt) if (t - at >= RESOLVED_FADE_MS) { retire(id); changed = true; }
+  if (state.wall && state.wallPages > 1 && t - state.wallTurnedAt >= WALL_ROTATE_MS) {
+    state.wallTurnedAt = t;
+    state.wallPage = (state.wallPage + 1) % state.wallPages;
+    changed = true;
+  }
   if (changed) render();
   if (state.ws && t - state.lastFrameAt > HEARTBEAT_DEAD_MS) { drop(); scheduleReconnect(); }
   updateRetryText();
@@ -882,8 +905,17 @@ function updateExpiry(t) {
   banner.hidden = false;
 }
 
+function setWall(on) {
+  state.wall = on;
+  state.wallTurnedAt = Date.now();
+  document.documentElement.classList.toggle('wall', on);
+  document.body.classList.toggle('wall', on);
+  render(true);
+}
+
 function main() {
   state.token = readToken();
+  if (new URLSearchParams(location.search).get('wall') === '1') setWall(true);
   setupDialogs();
   setupSound();
   tick();

@@ -324,6 +324,49 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     expect(pageErrors).toEqual([]);
   }, 60_000);
 
+  it('wall mode at 1920×1080 and 3840×2160: the 10 most severe incidents fit without scrolling, and pages turn when there are more', async () => {
+    // a major hazard found open at 12 sites: 12 incidents besides what earlier tests left
+    const sites = ['cp-edz-01', 'cp-edz-02', 'cp-edz-03', 'cp-edz-04', 'cs-edz-01', 'lp-edz-01', 'nm-alz-01', 'cs-alz-01', 'sa-alz-01', 'cv-alz-01', 'cv-alz-02', 'lp-alz-01'];
+    const now = Date.now();
+    for (const [i, siteId] of sites.entries()) {
+      const res = await fetch(`${app!.baseUrl}/api/v1/events/risk.enforcement.events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` },
+        body: JSON.stringify({ type: 'enforcement.hazard', hazardId: `HZ-WALL-${i}`, siteId, level: 'major', status: 'open', foundAt: now, deadline: now + 10 * 86_400_000, ts: now }),
+      });
+      expect(res.status, await res.clone().text()).toBe(202);
+    }
+    const screen = await createAuth(TEST_SECRET).sign({ sub: 'wall-e2e', role: 'screen', towns: '*' }, '3h');
+    for (const [width, height] of [[1920, 1080], [3840, 2160]] as const) {
+      const page = await browser!.newPage({ viewport: { width, height }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      await page.goto(`${app!.baseUrl}/?token=${encodeURIComponent(screen)}`);
+      await page.waitForSelector('body.wall[data-role=screen]', { timeout: 15_000 });
+      await page.waitForSelector('#wall-page:not([hidden])', { timeout: 15_000 });
+      expect(Number(await page.getAttribute('#wall-page', 'data-pages'))).toBeGreaterThanOrEqual(2);
+      expect(await page.getAttribute('#wall-page', 'data-page')).toBe('1');
+      const cards = page.locator('#alerts > .alert');
+      expect(await cards.count()).toBe(10);
+      // every card inside the viewport, nothing to scroll
+      const boxes = await cards.evaluateAll((els) => els.map((e) => e.getBoundingClientRect().bottom));
+      for (const b of boxes) expect(b).toBeLessThanOrEqual(height);
+      expect(await page.evaluate(() => document.scrollingElement!.scrollHeight <= window.innerHeight && document.getElementById('alerts')!.scrollHeight <= document.getElementById('alerts')!.clientHeight + 1)).toBe(true);
+      // large type: the titles scale with the screen
+      const titlePx = await page.locator('#alerts > .alert .title').first().evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+      expect(titlePx).toBeGreaterThanOrEqual(height / 50);
+      const shot = join(mkdtempSync(join(tmpdir(), 'riskstream-e2e-')), `wall-${width}x${height}.png`);
+      await page.screenshot({ path: shot });
+      console.log(`[e2e dashboard] screenshot: ${shot}`);
+      if (width === 1920) {
+        // the page turns by itself
+        await page.waitForSelector('#wall-page[data-page="2"]', { timeout: 20_000 });
+        expect(await cards.count()).toBeGreaterThan(0);
+      }
+      await page.close();
+    }
+    expect(pageErrors).toEqual([]);
+  }, 90_000);
+
   it('a wall screen warns before its token expires, then says 登录已过期 and stops reconnecting (not "已断开 · N 秒后重连" all night)', async () => {
     const short = await createAuth(TEST_SECRET).sign({ sub: 'wall-test', role: 'screen', towns: '*' }, '6s');
     const page = await openDashboard(short);
