@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Site } from '../contracts/reference.ts';
-import type { ActiveWarning } from '../enrich/context.ts';
+import { CLOSED_HAZARD_DAYS, type ActiveWarning } from '../enrich/context.ts';
 import { severityRank } from '../domain/severity.ts';
 import { formatTs } from '../domain/time.ts';
 import { AppError } from '../errors.ts';
@@ -39,6 +39,49 @@ export function registerSituation(app: FastifyInstance, deps: ApiDeps): void {
       .filter((w) => p.towns === '*' || w.sites.length > 0 || w.towns.some((t) => canSeeTown(p, t)))
       .sort((a, b) => severityRank(b.level) - severityRank(a.level) || a.onset.localeCompare(b.onset));
     return { warnings };
+  });
+
+  // the hazard ledger board (清单化管理): per town, hazards open, overdue (视同事故) and closed in the last 30 days
+  app.get('/api/v1/hazards', async (req) => {
+    const p = await authenticate(deps, req, 'viewer');
+    const q = parseOr400(z.object({ town: z.string().optional(), token: z.string().optional() }), req.query);
+    if (q.town && !canSeeTown(p, q.town)) throw new AppError('FORBIDDEN', `this token may not see town ${q.town}`);
+    const ref = deps.reference();
+    const now = deps.clock.now();
+    const ctx = deps.context();
+    const towns = q.town ? [q.town] : Object.keys(ref.townNames).filter((t) => canSeeTown(p, t));
+    const view = (h: { hazardId: string; siteId: string; level: string; status: string; foundAt: number; deadline: number; description?: string }, closedAt?: number) => {
+      const site = ref.sites.get(h.siteId);
+      return {
+        hazardId: h.hazardId,
+        siteId: h.siteId,
+        ...(site ? { siteName: site.name, siteKind: site.kind } : {}),
+        level: h.level,
+        status: h.status,
+        foundAt: formatTs(h.foundAt),
+        deadline: formatTs(h.deadline),
+        // whole days left to the deadline; once it has passed, minus the days overdue (at least 1)
+        daysLeft: closedAt !== undefined ? undefined : h.deadline >= now ? Math.floor((h.deadline - now) / 86_400_000) : -Math.max(1, Math.floor((now - h.deadline) / 86_400_000)),
+        ...(closedAt !== undefined ? { closedAt: formatTs(closedAt) } : {}),
+        ...(h.description ? { description: h.description } : {}),
+      };
+    };
+    const townOf = (siteId: string) => ref.sites.get(siteId)?.town;
+    return {
+      generatedAt: formatTs(now),
+      closedDays: CLOSED_HAZARD_DAYS,
+      towns: towns.map((town) => {
+        const open = [...ctx.openHazards.values()].filter((h) => townOf(h.siteId) === town).sort((a, b) => a.deadline - b.deadline);
+        const closed = [...ctx.closedHazards.values()].filter((c) => townOf(c.hazard.siteId) === town).reverse();
+        return {
+          town,
+          name: ref.townNames[town] ?? town,
+          open: open.filter((h) => h.deadline >= now).map((h) => view(h)),
+          overdue: open.filter((h) => h.deadline < now).map((h) => view(h)),
+          closed: closed.map((c) => view(c.hazard, c.closedAt)),
+        };
+      }),
+    };
   });
 
   app.get('/api/v1/briefing', async (req) => {

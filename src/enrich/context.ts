@@ -42,6 +42,10 @@ export interface WarningLimit {
   pending: 'fire' | 'resolve' | undefined;
 }
 
+/** the ledger board keeps closed hazards this long, and at most this many */
+export const CLOSED_HAZARD_DAYS = 30;
+export const CLOSED_HAZARDS_MAX = 5000;
+
 /**
  * ContextState: what enrich knows besides the event itself — active weather warnings (a table keyed
  * by id, following CAP Alert/Update/Cancel and expiry; every instance holds it in full) and the
@@ -51,6 +55,11 @@ export class ContextState {
   readonly warnings = new Map<string, ActiveWarning>();
   private readonly roots = new Map<string, string>();
   readonly openHazards = new Map<string, EventOf<'enforcement.hazard'>>();
+  /**
+   * hazards closed (销号) in the last CLOSED_HAZARD_DAYS, for the ledger board: at most
+   * CLOSED_HAZARDS_MAX (the oldest closing leaves first), and older ones leave at the sweep
+   */
+  readonly closedHazards = new Map<string, { hazard: EventOf<'enforcement.hazard'>; closedAt: number }>();
   readonly openPermits = new Map<string, EventOf<'enforcement.permit'>>();
   readonly openAccidents = new Map<string, EventOf<'enforcement.accident'>>();
   private readonly sites: Site[];
@@ -192,8 +201,15 @@ export class ContextState {
   /** observeEnforcement keeps the open hazards, permits and accidents per id. */
   observeEnforcement(e: EventOf<'enforcement.hazard' | 'enforcement.permit' | 'enforcement.accident'>, now: number): void {
     if (e.type === 'enforcement.hazard') {
-      if (e.status === 'closed') this.openHazards.delete(e.hazardId);
-      else this.openHazards.set(e.hazardId, e);
+      if (e.status === 'closed') {
+        this.openHazards.delete(e.hazardId);
+        this.closedHazards.delete(e.hazardId); // re-inserted: the newest closing is last
+        this.closedHazards.set(e.hazardId, { hazard: e, closedAt: now });
+        if (this.closedHazards.size > CLOSED_HAZARDS_MAX) this.closedHazards.delete(this.closedHazards.keys().next().value!);
+      } else {
+        this.closedHazards.delete(e.hazardId); // reopened
+        this.openHazards.set(e.hazardId, e);
+      }
     } else if (e.type === 'enforcement.permit') {
       if (e.validTo <= now) this.openPermits.delete(e.permitId);
       else this.openPermits.set(e.permitId, e);
@@ -204,5 +220,10 @@ export class ContextState {
   /** sweep drops permits that have ended (bounded state). */
   sweep(now: number): void {
     for (const [id, p] of this.openPermits) if (p.validTo <= now) this.openPermits.delete(id);
+    // closings are kept in order: the oldest are first
+    for (const [id, c] of this.closedHazards) {
+      if (c.closedAt >= now - CLOSED_HAZARD_DAYS * 86_400_000) break;
+      this.closedHazards.delete(id);
+    }
   }
 }

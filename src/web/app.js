@@ -417,7 +417,58 @@ function setupSound() {
   soundView();
 }
 
+const HAZARD_LEVEL_ZH = { major: '重大', general: '一般' };
+
+/** hazardItem: one hazard of the ledger — level, site, deadline and days to it (or since it passed). */
+function hazardItem(h, kind) {
+  const li = el('li', `hz hz-${kind}`);
+  li.dataset.hazardId = h.hazardId;
+  li.append(el('b', `hz-level hz-${h.level}`, HAZARD_LEVEL_ZH[h.level] || h.level), ` ${h.siteName || h.siteId} · ${h.hazardId}`);
+  if (h.description) li.append(` · ${h.description}`);
+  if (kind === 'closed') li.append(' · ', el('span', 'hz-days', `${fmtTime(h.closedAt)} 销号`));
+  else if (h.daysLeft < 0) li.append(' · ', el('span', 'hz-days overdue', `逾期 ${-h.daysLeft} 天（视同事故）`));
+  else li.append(' · ', el('span', 'hz-days', h.daysLeft === 0 ? '今日到期' : `剩余 ${h.daysLeft} 天`));
+  li.append(el('small', null, ` 期限 ${fmtTime(h.deadline)}`));
+  return li;
+}
+
+/** openLedger: the hazard ledger board from /api/v1/hazards — per town, open / overdue / closed. */
+async function openLedger() {
+  const dlg = $('ledger-dialog');
+  dlg.showModal();
+  const body = $('ledger-table').tBodies[0];
+  body.replaceChildren();
+  $('ledger-lists').replaceChildren(el('p', 'empty small', '加载中… Loading'));
+  try {
+    const d = await api('/api/v1/hazards');
+    $('ledger-days').textContent = String(d.closedDays || 30);
+    const lists = $('ledger-lists');
+    lists.replaceChildren();
+    for (const t of d.towns || []) {
+      const tr = el('tr');
+      tr.dataset.town = t.town;
+      tr.append(el('td', null, t.name), el('td', 'n-open', t.open.length), el('td', `n-overdue${t.overdue.length ? ' bad' : ''}`, t.overdue.length), el('td', 'n-closed', t.closed.length));
+      body.append(tr);
+      if (!t.open.length && !t.overdue.length && !t.closed.length) continue;
+      const sec = el('section', 'ledger-town');
+      sec.dataset.town = t.town;
+      sec.append(el('h3', null, t.name));
+      for (const [kind, list] of [['overdue', t.overdue], ['open', t.open], ['closed', t.closed]]) {
+        if (!list.length) continue;
+        const ol = el('ul', `hz-list hz-list-${kind}`);
+        for (const h of list) ol.append(hazardItem(h, kind));
+        sec.append(ol);
+      }
+      lists.append(sec);
+    }
+  } catch (e) {
+    $('ledger-lists').replaceChildren(el('p', 'dlg-error', `无法加载 Cannot load：${e.message}`));
+  }
+}
+
 function setupDialogs() {
+  $('ledger-btn').addEventListener('click', () => void openLedger());
+  $('ledger-close').addEventListener('click', () => $('ledger-dialog').close());
   $('action-cancel').addEventListener('click', () => $('action-dialog').close());
   $('action-submit').addEventListener('click', () => void submitAction());
   $('detail-close').addEventListener('click', () => $('detail-dialog').close());

@@ -350,9 +350,11 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
       // every card inside the viewport, nothing to scroll
       const boxes = await cards.evaluateAll((els) => els.map((e) => e.getBoundingClientRect().bottom));
       for (const b of boxes) expect(b).toBeLessThanOrEqual(height);
-      expect(await page.evaluate(() => document.scrollingElement!.scrollHeight <= window.innerHeight && document.getElementById('alerts')!.scrollHeight <= document.getElementById('alerts')!.clientHeight + 1)).toBe(true);
+      // (runs in the page: the DOM globals are the browser's)
+      const fits = await page.evaluate('document.scrollingElement.scrollHeight <= window.innerHeight && document.getElementById("alerts").scrollHeight <= document.getElementById("alerts").clientHeight + 1');
+      expect(fits).toBe(true);
       // large type: the titles scale with the screen
-      const titlePx = await page.locator('#alerts > .alert .title').first().evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+      const titlePx = Number(await page.evaluate('parseFloat(getComputedStyle(document.querySelector("#alerts > .alert .title")).fontSize)'));
       expect(titlePx).toBeGreaterThanOrEqual(height / 50);
       const shot = join(mkdtempSync(join(tmpdir(), 'riskstream-e2e-')), `wall-${width}x${height}.png`);
       await page.screenshot({ path: shot });
@@ -366,6 +368,37 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     }
     expect(pageErrors).toEqual([]);
   }, 90_000);
+
+  it('shows the hazard ledger per town: open with days to the deadline, overdue (视同事故), closed', async () => {
+    const page = await openDashboard(app!.tokens.operator);
+    const now = Date.now();
+    const DAY = 86_400_000;
+    const hazard = (hazardId: string, level: 'major' | 'general', status: 'open' | 'closed', foundAt: number, deadline: number) =>
+      fetch(`${app!.baseUrl}/api/v1/events/risk.enforcement.events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` },
+        body: JSON.stringify({ type: 'enforcement.hazard', hazardId, siteId: 'op-shm-01', level, status, foundAt, deadline, ts: Date.now(), description: `${hazardId} 台账测试` }),
+      });
+    expect((await hazard('HZ-L-OPEN', 'major', 'open', now - DAY, now + 5 * DAY + 3_600_000)).status).toBe(202);
+    expect((await hazard('HZ-L-LATE', 'general', 'open', now - 20 * DAY, now - 2 * DAY - 3_600_000)).status).toBe(202);
+    expect((await hazard('HZ-L-DONE', 'general', 'open', now - 3 * DAY, now + DAY)).status).toBe(202);
+    expect((await hazard('HZ-L-DONE', 'general', 'closed', now - 3 * DAY, now + DAY)).status).toBe(202);
+    await page.click('#ledger-btn');
+    const town = page.locator('#ledger-lists .ledger-town[data-town=shanghaimiao]');
+    await town.waitFor({ timeout: 10_000 });
+    expect(await town.locator('[data-hazard-id=HZ-L-OPEN] .hz-days').textContent()).toBe('剩余 5 天');
+    expect(await town.locator('.hz-list-overdue [data-hazard-id=HZ-L-LATE] .hz-days').textContent()).toBe('逾期 2 天（视同事故）');
+    expect(await town.locator('.hz-list-closed [data-hazard-id=HZ-L-DONE]').textContent()).toContain('销号');
+    const row = page.locator('#ledger-table tr[data-town=shanghaimiao]');
+    expect(Number(await row.locator('.n-open').textContent())).toBeGreaterThanOrEqual(1);
+    expect(Number(await row.locator('.n-overdue').textContent())).toBeGreaterThanOrEqual(1);
+    expect(Number(await row.locator('.n-closed').textContent())).toBeGreaterThanOrEqual(1);
+    const shot = join(mkdtempSync(join(tmpdir(), 'riskstream-e2e-')), 'dashboard-ledger.png');
+    await page.screenshot({ path: shot });
+    console.log(`[e2e dashboard] screenshot: ${shot}`);
+    await page.click('#ledger-close');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 
   it('a wall screen warns before its token expires, then says 登录已过期 and stops reconnecting (not "已断开 · N 秒后重连" all night)', async () => {
     const short = await createAuth(TEST_SECRET).sign({ sub: 'wall-test', role: 'screen', towns: '*' }, '6s');
