@@ -278,6 +278,7 @@ export function createApp(o: AppOptions): App {
       notifications,
       lifecycle,
       series,
+      ...(config.reference.outlines ? { outlines: config.reference.outlines } : {}),
       // resolves to the events refused at evaluation (SUBJECT_LIMIT, already dead-lettered; `index` = position in `events`)
       ingest: (topic, events, rejections) => topology.intake.ingest(topic, events, rejections),
       reloadRules: () => reloadRules(),

@@ -34,6 +34,8 @@ export interface ApiDeps {
   /** silences (and the rest of the alert lifecycle) */
   lifecycle: Lifecycle;
   series?: SeriesStore;
+  /** the GeoJSON file of the banner and town outlines (config reference.outlines) */
+  outlines?: string;
   ackAlert(id: string, p: Principal, note: string | undefined): Promise<Alert>;
   resolveAlert(id: string, p: Principal, note: string | undefined): Promise<Alert>;
   /**

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from 'pino';
@@ -48,6 +49,10 @@ export function buildServer(deps: ApiDeps, hub: WsHub, logger: Logger): FastifyI
   // makes needs a token. Served to any visitor so that a screen whose token expired (or that has
   // none) says so in words — 登录已过期 — instead of showing a JSON 401 after a reload.
   app.register(fastifyStatic, { root: BUNDLED.web, prefix: '/assets/', index: false, cacheControl: false });
+  // the map draws with d3 (d3-geo projection, paths), served from node_modules: no CDN, no internet
+  const d3File = join(dirname(createRequire(import.meta.url).resolve('d3')), 'd3.min.js');
+  const d3Js = readFileSync(d3File);
+  app.get('/assets/vendor/d3.min.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(d3Js));
   const indexHtml = readFileSync(join(BUNDLED.web, 'index.html'), 'utf8');
   app.get('/', async (_req, reply) => {
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(indexHtml);

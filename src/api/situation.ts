@@ -1,4 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { BUNDLED } from '../config/paths.ts';
 import { z } from 'zod';
 import type { Site } from '../contracts/reference.ts';
 import { CLOSED_HAZARD_DAYS, type ActiveWarning } from '../enrich/context.ts';
@@ -25,8 +27,17 @@ function warningView(deps: ApiDeps, p: Principal, w: ActiveWarning) {
     onset: formatTs(w.onset),
     expires: formatTs(w.expires),
     towns: w.towns,
+    // the warned area's polygons as GeoJSON rings ([lon, lat], closed)
+    polygons: w.polygons.map((p) => p.geometry.coordinates[0]!),
     sites: sites.map(siteView),
   };
+}
+
+let outlinesCache: { path: string; json: unknown } | undefined;
+/** outlinesOf: the banner and town outlines (the bundled ones are schematic; config reference.outlines may name surveyed ones). */
+function outlinesOf(path: string): unknown {
+  if (outlinesCache?.path !== path) outlinesCache = { path, json: existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : { type: 'FeatureCollection', features: [] } };
+  return outlinesCache.json;
 }
 
 /** registerSituation: active weather warnings and the joint-consultation briefing (CONTRACT.md §2). */
@@ -39,6 +50,17 @@ export function registerSituation(app: FastifyInstance, deps: ApiDeps): void {
       .filter((w) => p.towns === '*' || w.sites.length > 0 || w.towns.some((t) => canSeeTown(p, t)))
       .sort((a, b) => severityRank(b.level) - severityRank(a.level) || a.onset.localeCompare(b.onset));
     return { warnings };
+  });
+
+  // the map: outlines, radar cells (warnings: /api/v1/warnings; sites: /api/v1/sites; alerts: the stream)
+  app.get('/api/v1/map', async (req) => {
+    await authenticate(deps, req, 'viewer');
+    const now = deps.clock.now();
+    return {
+      generatedAt: formatTs(now),
+      outlines: outlinesOf(deps.outlines ?? BUNDLED.outlines),
+      cells: [...deps.context().cells.values()].map((c) => ({ ...c, ts: formatTs(c.ts) })),
+    };
   });
 
   // the hazard ledger board (清单化管理): per town, hazards open, overdue (视同事故) and closed in the last 30 days

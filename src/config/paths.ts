@@ -9,6 +9,8 @@ export const BUNDLED = {
   sites: join(PROJECT_ROOT, 'deploy', 'reference', 'sites.yaml'),
   roster: join(PROJECT_ROOT, 'deploy', 'reference', 'roster.yaml'),
   calendar: join(PROJECT_ROOT, 'deploy', 'reference', 'calendar.yaml'),
+  /** schematic outlines of the banner and its towns for the map (deploy/reference/geo/make-schematic.mjs) */
+  outlines: join(PROJECT_ROOT, 'deploy', 'reference', 'geo', 'banner.geojson'),
   rules: join(PROJECT_ROOT, 'deploy', 'rules'),
   demo: join(PROJECT_ROOT, 'deploy', 'demo', 'scenario.ndjson'),
   web: join(PROJECT_ROOT, 'src', 'web'),

@@ -17,7 +17,13 @@ export const Config = z.strictObject({
   dataDir: z.string().default('./data'),
   secret: z.string().min(16, 'secret must be at least 16 characters').optional(),
   reference: z
-    .strictObject({ sites: z.string().optional(), roster: z.string().optional(), calendar: z.string().optional() })
+    .strictObject({
+      sites: z.string().optional(),
+      roster: z.string().optional(),
+      calendar: z.string().optional(),
+      /** GeoJSON outlines of the banner and its towns for the dashboard map (default: the bundled schematic ones) */
+      outlines: z.string().optional(),
+    })
     .prefault({}),
   rules: z.strictObject({ dir: z.string().optional(), lateness: Duration.default(120_000) }).prefault({}),
   kafka: z

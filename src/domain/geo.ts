@@ -1,4 +1,5 @@
 import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
+import bearing from '@turf/bearing';
 import distance from '@turf/distance';
 import { point, polygon } from '@turf/helpers';
 import type { Feature, Polygon } from 'geojson';
@@ -31,4 +32,9 @@ export function insideAny(lat: number, lon: number, polys: readonly GeoPolygon[]
 /** distanceKm is the great-circle distance between two points. */
 export function distanceKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
   return distance(point([lon1, lat1]), point([lon2, lat2]), { units: 'kilometers' });
+}
+
+/** bearingDeg is the initial bearing from the first point to the second, 0–360° clockwise from north. */
+export function bearingDeg(lat1: number, lon1: number, lat2: number, lon2: number): number {
+  return (bearing(point([lon1, lat1]), point([lon2, lat2])) + 360) % 360;
 }

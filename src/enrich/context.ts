@@ -1,6 +1,6 @@
 import type { EventOf } from '../contracts/events.ts';
 import type { Site } from '../contracts/reference.ts';
-import { insideAny, toPolygon, type GeoPolygon } from '../domain/geo.ts';
+import { bearingDeg, distanceKm, insideAny, toPolygon, type GeoPolygon } from '../domain/geo.ts';
 import { severityRank, type Severity } from '../domain/severity.ts';
 import type { ReferenceData } from './reference.ts';
 
@@ -42,6 +42,24 @@ export interface WarningLimit {
   pending: 'fire' | 'resolve' | undefined;
 }
 
+/** radar cells held for the map: at most this many (the least recently updated leave first), none older than CELL_TTL_MS */
+export const CELLS_MAX = 2000;
+export const CELL_TTL_MS = 30 * 60_000;
+
+/** NowcastCell: the latest state of a radar cell, and its motion when two updates are known. */
+export interface NowcastCell {
+  cellId: string;
+  ts: number;
+  lat: number;
+  lon: number;
+  radiusKm: number;
+  reflectivityDbz: number;
+  hail?: boolean;
+  lightningPer10Min?: number;
+  /** from the previous update (within CELL_TTL_MS): where it is heading and how fast */
+  motion?: { bearingDeg: number; speedKmh: number };
+}
+
 /** the ledger board keeps closed hazards this long, and at most this many */
 export const CLOSED_HAZARD_DAYS = 30;
 export const CLOSED_HAZARDS_MAX = 5000;
@@ -61,6 +79,8 @@ export class ContextState {
    */
   readonly closedHazards = new Map<string, { hazard: EventOf<'enforcement.hazard'>; closedAt: number }>();
   readonly openPermits = new Map<string, EventOf<'enforcement.permit'>>();
+  /** radar cells for the map, in order of their last update (bounded: CELLS_MAX, CELL_TTL_MS) */
+  readonly cells = new Map<string, NowcastCell>();
   readonly openAccidents = new Map<string, EventOf<'enforcement.accident'>>();
   private readonly sites: Site[];
   /** bumped whenever the warning table changes (so it can be persisted) */
@@ -217,8 +237,31 @@ export class ContextState {
     else this.openAccidents.delete(e.accidentId);
   }
 
-  /** sweep drops permits that have ended (bounded state). */
+  /** observeCell keeps a radar cell's latest position and, from its previous one, its motion. */
+  observeCell(e: EventOf<'weather.nowcast'>, now: number): void {
+    const prev = this.cells.get(e.cellId);
+    if (prev && now <= prev.ts) return; // an older update
+    let motion = prev?.motion;
+    if (prev && now - prev.ts <= CELL_TTL_MS) {
+      const km = distanceKm(prev.lat, prev.lon, e.lat, e.lon);
+      motion = km > 0 ? { bearingDeg: Math.round(bearingDeg(prev.lat, prev.lon, e.lat, e.lon)), speedKmh: Math.round((km / ((now - prev.ts) / 3_600_000)) * 10) / 10 } : undefined;
+    }
+    this.cells.delete(e.cellId); // re-inserted: the most recently updated is last
+    this.cells.set(e.cellId, {
+      cellId: e.cellId, ts: now, lat: e.lat, lon: e.lon, radiusKm: e.radiusKm, reflectivityDbz: e.reflectivityDbz,
+      ...(e.hail !== undefined ? { hail: e.hail } : {}),
+      ...(e.lightningPer10Min !== undefined ? { lightningPer10Min: e.lightningPer10Min } : {}),
+      ...(motion ? { motion } : {}),
+    });
+    if (this.cells.size > CELLS_MAX) this.cells.delete(this.cells.keys().next().value!);
+  }
+
+  /** sweep drops permits that have ended and radar cells gone quiet (bounded state). */
   sweep(now: number): void {
+    for (const [id, c] of this.cells) {
+      if (c.ts >= now - CELL_TTL_MS) break;
+      this.cells.delete(id);
+    }
     for (const [id, p] of this.openPermits) if (p.validTo <= now) this.openPermits.delete(id);
     // closings are kept in order: the oldest are first
     for (const [id, c] of this.closedHazards) {

@@ -42,7 +42,9 @@ export function enrichInto(ref: ReferenceData, context: ContextState | undefined
   let changes = NO_CHANGES;
   if (event.type === 'weather.warning') {
     if (context) changes = context.applyWarning(event, time);
-  } else if (event.type !== 'weather.nowcast') {
+  } else if (event.type === 'weather.nowcast') {
+    context?.observeCell(event, time);
+  } else {
     const site = ref.sites.get(event.siteId);
     if (site) {
       ctx.site = site;

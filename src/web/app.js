@@ -466,7 +466,130 @@ async function openLedger() {
   }
 }
 
+/**
+ * The map: the banner and its towns (bundled outlines, marked 示意 when schematic), every site
+ * coloured by its worst live open alert, warning polygons and radar cells (radius; motion when
+ * known). Drawn with d3 (geoMercator, geoPath, geoCircle) into SVG; click a site for its alerts.
+ */
+const mapState = { frame: 0, on: false, geo: null, warnings: [], cells: [], sites: [], loadedAt: 0, selected: '' };
+const MAP_REFRESH_MS = 30_000;
+
+/** d3 wants clockwise exterior rings (GeoJSON files are counter-clockwise): rewind by the planar signed area. */
+function clockwise(ring) {
+  let a = 0;
+  for (let i = 0; i < ring.length - 1; i++) a += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1];
+  return a > 0 ? [...ring].reverse() : ring;
+}
+const polyFeature = (rings, props = {}) => ({ type: 'Feature', properties: props, geometry: { type: 'Polygon', coordinates: rings.map(clockwise) } });
+
+async function loadMap() {
+  const [m, w, s] = await Promise.all([api('/api/v1/map'), api('/api/v1/warnings'), api('/api/v1/sites')]);
+  mapState.geo = m.outlines;
+  mapState.cells = m.cells || [];
+  mapState.warnings = w.warnings || [];
+  mapState.sites = s.sites || [];
+  mapState.loadedAt = Date.now();
+  drawMap();
+}
+
+/** worstAt: the worst severity of the live open alerts at each site. */
+function worstAt() {
+  const out = new Map();
+  for (const a of state.alerts.values()) {
+    if (a.state === 'resolved' || isDrill(a) || !a.siteId) continue;
+    const cur = out.get(a.siteId);
+    if (!cur || SEVERITIES.indexOf(a.severity) < SEVERITIES.indexOf(cur)) out.set(a.siteId, a.severity);
+  }
+  return out;
+}
+
+function drawMap() {
+  const d3 = window.d3;
+  const box = $('map');
+  if (!mapState.on || !mapState.geo || !d3) return;
+  const W = Math.max(300, box.clientWidth), H = Math.max(300, box.clientHeight);
+  const feats = (mapState.geo.features || []).map((f) => ({ ...f, geometry: { type: 'Polygon', coordinates: f.geometry.coordinates.map(clockwise) } }));
+  const banner = feats.find((f) => f.properties.kind === 'banner') || { type: 'FeatureCollection', features: feats };
+  const proj = d3.geoMercator().fitExtent([[24, 24], [W - 24, H - 24]], banner);
+  const path = d3.geoPath(proj);
+  const root = d3.create('svg').attr('viewBox', `0 0 ${W} ${H}`).attr('width', W).attr('height', H).attr('class', 'map-svg');
+  const g = (cls) => root.append('g').attr('class', cls);
+  g('towns').selectAll('path').data(feats.filter((f) => f.properties.kind === 'town')).join('path')
+    .attr('d', path).attr('class', 'town-shape').attr('data-town', (f) => f.properties.id);
+  g('banner').selectAll('path').data(feats.filter((f) => f.properties.kind === 'banner')).join('path').attr('d', path).attr('class', 'banner-shape');
+  g('town-labels').selectAll('text').data(feats.filter((f) => f.properties.kind === 'town')).join('text')
+    .attr('class', 'town-label').attr('text-anchor', 'middle')
+    .attr('x', (f) => path.centroid(f)[0]).attr('y', (f) => path.centroid(f)[1])
+    .text((f) => state.townNames[f.properties.id] || f.properties.name || f.properties.id);
+  const warnings = mapState.warnings.filter((w) => w.polygons && w.polygons.length);
+  g('warnings').selectAll('path').data(warnings).join('path')
+    .attr('d', (w) => path(polyFeature(w.polygons))).attr('class', (w) => `warning-shape sev-${w.level}${w.status !== 'Actual' ? ' drill' : ''}`)
+    .attr('data-warning-id', (w) => w.id).attr('data-level', (w) => w.level)
+    .append('title').text((w) => `${w.event}${SEV_ZH[w.level] || ''}预警${w.status !== 'Actual' ? '（演练）' : ''}`);
+  const cells = g('cells');
+  for (const c of mapState.cells) {
+    const cg = cells.append('g').attr('class', `cell${c.hail ? ' hail' : ''}`).attr('data-cell-id', c.cellId).attr('data-dbz', c.reflectivityDbz);
+    cg.append('path').attr('d', path(d3.geoCircle().center([c.lon, c.lat]).radius(c.radiusKm / 111.195)())).attr('class', 'cell-shape');
+    const [x, y] = proj([c.lon, c.lat]);
+    let label = `${c.cellId} ${c.reflectivityDbz} dBZ${c.hail ? ' 冰雹' : ''}`;
+    if (c.motion) {
+      // where it will be in 30 minutes at its speed
+      const rad = (c.motion.bearingDeg * Math.PI) / 180, km = c.motion.speedKmh * 0.5;
+      const end = proj([c.lon + (km * Math.sin(rad)) / (111.32 * Math.cos((c.lat * Math.PI) / 180)), c.lat + (km * Math.cos(rad)) / 110.57]);
+      cg.append('line').attr('class', 'cell-motion').attr('x1', x).attr('y1', y).attr('x2', end[0]).attr('y2', end[1]).attr('data-bearing', c.motion.bearingDeg);
+      label += ` · ${c.motion.speedKmh} km/h`;
+    }
+    cg.append('text').attr('class', 'cell-label').attr('x', x).attr('y', y - 4).attr('text-anchor', 'middle').text(label);
+  }
+  const worst = worstAt();
+  g('sites').selectAll('circle').data(mapState.sites.filter((s) => Number.isFinite(s.lat) && Number.isFinite(s.lon))).join('circle')
+    .attr('cx', (s) => proj([s.lon, s.lat])[0]).attr('cy', (s) => proj([s.lon, s.lat])[1]).attr('r', (s) => (worst.has(s.id) ? 8 : 5))
+    .attr('class', 'site-dot').attr('data-site-id', (s) => s.id).attr('data-severity', (s) => worst.get(s.id) || 'none').attr('tabindex', 0)
+    .on('click', (_ev, s) => showMapSite(s.id))
+    .append('title').text((s) => `${s.name}${worst.has(s.id) ? ` · ${SEV_ZH[worst.get(s.id)]}` : ''}`);
+  box.replaceChildren(root.node());
+  const legend = $('map-legend');
+  legend.replaceChildren(el('span', 'lg lg-red', '红'), el('span', 'lg lg-orange', '橙'), el('span', 'lg lg-yellow', '黄'), el('span', 'lg lg-blue', '蓝'), el('span', 'lg lg-none', '无告警'), el('span', 'lg lg-warning', '预警区'), el('span', 'lg lg-cell', '雷达回波'));
+  if (mapState.geo.schematic || (mapState.geo.features || []).some((f) => f.properties?.schematic)) legend.append(el('span', 'schematic', '示意边界，非测绘 — schematic outlines'));
+  if (mapState.selected) showMapSite(mapState.selected);
+}
+
+/** showMapSite: the site's live open alerts, each opening its detail. */
+function showMapSite(siteId) {
+  mapState.selected = siteId;
+  const alerts = [...state.alerts.values()].filter((a) => a.siteId === siteId && a.state !== 'resolved' && !isDrill(a)).sort(compareAlerts);
+  const panel = $('map-site');
+  panel.dataset.siteId = siteId;
+  $('map-site-title').textContent = `${state.siteNames[siteId] || siteId} · ${alerts.length ? `${alerts.length} 条告警` : '无活动告警'}`;
+  const ol = $('map-site-alerts');
+  ol.replaceChildren();
+  for (const a of alerts) {
+    const li = el('li', 'map-site-alert');
+    li.dataset.alertId = a.id;
+    li.dataset.severity = a.severity;
+    const t = el('a', 'link', `${SEV_ZH[a.severity] || a.severity} · ${a.title}`);
+    t.href = '#';
+    t.addEventListener('click', (ev) => { ev.preventDefault(); void openDetail(a); });
+    li.append(t);
+    ol.append(li);
+  }
+  panel.hidden = false;
+}
+
+function setMap(on) {
+  mapState.on = on;
+  $('map-btn').setAttribute('aria-pressed', String(on));
+  $('map-btn').textContent = on ? '列表 List' : '地图 Map';
+  $('map-pane').hidden = !on;
+  $('alerts').hidden = on;
+  document.body.dataset.view = on ? 'map' : 'list';
+  if (on) loadMap().catch((e) => toast(`地图加载失败 Map failed：${e.message}`));
+}
+
 function setupDialogs() {
+  $('map-btn').addEventListener('click', () => setMap(!mapState.on));
+  $('map-site-close').addEventListener('click', () => { mapState.selected = ''; $('map-site').hidden = true; });
+  window.addEventListener('resize', () => drawMap());
   $('ledger-btn').addEventListener('click', () => void openLedger());
   $('ledger-close').addEventListener('click', () => $('ledger-dialog').close());
   $('action-cancel').addEventListener('click', () => $('action-dialog').close());
@@ -745,6 +868,7 @@ function render(force = false) {
   renderCounts(active);
   renderRecent();
   alarmCheck();
+  if (mapState.on && !mapState.frame) mapState.frame = requestAnimationFrame(() => { mapState.frame = 0; drawMap(); });
 }
 
 function countList(ul, entries, attr) {
@@ -938,6 +1062,7 @@ function tick() {
     changed = true;
   }
   if (changed) render();
+  if (mapState.on && t - mapState.loadedAt >= MAP_REFRESH_MS) { mapState.loadedAt = t; loadMap().catch(() => {}); }
   if (state.ws && t - state.lastFrameAt > HEARTBEAT_DEAD_MS) { drop(); scheduleReconnect(); }
   updateRetryText();
   updateExpiry(t);
@@ -967,6 +1092,7 @@ function setWall(on) {
 function main() {
   state.token = readToken();
   if (new URLSearchParams(location.search).get('wall') === '1') setWall(true);
+  if (new URLSearchParams(location.search).get('view') === 'map') queueMicrotask(() => setMap(true));
   setupDialogs();
   setupSound();
   tick();

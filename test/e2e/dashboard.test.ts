@@ -400,6 +400,52 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     expect(pageErrors).toEqual([]);
   }, 60_000);
 
+  it('draws the map: outlines marked schematic, sites coloured by their worst alert, a warning polygon, a radar cell with its motion; a click lists the site\'s alerts', async () => {
+    const page = await openDashboard(app!.tokens.operator);
+    const now = Date.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const post = (topic: string, body: unknown) => fetch(`${app!.baseUrl}/api/v1/events/${topic}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` }, body: JSON.stringify(body) });
+    const wid = `map-${now}`;
+    // a rainstorm warning over the south-west coal field (CAP polygon: [lat, lon] pairs)
+    expect((await post('risk.weather.warnings', { type: 'weather.warning', id: wid, sender: '鄂托克前旗气象台', sent: iso(now), status: 'Actual', msgType: 'Alert', event: '暴雨', level: 'yellow', onset: iso(now), expires: iso(now + 3 * 3_600_000), area: { polygons: [[[37.9, 106.7], [37.9, 107.1], [38.2, 107.1], [38.2, 106.7], [37.9, 106.7]]] } })).status).toBe(202);
+    // one radar cell seen twice, ten minutes apart, moving east
+    expect((await post('risk.weather.nowcast', { type: 'weather.nowcast', cellId: 'cell-map', ts: now - 600_000, lat: 38.3, lon: 107.3, radiusKm: 6, reflectivityDbz: 42 })).status).toBe(202);
+    expect((await post('risk.weather.nowcast', { type: 'weather.nowcast', cellId: 'cell-map', ts: now, lat: 38.3, lon: 107.4, radiusKm: 8, reflectivityDbz: 48, hail: true })).status).toBe(202);
+    // a red alert at the first coal mine
+    const { siteId, sensorId } = coalFaceMethaneSensor(0);
+    expect((await post('risk.mine.telemetry', { type: 'mine.reading', siteId, sensorId, sensorType: 'CH4', location: 'coal_face', value: 1.8, unit: '%', ts: now })).status).toBe(202);
+    await page.locator(`#alerts [data-site-id="${siteId}"][data-severity=red], #alerts .incident[data-incident="s:${siteId}"][data-severity=red]`).first().waitFor({ timeout: 15_000 });
+
+    await page.click('#map-btn');
+    await page.waitForSelector('#map svg .banner-shape', { timeout: 10_000 });
+    expect(await page.locator('#map svg .town-shape').count()).toBe(5);
+    expect(await page.locator('#map-legend .schematic').textContent()).toContain('示意');
+    expect(await page.isHidden('#alerts')).toBe(true);
+    await page.waitForSelector(`#map circle.site-dot[data-site-id="${siteId}"][data-severity=red]`, { timeout: 10_000 });
+    // a site without a live alert is grey
+    expect(await page.locator('#map circle.site-dot[data-severity=none]').count()).toBeGreaterThan(0);
+    expect(await page.locator(`#map path.warning-shape[data-warning-id="${wid}"][data-level=yellow]`).count()).toBe(1);
+    const cell = page.locator('#map g.cell[data-cell-id="cell-map"]');
+    expect(await cell.count()).toBe(1);
+    expect(await cell.getAttribute('class')).toContain('hail');
+    // moved 0.1° east in 10 minutes: about 52 km/h, heading east
+    const bearing = Number(await cell.locator('line.cell-motion').getAttribute('data-bearing'));
+    expect(bearing).toBeGreaterThan(80);
+    expect(bearing).toBeLessThan(100);
+    expect(await cell.locator('text').textContent()).toMatch(/48 dBZ 冰雹 · 5\d(\.\d)? km\/h/);
+    await page.locator(`#map circle.site-dot[data-site-id="${siteId}"]`).click();
+    await page.waitForSelector(`#map-site[data-site-id="${siteId}"]:not([hidden])`);
+    expect(await page.locator('#map-site .map-site-alert[data-severity=red]').count()).toBeGreaterThan(0);
+    const shot = join(mkdtempSync(join(tmpdir(), 'riskstream-e2e-')), 'dashboard-map.png');
+    await page.screenshot({ path: shot });
+    console.log(`[e2e dashboard] screenshot: ${shot}`);
+    // back to the list
+    await page.click('#map-btn');
+    expect(await page.isHidden('#map-pane')).toBe(true);
+    expect(pageErrors).toEqual([]);
+    expect(foreignRequests).toEqual([]);
+  }, 60_000);
+
   it('a wall screen warns before its token expires, then says 登录已过期 and stops reconnecting (not "已断开 · N 秒后重连" all night)', async () => {
     const short = await createAuth(TEST_SECRET).sign({ sub: 'wall-test', role: 'screen', towns: '*' }, '6s');
     const page = await openDashboard(short);
