@@ -8,6 +8,8 @@ import { severityRank } from '../domain/severity.ts';
 import { formatTs } from '../domain/time.ts';
 import { AppError } from '../errors.ts';
 import { canSeeTown, type Principal } from '../auth/auth.ts';
+import { buildBriefing, BriefingLog } from '../briefing/model.ts';
+import { briefingHtml, type BriefingView } from '../briefing/render.ts';
 import { authenticate, parseOr400, type ApiDeps } from './deps.ts';
 
 function siteView(s: Site) {
@@ -106,34 +108,47 @@ export function registerSituation(app: FastifyInstance, deps: ApiDeps): void {
     };
   });
 
+  const log = new BriefingLog();
+  /** briefing builds the joint-consultation material for the token's towns (or one), as of `at`, with what changed since the last one */
+  async function briefing(p: Principal, q: { town?: string | undefined; at?: string | undefined }): Promise<BriefingView> {
+    const ref = deps.reference();
+    if (q.town && !canSeeTown(p, q.town)) throw new AppError('FORBIDDEN', `this token may not see town ${q.town}`);
+    if (q.town && ref.townNames[q.town] === undefined) throw new AppError('NOT_FOUND', `town: unknown town ${q.town}`, { details: [{ path: 'town', message: `expected one of ${Object.keys(ref.townNames).join(', ')}` }] });
+    const now = deps.clock.now();
+    const at = q.at === undefined ? now : /^\d+$/.test(q.at) ? Number(q.at) : Date.parse(q.at);
+    if (!Number.isFinite(at)) throw new AppError('BAD_REQUEST', `at: expected ISO-8601 or epoch ms, got "${q.at}"`, { details: [{ path: 'at', message: 'invalid instant' }] });
+    const towns = q.town ? [q.town] : Object.keys(ref.townNames).filter((t) => canSeeTown(p, t));
+    const series = deps.series;
+    const b = await buildBriefing(
+      {
+        reference: ref,
+        context: deps.context(),
+        alerts: deps.book.all(),
+        ...(series ? { visitors: async (siteId: string) => (await series.query({ siteId, metric: 'visitors', from: at - 6 * 3_600_000, to: at })).points.at(-1) } : {}),
+      },
+      towns,
+      at,
+      now,
+    );
+    return { ...b, towns: b.towns.map((t) => ({ ...t, ...(q.at === undefined ? { changes: log.note(t, now) } : {}) })) };
+  }
+  const BriefingQuery = z.object({ town: z.string().optional(), at: z.string().optional(), token: z.string().optional() });
+
   app.get('/api/v1/briefing', async (req) => {
     const p = await authenticate(deps, req, 'viewer');
-    const q = parseOr400(z.object({ town: z.string().optional(), token: z.string().optional() }), req.query);
-    if (q.town && !canSeeTown(p, q.town)) throw new AppError('FORBIDDEN', `this token may not see town ${q.town}`);
-    const ref = deps.reference();
-    const towns = q.town ? [q.town] : Object.keys(ref.townNames).filter((t) => canSeeTown(p, t));
-    const open = deps.book.openAlerts();
-    const warnings = [...deps.context().warnings.values()];
-    const hazards = [...deps.context().openHazards.values()].filter((h) => h.level === 'major');
-    return {
-      generatedAt: formatTs(deps.clock.now()),
-      towns: towns.map((town) => {
-        const inTown = (siteId: string) => ref.sites.get(siteId)?.town === town;
-        const ws = warnings.filter((w) => w.towns.includes(town) || w.siteIds.some(inTown));
-        const exposed = new Set(ws.flatMap((w) => w.siteIds.filter(inTown)));
-        return {
-          town,
-          name: ref.townNames[town] ?? town,
-          warnings: ws.map((w) => ({ id: w.id, event: w.event, level: w.level, status: w.status, expires: formatTs(w.expires) })),
-          exposedSites: [...exposed].map((id) => siteView(ref.sites.get(id)!)),
-          firingAlerts: open
-            .filter((a) => a.town === town && a.state === 'firing')
-            .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || b.startsAt.localeCompare(a.startsAt)),
-          openMajorHazards: hazards
-            .filter((h) => inTown(h.siteId))
-            .map((h) => ({ hazardId: h.hazardId, siteId: h.siteId, status: h.status, foundAt: formatTs(h.foundAt), deadline: formatTs(h.deadline), overdue: h.deadline < deps.clock.now(), ...(h.description ? { description: h.description } : {}) })),
-        };
-      }),
-    };
+    return briefing(p, parseOr400(BriefingQuery, req.query));
+  });
+
+  // the joint-consultation page (会商): /briefing?town=&at=&token= — print it for A4, or `riskstream briefing --format pdf`
+  app.get('/briefing', async (req, reply) => {
+    let p: Principal;
+    try {
+      p = await authenticate(deps, req, 'viewer');
+    } catch (err) {
+      const expired = err instanceof AppError && err.code === 'UNAUTHORIZED';
+      return reply.code(expired ? 401 : 403).type('text/html; charset=utf-8').send(`<!doctype html><meta charset="utf-8"><title>会商材料</title><p style="font:16pt sans-serif;padding:2rem">${expired ? '登录已过期或缺少令牌，请重新登录（/briefing?token=…）' : '无访问权限'}</p>`);
+    }
+    const b = await briefing(p, parseOr400(BriefingQuery, req.query));
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(briefingHtml(b, { href: '/assets/briefing.css' }));
   });
 }

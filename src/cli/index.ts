@@ -21,6 +21,8 @@ const USAGE = `usage: riskstream <command> [options]
   schemas [--out DIR]
   audit verify [--data DIR | --kafka BROKERS [--topic NAME] [--allow-cut]] [--config FILE]   (the hash-chained audit trail; exit 1 at the first broken link)
   demo generate [--out FILE] [--spec FILE] [--sites FILE]
+  briefing --token TOKEN [--url URL] [--town ID] [--at ISO] [--format html|md|pdf] [--out FILE] [--chromium PATH]
+        the joint-consultation material (会商材料) of a running server; pdf needs --out and headless Chromium
 `;
 
 /** main dispatches a command; resolves to the process exit code. */
@@ -50,6 +52,9 @@ export async function main(argv: string[]): Promise<number> {
         return await runAuditVerify(rest.slice(1));
       case 'demo':
         return await runDemo(rest);
+      case 'briefing':
+        // loaded on demand: the PDF path loads playwright-core
+        return await (await import('./briefing.ts')).runBriefing(rest);
       case 'help':
       case '--help':
       case '-h':

@@ -1,0 +1,88 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BUNDLED } from '../config/paths.ts';
+import { briefingHtml, briefingMarkdown, type BriefingView } from '../briefing/render.ts';
+
+const FORMATS = ['html', 'md', 'pdf'] as const;
+
+/**
+ * runBriefing: the joint-consultation material (会商材料) of a running riskstream, as HTML, Markdown
+ * or PDF (A4, printed by headless Chromium). The server holds the situation; this asks it
+ * (GET /api/v1/briefing) with a viewer token and renders the answer.
+ */
+export async function runBriefing(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      url: { type: 'string', default: process.env.RISKSTREAM_URL ?? 'http://127.0.0.1:8080' },
+      token: { type: 'string' },
+      town: { type: 'string' },
+      at: { type: 'string' },
+      format: { type: 'string', default: 'html' },
+      out: { type: 'string' },
+      chromium: { type: 'string', default: process.env.RISKSTREAM_CHROMIUM ?? '/usr/bin/chromium' },
+    },
+    strict: true,
+  });
+  const format = values.format as (typeof FORMATS)[number];
+  if (!FORMATS.includes(format)) {
+    process.stderr.write(`riskstream briefing: --format: expected one of ${FORMATS.join(', ')}, got "${values.format}"\n`);
+    return 2;
+  }
+  const token = values.token ?? process.env.RISKSTREAM_TOKEN;
+  if (!token) {
+    process.stderr.write('riskstream briefing: --token TOKEN (or RISKSTREAM_TOKEN) is required: a viewer token of the server (riskstream token --role viewer --sub NAME)\n');
+    return 2;
+  }
+  if (format === 'pdf' && !values.out) {
+    process.stderr.write('riskstream briefing: --format pdf needs --out FILE.pdf\n');
+    return 2;
+  }
+  const q = new URLSearchParams();
+  if (values.town) q.set('town', values.town);
+  if (values.at) q.set('at', values.at);
+  let res: Response;
+  try {
+    res = await fetch(`${values.url.replace(/\/$/, '')}/api/v1/briefing?${q}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
+  } catch (err) {
+    process.stderr.write(`riskstream briefing: cannot reach ${values.url}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const body = (await res.json().catch(() => undefined)) as (BriefingView & { error?: { message: string } }) | undefined;
+  if (!res.ok || !body) {
+    process.stderr.write(`riskstream briefing: ${values.url} answered ${res.status}: ${body?.error?.message ?? 'no briefing'}\n`);
+    return 1;
+  }
+  const css = readFileSync(join(BUNDLED.web, 'briefing.css'), 'utf8');
+  if (format === 'md' || format === 'html') {
+    const text = format === 'md' ? briefingMarkdown(body) : briefingHtml(body, { inline: css });
+    if (values.out) writeFileSync(values.out, text);
+    else process.stdout.write(text);
+    return 0;
+  }
+  // pdf: headless Chromium prints the standalone page to A4
+  let chromium: typeof import('playwright-core').chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch {
+    process.stderr.write('riskstream briefing: --format pdf needs the playwright-core package (npm install)\n');
+    return 1;
+  }
+  let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: values.chromium, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  } catch (err) {
+    process.stderr.write(`riskstream briefing: cannot start Chromium at ${values.chromium} (install Debian chromium or pass --chromium PATH): ${(err as Error).message.split('\n')[0]}\n`);
+    return 1;
+  }
+  try {
+    const page = await browser.newPage();
+    await page.setContent(briefingHtml(body, { inline: css }), { waitUntil: 'load' });
+    await page.pdf({ path: values.out!, format: 'A4', printBackground: true, preferCSSPageSize: true });
+  } finally {
+    await browser.close();
+  }
+  process.stderr.write(`riskstream briefing: wrote ${values.out}\n`);
+  return 0;
+}
