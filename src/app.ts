@@ -222,6 +222,7 @@ export function createApp(o: AppOptions): App {
   // the alert lifecycle: silence marks, escalation, retention, the mute decision
   const lifecycle = createLifecycle({
     config,
+    demo: o.demo,
     book,
     commit: (stored) => pipeline.commit(stored),
     roster: o.reference.roster,

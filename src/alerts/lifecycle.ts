@@ -24,6 +24,8 @@ export interface LifecycleDeps {
   clock: Clock;
   silencesFile?: StateFile;
   metrics?: Metrics;
+  /** a demo server: simulated alerts are texted (to the demo's provider) like real ones */
+  demo?: boolean;
   /** a silence was made or ended here (Kafka mode: tell the other instances; the audit trail) */
   onSilence?: (s: Silence) => Promise<void>;
 }
@@ -45,6 +47,7 @@ export function createLifecycle(d: LifecycleDeps) {
   const inhibition = new InhibitIndex(DEFAULT_INHIBIT_RULES);
   book.watch(inhibition);
   const muter = createMuter({
+    demo: d.demo ?? false,
     silencedBy: (a: Alert, at: number) => silences.activeFor(a, at)?.id,
     inhibitedBy: (a: Alert) => inhibition.inhibitedBy(a),
   });

@@ -26,6 +26,9 @@ export const backfillMuter: Muter = { mutes: (a) => (a.labels.backfill === 'true
 /** textLimit: the queued-texts system alert; a text about it would join the queue it warns of. */
 export const textLimitMuter: Muter = { mutes: (a) => (a.labels.limit === 'textsQueuedPerNumber' ? 'about texts themselves (shown on screens only)' : undefined) };
 
+/** simulated: raised from simulated data outside demo mode (a demo file replayed into a live server): screens only, nobody is paged. */
+export const simulatedMuter: Muter = { mutes: (a) => (a.labels.simulated === 'true' ? 'simulated data (not a demo server): shown on screens only' : undefined) };
+
 export const silenceMuter = (silencedBy: MuteDeps['silencedBy']): Muter => ({
   mutes(a, at) {
     const s = silencedBy(a, at);
@@ -54,7 +57,9 @@ export function muters(...list: readonly Muter[]): Muter {
 }
 
 /**
- * createMuter: the one Muter of drills, back-fill, the texts-limit alert, silences and inhibition.
+ * createMuter: the one Muter of drills, back-fill, the texts-limit alert, simulated data (unless the
+ * server is a demo, whose texts are part of the show and go to the log provider), silences and inhibition.
  * Costs two index lookups, whatever the number of open alerts or silences.
  */
-export const createMuter = (d: MuteDeps): Muter => muters(drillMuter, backfillMuter, textLimitMuter, silenceMuter(d.silencedBy), inhibitMuter(d.inhibitedBy));
+export const createMuter = (d: MuteDeps & { demo?: boolean }): Muter =>
+  muters(drillMuter, backfillMuter, textLimitMuter, ...(d.demo ? [] : [simulatedMuter]), silenceMuter(d.silencedBy), inhibitMuter(d.inhibitedBy));

@@ -260,6 +260,8 @@ export class Emitter {
     // a reading may leave its area out: the one enrich found from the reference sensor still labels the alert
     if (labels.areaId === undefined && info.areaId !== undefined) labels.areaId = info.areaId;
     if (em.labels) Object.assign(labels, em.labels);
+    // raised from simulated data (the demo day, a replayed demo file): said on every screen and text
+    if (e.simulated === true) labels.simulated = 'true';
     let raisedBy: string | undefined;
     if (this.rule.escalateInSpecialPeriods && action === 'fire') {
       const period = em.specialPeriod ?? specialPeriodAt(this.env, em.at);

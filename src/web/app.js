@@ -115,7 +115,8 @@ async function loadInfo() {
 }
 
 /** isDrill: an Exercise/Test alert (CAP status, drill label): shown in its own lane, never counted in the live tiles. */
-const isDrill = (a) => a.labels?.drill !== undefined && a.labels.drill !== 'false';
+// On a live (not demo) server, alerts raised from simulated data (a demo file replayed into it) go there too.
+const isDrill = (a) => (a.labels?.drill !== undefined && a.labels.drill !== 'false') || (a.labels?.simulated === 'true' && !state.info?.demo);
 
 const ACTIONS = {
   ack: { title: '确认告警 Acknowledge', label: '确认说明（可选）Note (optional)', submit: '确认 Acknowledge', required: false },
@@ -629,6 +630,7 @@ function buildRow(a, fresh) {
   if (silenced) head.append(el('span', 'tag tag-silenced', '已静默'));
   // raised from an old event (back-fill, replay): shown for the record, nobody was texted
   if (labels.backfill === 'true') head.append(el('span', 'tag tag-backfill', '补录'));
+  if (labels.simulated === 'true') head.append(el('span', 'tag tag-drill', '模拟'));
   if (a.escalation > 0) head.append(el('span', 'tag tag-escalated', `已升级 ×${a.escalation}`));
 
   const meta = el('div', 'meta');
