@@ -432,8 +432,16 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     expect(await page.locator('#map-legend .schematic').textContent()).toContain('示意');
     expect(await page.isHidden('#alerts')).toBe(true);
     await page.waitForSelector(`#map circle.site-dot[data-site-id="${siteId}"][data-severity=red]`, { timeout: 10_000 });
-    // a site without a live alert is grey
-    expect(await page.locator('#map circle.site-dot[data-severity=none]').count()).toBeGreaterThan(0);
+    // every reference site is on the map, coloured by its worst live alert (grey without one)
+    const sites = (await (await fetch(`${app!.baseUrl}/api/v1/sites`, { headers: { authorization: `Bearer ${app!.tokens.operator}` } })).json()) as { sites: { id: string }[] };
+    expect(await page.locator('#map circle.site-dot').count()).toBe(sites.sites.length);
+    const live = (await (await fetch(`${app!.baseUrl}/api/v1/alerts`, { headers: { authorization: `Bearer ${app!.tokens.operator}` } })).json()) as { alerts: { siteId?: string; severity: string; labels: Record<string, string> }[] };
+    const rank = ['blue', 'yellow', 'orange', 'red'];
+    for (const s of sites.sites) {
+      const mine = live.alerts.filter((a) => a.siteId === s.id && a.labels.drill === undefined && a.labels.simulated !== 'true').map((a) => a.severity);
+      const worst = mine.sort((a, b) => rank.indexOf(b) - rank.indexOf(a))[0] ?? 'none';
+      expect(await page.getAttribute(`#map circle.site-dot[data-site-id="${s.id}"]`, 'data-severity'), s.id).toBe(worst);
+    }
     expect(await page.locator(`#map path.warning-shape[data-warning-id="${wid}"][data-level=yellow]`).count()).toBe(1);
     const cell = page.locator('#map g.cell[data-cell-id="cell-map"]');
     expect(await cell.count()).toBe(1);
