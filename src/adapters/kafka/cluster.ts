@@ -213,7 +213,7 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
       }
       const msgs = batch.messages.filter((m) => Number(m.offset) >= plan.next);
       for (let i = 0; i < msgs.length; i += CHUNK) {
-        if (!isRunning() || isStale()) return;
+        if (stopping || !isRunning() || isStale()) return;
         const chunk = msgs.slice(i, i + CHUNK);
         const warmPart = chunk.filter((m) => Number(m.offset) < plan.until);
         const livePart = warmPart.length === chunk.length ? [] : chunk.slice(warmPart.length);
@@ -381,8 +381,11 @@ export function createKafkaCluster(o: KafkaClusterOptions): Cluster {
     async stop() {
       stopping = true;
       if (watchdog) clearInterval(watchdog);
-      // stop fetching; kafkajs waits for the batch in hand, whose chunk loop sees isRunning() false and returns;
-      // then the last offsets are committed and the group is left
+      // the batch in hand ends at its next chunk (it sees `stopping`); its offsets are committed while
+      // this instance is still a member of the group: kafkajs's stop() leaves the group as soon as
+      // the batch returns, and a commit after that is refused (the events would be delivered again)
+      for (const t0 = Date.now(); inBatch && Date.now() - t0 < 15_000; ) await sleep(20);
+      await committer.idle();
       await group?.stop().catch((err: unknown) => log.warn({ err: errText(err) }, 'consumer stop failed'));
       await committer.idle();
       await group?.disconnect().catch((err: unknown) => log.warn({ err: errText(err) }, 'consumer disconnect failed'));
