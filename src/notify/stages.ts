@@ -60,6 +60,23 @@ export async function runStages(stages: readonly Stage[], batch: Batch, dropped?
   }
 }
 
+/** FILTER_SLICE: intents a stage looks at per turn of the event loop (a summary can stand for 20,000). */
+const FILTER_SLICE = 500;
+
+/**
+ * filterSliced keeps the intents `keep` accepts, yielding a turn of the event loop between slices:
+ * a fold of 20,000 intents checked at once would hold up the alerts arriving meanwhile.
+ */
+async function filterSliced(intents: readonly Intent[], keep: (i: Intent) => boolean): Promise<Intent[]> {
+  const out: Intent[] = [];
+  for (let k = 0; k < intents.length; k += FILTER_SLICE) {
+    if (k > 0) await new Promise<void>((r) => setImmediate(r));
+    const end = Math.min(intents.length, k + FILTER_SLICE);
+    for (let j = k; j < end; j++) if (keep(intents[j]!)) out.push(intents[j]!);
+  }
+  return out;
+}
+
 /** summaryText: the one text that stands for the intents folded for a number. */
 export const summaryText = (n: number): string => `【风险告警汇总】另有 ${n} 条告警未单独发送，请查看指挥中心大屏。`;
 
@@ -71,8 +88,8 @@ export const summaryText = (n: number): string => `【风险告警汇总】另�
 export function muteStage(muter: Muter, openAlert: (id: string) => Alert | undefined): Stage {
   return {
     name: 'mute',
-    exec(b) {
-      const keep = b.intents.filter((i) => {
+    async exec(b) {
+      const keep = await filterSliced(b.intents, (i) => {
         if (i.kind === 'resolved') return true;
         const cur = openAlert(i.alert.id);
         if (!cur || (i.kind === 'fired' && cur.state !== 'firing')) return false;
@@ -85,7 +102,7 @@ export function muteStage(muter: Muter, openAlert: (id: string) => Alert | undef
 
 /** dedupStage: drops what the notification log shows as texted already (by this instance or another). */
 export function dedupStage(records: TextRecords): Stage {
-  return { name: 'dedup', exec: (b) => ({ ...b, intents: b.intents.filter((i) => !records.wasSent(i.key)) }) };
+  return { name: 'dedup', exec: async (b) => ({ ...b, intents: await filterSliced(b.intents, (i) => !records.wasSent(i.key)) }) };
 }
 
 /** renderStage: the text — one alert, many alerts of one site, or a number's summary. */
