@@ -16,6 +16,7 @@ const RECENT_MAX = 12; // entries kept under "recently resolved"
 const HEARTBEAT_DEAD_MS = 40_000; // no frame for this long: the connection is dead
 const BACKOFF_MIN_MS = 1_000, BACKOFF_MAX_MS = 15_000; // reconnect delay: 1 s doubling to 15 s, with jitter
 const TOKEN_KEY = 'riskstream.token';
+const LIST_MAX = 200; // incidents drawn in the list at most (the rest are counted: a storm must not build 20,000 rows)
 const WALL_PAGE = 10; // incidents per wall page: the 10 most severe fit 1920×1080 and 3840×2160 without scrolling
 const WALL_ROTATE_MS = 15_000; // more incidents than a page: the wall turns the page this often
 
@@ -793,8 +794,16 @@ function buildCard(inc) {
   return { el: card, members };
 }
 
+/** the alert's own part of a row's signature, once per alert object (a frame brings a new object) */
+const alertSigs = new WeakMap();
+function alertSig(a) {
+  let s = alertSigs.get(a);
+  if (s === undefined) alertSigs.set(a, (s = JSON.stringify(a)));
+  return s;
+}
+
 function rowFor(a, force) {
-  const sig = `${JSON.stringify(a)}|${state.canAck}|${state.acking.has(a.id)}|${state.siteNames[a.siteId] || ''}`;
+  const sig = `${alertSig(a)}|${state.canAck}|${state.acking.has(a.id)}|${state.siteNames[a.siteId] || ''}`;
   let r = rows.get(a.id);
   if (!r || force || r.sig !== sig) {
     const node = buildRow(a, !r && state.synced && a.state !== 'resolved');
@@ -854,6 +863,9 @@ function render(force = false) {
     pg.textContent = `第 ${state.wallPage + 1}/${state.wallPages} 页`;
     Object.assign(pg.dataset, { page: String(state.wallPage + 1), pages: String(state.wallPages) });
   }
+  else if (incs.length > LIST_MAX) shown = incs.slice(0, LIST_MAX);
+  $('list-more').hidden = state.wall || incs.length <= LIST_MAX;
+  $('list-more').textContent = `另有 ${incs.length - LIST_MAX} 起较低级别事件未显示（共 ${incs.length} 起）— ${incs.length - LIST_MAX} more incidents not drawn`;
   const incPill = $('count-incidents');
   incPill.hidden = incs.length === 0;
   incPill.textContent = `${incs.length} 起事件`;
@@ -936,9 +948,18 @@ function upsert(a) {
   const before = state.alerts.get(a.id);
   state.alerts.set(a.id, a);
   if (!before || before.severity !== 'red') alarmFor(a);
+  // the alarm does not wait for a drawn frame: a tab in the background draws nothing but still sounds
+  if (sound.alarming.size) alarmCheck();
   if (a.state === 'resolved') { if (!state.resolvedAt.has(a.id)) state.resolvedAt.set(a.id, Date.now()); }
   else state.resolvedAt.delete(a.id);
-  render();
+  scheduleRender();
+}
+
+/** scheduleRender: a storm of frames is drawn once per animation frame, not once per frame received. */
+let renderPending = 0;
+function scheduleRender() {
+  if (renderPending) return;
+  renderPending = requestAnimationFrame(() => { renderPending = 0; render(); });
 }
 
 function setConn(s, text) {
