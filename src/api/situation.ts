@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { BUNDLED } from '../config/paths.ts';
+import { distanceKm } from '../domain/geo.ts';
 import { z } from 'zod';
 import type { Site } from '../contracts/reference.ts';
 import { CLOSED_HAZARD_DAYS, type ActiveWarning } from '../enrich/context.ts';
@@ -10,6 +11,8 @@ import { AppError } from '../errors.ts';
 import { canSeeTown, type Principal } from '../auth/auth.ts';
 import { buildBriefing, BriefingLog } from '../briefing/model.ts';
 import { briefingHtml, type BriefingView } from '../briefing/render.ts';
+
+const escHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 import { authenticate, parseOr400, type ApiDeps } from './deps.ts';
 
 function siteView(s: Site) {
@@ -35,6 +38,28 @@ function warningView(deps: ApiDeps, p: Principal, w: ActiveWarning) {
   };
 }
 
+/** townOf: a town id named in a query, checked against the reference data (own keys only: `__proto__` is no town) and the token. */
+function queriedTown(ref: { townNames: Record<string, string> }, p: Principal, town: string | undefined): string | undefined {
+  if (town === undefined) return undefined;
+  if (!Object.hasOwn(ref.townNames, town)) throw new AppError('NOT_FOUND', `town: unknown town ${town}`, { details: [{ path: 'town', message: `expected one of ${Object.keys(ref.townNames).join(', ')}` }] });
+  if (!canSeeTown(p, town)) throw new AppError('FORBIDDEN', `this token may not see town ${town}`);
+  return town;
+}
+
+/** BRIEFING_PAST_MS, BRIEFING_AHEAD_MS: how far from now a briefing's `at` may be (the situation it shows is the one held now). */
+const BRIEFING_PAST_MS = 24 * 3_600_000;
+const BRIEFING_AHEAD_MS = 7 * 24 * 3_600_000;
+
+/** briefingAt: `at` as ISO-8601 with an offset or epoch ms, within a day back and a week ahead of now. */
+function briefingAt(at: string | undefined, now: number): number {
+  if (at === undefined) return now;
+  const t = /^\d{1,15}$/.test(at) ? Number(at) : z.iso.datetime({ offset: true }).safeParse(at).success ? Date.parse(at) : Number.NaN;
+  const bad = (message: string) => new AppError('BAD_REQUEST', `at: ${message}, got "${at.slice(0, 60)}"`, { details: [{ path: 'at', message }] });
+  if (!Number.isFinite(t)) throw bad('expected ISO-8601 with an offset (2026-07-16T14:00:00+08:00) or epoch ms');
+  if (t < now - BRIEFING_PAST_MS || t > now + BRIEFING_AHEAD_MS) throw bad('a briefing is of the situation held now: at must be within 24 h before and 7 days after now');
+  return t;
+}
+
 let outlinesCache: { path: string; json: unknown } | undefined;
 /** outlinesOf: the banner and town outlines (the bundled ones are schematic; config reference.outlines may name surveyed ones). */
 function outlinesOf(path: string): unknown {
@@ -56,12 +81,15 @@ export function registerSituation(app: FastifyInstance, deps: ApiDeps): void {
 
   // the map: outlines, radar cells (warnings: /api/v1/warnings; sites: /api/v1/sites; alerts: the stream)
   app.get('/api/v1/map', async (req) => {
-    await authenticate(deps, req, 'viewer');
+    const p = await authenticate(deps, req, 'viewer');
     const now = deps.clock.now();
+    // a town-limited token sees the cells within 150 km of its towns' sites (as the briefing lists them)
+    const sites = [...deps.reference().sites.values()].filter((s) => canSeeTown(p, s.town));
+    const near = (c: { lat: number; lon: number }) => p.towns === '*' || sites.some((s) => distanceKm(c.lat, c.lon, s.lat, s.lon) <= 150);
     return {
       generatedAt: formatTs(now),
       outlines: outlinesOf(deps.outlines ?? BUNDLED.outlines),
-      cells: [...deps.context().cells.values()].map((c) => ({ ...c, ts: formatTs(c.ts) })),
+      cells: [...deps.context().cells.values()].filter(near).map((c) => ({ ...c, ts: formatTs(c.ts) })),
     };
   });
 
@@ -69,11 +97,11 @@ export function registerSituation(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/v1/hazards', async (req) => {
     const p = await authenticate(deps, req, 'viewer');
     const q = parseOr400(z.object({ town: z.string().optional(), token: z.string().optional() }), req.query);
-    if (q.town && !canSeeTown(p, q.town)) throw new AppError('FORBIDDEN', `this token may not see town ${q.town}`);
     const ref = deps.reference();
+    const town = queriedTown(ref, p, q.town);
     const now = deps.clock.now();
     const ctx = deps.context();
-    const towns = q.town ? [q.town] : Object.keys(ref.townNames).filter((t) => canSeeTown(p, t));
+    const towns = town ? [town] : Object.keys(ref.townNames).filter((t) => canSeeTown(p, t));
     const view = (h: { hazardId: string; siteId: string; level: string; status: string; foundAt: number; deadline: number; description?: string }, closedAt?: number) => {
       const site = ref.sites.get(h.siteId);
       return {
@@ -112,12 +140,10 @@ export function registerSituation(app: FastifyInstance, deps: ApiDeps): void {
   /** briefing builds the joint-consultation material for the token's towns (or one), as of `at`, with what changed since the last one */
   async function briefing(p: Principal, q: { town?: string | undefined; at?: string | undefined }): Promise<BriefingView> {
     const ref = deps.reference();
-    if (q.town && !canSeeTown(p, q.town)) throw new AppError('FORBIDDEN', `this token may not see town ${q.town}`);
-    if (q.town && ref.townNames[q.town] === undefined) throw new AppError('NOT_FOUND', `town: unknown town ${q.town}`, { details: [{ path: 'town', message: `expected one of ${Object.keys(ref.townNames).join(', ')}` }] });
+    const town = queriedTown(ref, p, q.town);
     const now = deps.clock.now();
-    const at = q.at === undefined ? now : /^\d+$/.test(q.at) ? Number(q.at) : Date.parse(q.at);
-    if (!Number.isFinite(at)) throw new AppError('BAD_REQUEST', `at: expected ISO-8601 or epoch ms, got "${q.at}"`, { details: [{ path: 'at', message: 'invalid instant' }] });
-    const towns = q.town ? [q.town] : Object.keys(ref.townNames).filter((t) => canSeeTown(p, t));
+    const at = briefingAt(q.at, now);
+    const towns = town ? [town] : Object.keys(ref.townNames).filter((t) => canSeeTown(p, t));
     const series = deps.series;
     const b = await buildBriefing(
       {
@@ -141,14 +167,18 @@ export function registerSituation(app: FastifyInstance, deps: ApiDeps): void {
 
   // the joint-consultation page (会商): /briefing?town=&at=&token= — print it for A4, or `riskstream briefing --format pdf`
   app.get('/briefing', async (req, reply) => {
-    let p: Principal;
+    // every refusal is a page that says so in words (a bookmarked link on a consultation-room screen)
+    const page = (status: number, text: string) =>
+      reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(`<!doctype html><meta charset="utf-8"><title>会商材料</title><p style="font:16pt sans-serif;padding:2rem">${escHtml(text)}</p>`);
     try {
-      p = await authenticate(deps, req, 'viewer');
+      const p = await authenticate(deps, req, 'viewer');
+      const b = await briefing(p, parseOr400(BriefingQuery, req.query));
+      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(briefingHtml(b, { href: '/assets/briefing.css' }));
     } catch (err) {
-      const expired = err instanceof AppError && err.code === 'UNAUTHORIZED';
-      return reply.code(expired ? 401 : 403).type('text/html; charset=utf-8').send(`<!doctype html><meta charset="utf-8"><title>会商材料</title><p style="font:16pt sans-serif;padding:2rem">${expired ? '登录已过期或缺少令牌，请重新登录（/briefing?token=…）' : '无访问权限'}</p>`);
+      if (!(err instanceof AppError)) throw err;
+      if (err.code === 'UNAUTHORIZED') return page(401, '登录已过期或缺少令牌，请重新登录（/briefing?token=…）');
+      if (err.code === 'FORBIDDEN') return page(403, `无访问权限：${err.message}`);
+      return page(err.code === 'NOT_FOUND' ? 404 : 400, `无法生成会商材料：${err.message}`);
     }
-    const b = await briefing(p, parseOr400(BriefingQuery, req.query));
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(briefingHtml(b, { href: '/assets/briefing.css' }));
   });
 }

@@ -14,6 +14,12 @@ const sevZh = (s: Severity) => SEVERITY_ZH[s] ?? s;
 /** hm: "2026-07-16T14:00:00+08:00" → "07-16 14:00" */
 const hm = (iso: string) => `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
 
+/**
+ * md: text from events and reference data in Markdown — one line (a headline's newlines could
+ * start a forged section), Markdown and inline-HTML characters backslash-escaped.
+ */
+const md = (v: unknown) => String(v ?? '').replace(/[\r\n\u2028\u2029]+/g, ' ').replace(/[\\`*_[\]<>#|~]/g, (c) => `\\${c}`);
+
 /** esc: text from events and reference data is escaped before it goes into HTML. */
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -23,46 +29,47 @@ function responseText(t: TownBriefing): string {
   return `县级${LEVEL_ROMAN[r.level]}响应（${sevZh(r.level)}）${r.raisedBy ? `，特殊时期“${r.raisedBy}”提级` : ''}`;
 }
 
-const alertLine = (a: Alert) => `${sevZh(a.severity)} · ${a.title}${a.state === 'acknowledged' ? '（已确认）' : ''}`;
+const alertLine = (a: Alert) => `${sevZh(a.severity)} · ${md(a.title)}${a.state === 'acknowledged' ? '（已确认）' : ''}`;
 
 /** briefingMarkdown: the briefing as Markdown (for a chat group or a document). */
 export function briefingMarkdown(b: BriefingView): string {
   const L: string[] = [`# 联合会商材料 Joint consultation briefing`, '', `会商时间 ${hm(b.at)} · 生成 ${hm(b.generatedAt)}`, ''];
+  if (hm(b.at) !== hm(b.generatedAt)) L.push('预警与值班按会商时间；告警、雷达回波、隐患与作业票为生成时的状态。', '');
   for (const t of b.towns) {
-    L.push(`## ${t.name}`, '', `**响应级别：${responseText(t)}**`, '');
+    L.push(`## ${md(t.name)}`, '', `**响应级别：${responseText(t)}**`, '');
     L.push('### 生效预警', '');
     if (!t.warnings.length) L.push('- 无');
-    for (const w of t.warnings) L.push(`- ${w.event}${sevZh(w.level)}预警${w.drill ? '（演练/测试）' : ''} · ${w.sender} · 有效期 ${hm(w.onset)} 至 ${hm(w.expires)}${w.headline ? ` · ${w.headline}` : ''}`);
+    for (const w of t.warnings) L.push(`- ${md(w.event)}${sevZh(w.level)}预警${w.drill ? '（演练/测试）' : ''} · ${md(w.sender)} · 有效期 ${hm(w.onset)} 至 ${hm(w.expires)}${w.headline ? ` · ${md(w.headline)}` : ''}`);
     L.push('', `### 受影响场所（${t.exposedSites.length} 处）`, '');
     if (!t.exposedByKind.length) L.push('- 无');
     for (const k of t.exposedByKind) {
-      L.push(`- **${kindZh(k.kind)} ${k.sites.length}**：${k.sites.map((s) => s.name).join('、')}`);
-      for (const a of k.actions) L.push(`  - ${a}`);
+      L.push(`- **${md(kindZh(k.kind))} ${k.sites.length}**：${k.sites.map((s) => md(s.name)).join('、')}`);
+      for (const a of k.actions) L.push(`  - ${md(a)}`);
     }
     if (t.peopleAtRisk.length) {
       L.push('', '### 涉险人员（最新客流）', '');
-      for (const p of t.peopleAtRisk) L.push(`- ${p.name}：${p.visitors} 人（${hm(p.at)}）`);
+      for (const p of t.peopleAtRisk) L.push(`- ${md(p.name)}：${p.visitors} 人（${hm(p.at)}）`);
     }
     L.push('', '### 预警区内高危作业与重大隐患', '');
     if (!t.permits.length && !t.hazardsInWarnedArea.length) L.push('- 无');
-    for (const p of t.permits) L.push(`- 作业票 ${p.permitId} ${WORK_ZH[p.work] ?? p.work}（${p.grade === 'special' ? '特级' : `${p.grade}级`}）· ${p.siteName} · ${hm(p.validFrom)}–${hm(p.validTo)}`);
-    for (const h of t.hazardsInWarnedArea) L.push(`- 重大隐患 ${h.hazardId} · ${h.siteName} · 期限 ${hm(h.deadline)}${h.overdue ? '（已逾期，视同事故）' : ''}`);
+    for (const p of t.permits) L.push(`- 作业票 ${md(p.permitId)} ${md(WORK_ZH[p.work] ?? p.work)}（${p.grade === 'special' ? '特级' : `${md(p.grade)}级`}）· ${md(p.siteName)} · ${hm(p.validFrom)}–${hm(p.validTo)}`);
+    for (const h of t.hazardsInWarnedArea) L.push(`- 重大隐患 ${md(h.hazardId)} · ${md(h.siteName)} · 期限 ${hm(h.deadline)}${h.overdue ? '（已逾期，视同事故）' : ''}`);
     L.push('', '### 雷达回波', '');
     if (!t.cells.length) L.push('- 无');
-    for (const c of t.cells) L.push(`- ${c.cellId} ${c.reflectivityDbz} dBZ${c.hail ? ' 冰雹' : ''} · 距${c.nearestSite} ${c.distanceKm} km${c.motion ? ` · ${c.motion.speedKmh} km/h 向 ${c.motion.bearingDeg}°` : ''}${c.arrivesInMin !== undefined ? ` · 约 ${c.arrivesInMin} 分钟后到达` : ''}`);
+    for (const c of t.cells) L.push(`- ${md(c.cellId)} ${c.reflectivityDbz} dBZ${c.hail ? ' 冰雹' : ''} · 距${md(c.nearestSite)} ${c.distanceKm} km${c.motion ? ` · ${c.motion.speedKmh} km/h 向 ${c.motion.bearingDeg}°` : ''}${c.arrivesInMin !== undefined ? ` · 约 ${c.arrivesInMin} 分钟后到达` : ''}`);
     L.push('', '### 气象相关告警', '');
     if (!t.weatherAlerts.length) L.push('- 无');
     for (const a of t.weatherAlerts) L.push(`- ${alertLine(a)}`);
     L.push('', '### 设备与其他告警', '');
     if (!t.otherAlerts.length) L.push('- 无');
     for (const a of t.otherAlerts) L.push(`- ${alertLine(a)}`);
-    L.push('', '### 值班', '', t.duty ? `- 值班员 ${t.duty.officer.name} ${t.duty.officer.phone} · 带班领导 ${t.duty.leader.name} ${t.duty.leader.phone}` : '- 未排班');
+    L.push('', '### 值班', '', t.duty ? `- 值班员 ${md(t.duty.officer.name)} ${md(t.duty.officer.phone)} · 带班领导 ${md(t.duty.leader.name)} ${md(t.duty.leader.phone)}` : '- 未排班');
     L.push('', '### 较上次会商变化', '');
     const c = t.changes;
     if (!c) L.push('- 首次会商材料（无上次记录）');
     else {
       L.push(`- 上次：${hm(c.since)}`);
-      const item = (label: string, xs: string[]) => xs.length && L.push(`- ${label}：${xs.join('、')}`);
+      const item = (label: string, xs: string[]) => xs.length && L.push(`- ${label}：${xs.map(md).join('、')}`);
       item('新增预警', c.warningsAdded);
       item('解除预警', c.warningsEnded);
       item('新增受影响场所', c.sitesExposed);
@@ -113,7 +120,8 @@ ${list(t.cells.map((c) => `${esc(c.cellId)} ${c.reflectivityDbz} dBZ${c.hail ? '
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'self' 'unsafe-inline'; img-src data:">
 <title>联合会商材料 ${esc(hm(b.at))}</title>${style}</head>
 <body class="briefing"><header><h1>联合会商材料 <small>Joint consultation briefing</small></h1>
-<p>会商时间 <b id="briefing-at">${esc(hm(b.at))}</b> · 生成 ${esc(hm(b.generatedAt))} · 鄂托克前旗应急指挥中心</p></header>
+<p>会商时间 <b id="briefing-at">${esc(hm(b.at))}</b> · 生成 ${esc(hm(b.generatedAt))} · 鄂托克前旗应急指挥中心</p>
+${hm(b.at) !== hm(b.generatedAt) ? `<p class="as-of">预警与值班按会商时间；告警、雷达回波、隐患与作业票为生成时的状态。</p>` : ''}</header>
 ${b.towns.map(town).join('\n')}
 </body></html>`;
 }

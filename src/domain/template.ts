@@ -3,6 +3,14 @@ export type Template = (vars: Record<string, unknown>) => string;
 
 const PLACEHOLDER = /\{([a-zA-Z][a-zA-Z0-9_]*)\}/g;
 
+/**
+ * BIDI_CONTROLS: embedding, override and isolate controls (U+202A–202E, U+2066–2069). A value from
+ * an event that carries one would reverse the rest of the rendered line — a reading and its
+ * threshold could read differently on a screen or in a text — so they are dropped from values.
+ */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
+const shown = (v: unknown): string => (v === undefined || v === null ? '—' : String(v).replace(BIDI_CONTROLS, ''));
+
 /** compileTemplate splits a template into literal and placeholder parts once, so rendering is a loop. */
 export function compileTemplate(text: string): Template {
   const parts: string[] = [];
@@ -18,7 +26,7 @@ export function compileTemplate(text: string): Template {
     let out = parts[0] as string;
     for (let i = 0; i < names.length; i++) {
       const v = vars[names[i] as string];
-      out += (v === undefined || v === null ? '—' : String(v)) + (parts[i + 1] as string);
+      out += shown(v) + (parts[i + 1] as string);
     }
     return out;
   };

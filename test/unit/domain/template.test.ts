@@ -36,3 +36,10 @@ describe('compileTemplate', () => {
     expect(t({ site: 'a', value: 1 })).toBe('a: 1');
   });
 });
+
+describe('bidi controls in values', () => {
+  it('are dropped, so a value cannot reverse the rest of the line (reading and threshold stay as written)', () => {
+    const t = compileTemplate('传感器 {sensorId}（{where}）甲烷 {value}%，红色阈值 {threshold}%');
+    expect(t({ sensorId: 'CH4\u202e-1', where: 'x\u2066y\u2069', value: 1.7, threshold: 1.5 })).toBe('传感器 CH4-1（xy）甲烷 1.7%，红色阈值 1.5%');
+  });
+});
