@@ -6,7 +6,7 @@ import { AlertBook } from './alerts/book.ts';
 import { createAuth, type Principal } from './auth/auth.ts';
 import { buildServer } from './api/server.ts';
 import type { ReferenceData } from './enrich/reference.ts';
-import { createMetrics, registerSeriesStats } from './metrics.ts';
+import { createMetrics, registerRuleStats, registerSeriesStats } from './metrics.ts';
 import { WsHub } from './notify/ws-hub.ts';
 import { createPipeline, type Pipeline } from './pipeline.ts';
 import type { RuleEngine } from './rules/engine.ts';
@@ -116,6 +116,7 @@ export function createApp(o: AppOptions): App {
   const series = ports.series ?? createMemorySeriesStore();
   const metrics = createMetrics();
   if (series.stats) registerSeriesStats(metrics, () => series.stats!());
+  registerRuleStats(metrics, () => stepper.engine.unconfigured());
   const auth = createAuth(o.secret);
   const book = new AlertBook({
     decorate: (a, at) => lifecycle.decorate(a, at),

@@ -39,6 +39,20 @@ export function registerSeriesStats(m: Metrics, stats: () => object): void {
   });
 }
 
+/** registerRuleStats exports, per rule, events a limit-from-reference rule could not judge (the item has no such limit). */
+export function registerRuleStats(m: Metrics, unconfigured: () => Record<string, number>): void {
+  new Counter({
+    name: 'riskstream_rule_unconfigured_total',
+    help: 'Events a rule reading its limits from the reference data could not judge: the monitored item has no such limit (per rule)',
+    labelNames: ['rule'],
+    registers: [m.registry],
+    collect() {
+      this.reset();
+      for (const [rule, n] of Object.entries(unconfigured())) if (n > 0) this.inc({ rule }, n);
+    },
+  });
+}
+
 /** registerClusterStats exports Kafka mode's state as riskstream_kafka{stat} (assigned partitions, lag, rebalances, restarts, …). */
 export function registerClusterStats(m: Metrics, stats: () => Record<string, number>): void {
   new Gauge({

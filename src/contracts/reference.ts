@@ -30,6 +30,12 @@ export const Site = z.strictObject({
   unit: z.string().optional(),
   contacts: z.array(z.strictObject({ name: z.string(), phone: Phone, role: z.string().optional() })).optional(),
   sensors: z.array(ExpectedSensor).optional(),
+  /**
+   * per monitored item, its own limit settings (a tank level's `high`/`highHigh`, a gauge's
+   * `warning`/`guaranteed` level, a venue's `capacity`), keyed by the item's `metric`: threshold
+   * rules whose levels name a `ref` read them, so one rule serves every installation
+   */
+  limits: z.record(z.string().min(1), z.record(z.string().min(1), z.number())).optional(),
 });
 export type Site = z.infer<typeof Site>;
 

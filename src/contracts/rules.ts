@@ -36,6 +36,27 @@ export type Measure = z.infer<typeof Measure>;
 /** Level: a severity and where it starts; `restore` is where it clears (hysteresis). */
 export const Level = z.strictObject({ severity: Severity, value: z.number(), restore: z.number().optional() });
 
+/**
+ * ThresholdLevel: a Level whose value is either written here or read from the monitored item's
+ * reference record (`ref`: a key of the site's `limits[<limitKey value>]`, times `factor`); a
+ * level whose reference value is missing does not apply to that item. `title` replaces the rule's
+ * title while the alert is at this level (甲烷预警 below the alarm value, 甲烷超限 above).
+ */
+export const ThresholdLevel = z
+  .strictObject({
+    severity: Severity,
+    value: z.number().optional(),
+    ref: z.string().min(1).optional(),
+    factor: z.number().positive().optional(),
+    restore: z.number().optional(),
+    title: z.string().min(1).optional(),
+  })
+  .superRefine((l, ctx) => {
+    if ((l.value === undefined) === (l.ref === undefined)) ctx.addIssue({ code: 'custom', path: ['value'], message: 'a level needs exactly one of value and ref (a key of the reference limits)' });
+    if (l.ref === undefined && l.factor !== undefined) ctx.addIssue({ code: 'custom', path: ['factor'], message: 'factor applies to a ref level only' });
+    if (l.ref !== undefined && l.restore !== undefined) ctx.addIssue({ code: 'custom', path: ['restore'], message: 'a ref level clears at its own value (restore applies to a written value)' });
+  });
+
 const Common = {
   id: Id.regex(/^[a-z0-9][a-z0-9._-]*$/, 'rule ids are lower-case letters, digits, ".", "_" and "-"'),
   title: z.string().min(1),
@@ -58,23 +79,27 @@ export const ThresholdRule = z
     subject: z.array(z.string().min(1)).min(1),
     measure: Measure.default({ kind: 'value' }),
     direction: z.enum(['above', 'below']).default('above'),
-    levels: z.array(Level).min(1),
+    levels: z.array(ThresholdLevel).min(1),
+    /** the event field naming the monitored item whose reference `limits` a `ref` level reads (default `metric`) */
+    limitKey: z.string().min(1).default('metric'),
     for: Duration.optional(),
   })
   .superRefine((r, ctx) => {
     for (let i = 1; i < r.levels.length; i++) {
       const prev = r.levels[i - 1]!;
       const cur = r.levels[i]!;
-      const ordered = r.direction === 'above' ? cur.value >= prev.value : cur.value <= prev.value;
       if (severityRank(cur.severity) < severityRank(prev.severity)) {
         ctx.addIssue({ code: 'custom', path: ['levels', i, 'severity'], message: `severities must not fall from one level to the next (${prev.severity} then ${cur.severity})` });
       }
+      // levels read from the reference data are ordered per installation, when the event comes
+      if (prev.value === undefined || cur.value === undefined) continue;
+      const ordered = r.direction === 'above' ? cur.value >= prev.value : cur.value <= prev.value;
       if (!ordered) {
         ctx.addIssue({ code: 'custom', path: ['levels', i, 'value'], message: `levels must be ordered from least to most severe (${prev.value} then ${cur.value}, direction ${r.direction})` });
       }
     }
     r.levels.forEach((l, i) => {
-      if (l.restore === undefined) return;
+      if (l.restore === undefined || l.value === undefined) return;
       const ok = r.direction === 'above' ? l.restore <= l.value : l.restore >= l.value;
       if (!ok) ctx.addIssue({ code: 'custom', path: ['levels', i, 'restore'], message: `restore (${l.restore}) must lie on the safe side of value (${l.value}) for direction ${r.direction}` });
     });

@@ -225,6 +225,16 @@ export class RuleEngine {
     this.evaluators.find((e) => e.rule.id === ruleId)?.forget(subjectKey);
   }
 
+  /** unconfigured: per rule, events it could not judge because the item has no reference limit (for /metrics). */
+  unconfigured(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const e of this.evaluators) {
+      const n = (e as { unconfigured?: number }).unconfigured;
+      if (n) out[e.rule.id] = n;
+    }
+    return out;
+  }
+
   /** stateSize counts subjects held in rule state (for /metrics). */
   stateSize(): number {
     let n = 0;

@@ -200,8 +200,13 @@ export const LOCATION_ZH: Record<string, string> = {
   heading_face: '掘进工作面',
   heading_return: '掘进回风巷',
   shearer: '采煤机',
-  drainage_roadway: '抽放巷',
+  drainage_roadway: '专用排瓦斯巷',
   total_return: '总回风巷',
+  district_return: '采区回风巷',
+  wing_return: '一翼回风巷',
+  series_intake: '被串工作面进风巷',
+  coal_bunker: '煤仓上方',
+  belt_drum: '胶带输送机滚筒上方',
 };
 
 const round3 = (v: number): number => Math.round(v * 1000) / 1000;
@@ -221,6 +226,8 @@ export interface Emission {
   specialPeriod?: string;
   /** replaces the rule's summary (an alert resolved because its subject stopped being tracked) */
   summary?: string;
+  /** replaces the rule's title (a level's own title) */
+  title?: Template;
 }
 
 /** Emitter renders a rule's transitions: templates, labels, special-period escalation. */
@@ -291,7 +298,7 @@ export class Emitter {
       at: em.at,
       severity,
       domain: this.rule.domain,
-      title: this.title(vars),
+      title: (em.title ?? this.title)(vars),
       summary: em.summary ?? (raisedBy ? `${this.summary(vars)}（特殊时期“${raisedBy}”提级为${SEVERITY_ZH[severity]}）` : this.summary(vars)),
       actions: em.actions ?? this.rule.actions,
       ...(siteId ? { siteId } : {}),

@@ -25,6 +25,9 @@ const UPDATE = process.env.RISKSTREAM_UPDATE_GOLDEN === '1';
 
 /** Rule ids the day deliberately does not exercise, and why. */
 const NOT_EXERCISED: Record<string, string> = {
+  'mine.ch4.bunker-belt': 'no sensor above a coal bunker or belt drum in deploy/reference/sites.yaml',
+  'mine.o2.intake': 'no O2 sensor in an intake in deploy/reference/sites.yaml',
+  'site.limit.low': 'the day has no item with low settings falling (the methanol plant pressure stays normal)',
   'mine.co2.intake': 'no CO2 sensor in deploy/reference/sites.yaml (the day only uses reference sensors)',
   'mine.co2.face-return': 'no CO2 sensor in deploy/reference/sites.yaml',
   'mine.co2.total-return': 'no CO2 sensor in deploy/reference/sites.yaml',

@@ -4,12 +4,21 @@ import { raiseSeverity, type Severity } from '../../domain/severity.ts';
 import type { EvalContext } from '../../enrich/eval-context.ts';
 import { compileWhere, compileWhereExcept, type Predicate } from '../match.ts';
 import { Emitter, infoOf, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
+import { compileTemplate, type Template } from '../../domain/template.ts';
 
 /** ThresholdState: per subject, the active level (−1 none) and a pending candidate for `for`. */
 export interface ThresholdState {
   level: number;
   pendingLevel: number;
   pendingSince: number;
+}
+
+/** ResolvedLevel: a level with its value for one monitored item (undefined: does not apply to it). */
+interface ResolvedLevel {
+  severity: Severity;
+  value: number | undefined;
+  restore: number | undefined;
+  title: Template | undefined;
 }
 
 /** ThresholdEvaluator: levels with hysteresis (restore) and an optional `for` duration. */
@@ -21,9 +30,16 @@ export class ThresholdEvaluator implements Evaluator {
   private where: Predicate;
   private readonly emitter: Emitter;
   private readonly above: boolean;
+  /** the levels as written; `fixed` when none reads the reference data (the common case: no per-event work) */
+  private readonly written: ResolvedLevel[];
+  private readonly fixed: boolean;
+  /** ref levels whose item had no reference value (the rule does not apply to it): counted for /metrics */
+  unconfigured = 0;
 
   constructor(rule: ThresholdRule, env?: EngineEnv) {
     this.rule = rule;
+    this.written = rule.levels.map((l) => ({ severity: l.severity, value: l.value, restore: l.restore ?? l.value, title: l.title ? compileTemplate(l.title) : undefined }));
+    this.fixed = rule.levels.every((l) => l.ref === undefined);
     this.matchers = [rule.match];
     // Without `for` a threshold looks at each reading alone, so late readings still count.
     this.acceptsLate = rule.for === undefined;
@@ -74,17 +90,36 @@ export class ThresholdEvaluator implements Evaluator {
     this.where = compileWhereExcept(this.rule.match.where, fields);
   }
 
+  /** levelsFor: the levels for the item an event is about — a `ref` level reads the site's limits for the event's `limitKey` value. */
+  private levelsFor(ctx: EvalContext, e: Record<string, unknown>): ResolvedLevel[] | undefined {
+    if (this.fixed) return this.written;
+    const item = e[this.rule.limitKey];
+    const limits = typeof item === 'string' ? ctx.site?.limits?.[item] : undefined;
+    let any = false;
+    const out = this.rule.levels.map((l, i) => {
+      const w = this.written[i]!;
+      if (l.ref === undefined) return w;
+      const v = limits?.[l.ref];
+      const value = v === undefined ? undefined : v * (l.factor ?? 1);
+      if (value !== undefined) any = true;
+      return { ...w, value, restore: value };
+    });
+    if (!any) this.unconfigured++;
+    return any ? out : undefined;
+  }
+
   /** evaluate applies one event; pushes at most one transition into `out`. */
   evaluate(ctx: EvalContext, out: AlertTransition[]): void {
     const e = ctx.event as unknown as Record<string, unknown>;
     if (!this.where(e)) return;
     const m = this.measure(e);
     if (m === undefined) return;
-    const levels = this.rule.levels;
+    const levels = this.levelsFor(ctx, e);
+    if (levels === undefined) return;
     let raw = -1;
     for (let i = levels.length - 1; i >= 0; i--) {
       const l = levels[i]!;
-      if (this.above ? m >= l.value : m <= l.value) {
+      if (l.value !== undefined && (this.above ? m >= l.value : m <= l.value)) {
         raw = i;
         break;
       }
@@ -100,9 +135,8 @@ export class ThresholdEvaluator implements Evaluator {
     if (cur >= 0 && raw < cur) {
       // Hysteresis: stay at the highest level up to the current one that has not restored yet.
       for (let i = cur; i > raw; i--) {
-        const l = levels[i]!;
-        const restore = l.restore ?? l.value;
-        if (this.above ? m >= restore : m <= restore) {
+        const restore = levels[i]!.restore;
+        if (restore !== undefined && (this.above ? m >= restore : m <= restore)) {
           target = i;
           break;
         }
@@ -122,23 +156,23 @@ export class ThresholdEvaluator implements Evaluator {
     }
     if (target === -1) {
       this.states.delete(key);
-      this.emit(out, 'resolve', key, cur, m, ctx);
+      this.emit(out, 'resolve', key, levels[cur] ?? this.written[cur]!, m, ctx);
       return;
     }
     if (st) {
       st.level = target;
       st.pendingLevel = -1;
     } else this.states.set(key, { level: target, pendingLevel: -1, pendingSince: 0 });
-    this.emit(out, 'fire', key, target, m, ctx);
+    this.emit(out, 'fire', key, levels[target]!, m, ctx);
   }
 
-  private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, levelIdx: number, measured: number, ctx: EvalContext): void {
-    const level = this.rule.levels[levelIdx]!;
+  private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, level: ResolvedLevel, measured: number, ctx: EvalContext): void {
     this.emitter.push(out, action, key, infoOf(ctx), {
       severity: level.severity,
       at: ctx.time,
       value: measured,
-      threshold: level.value,
+      ...(level.value !== undefined ? { threshold: level.value } : {}),
+      ...(level.title ? { title: level.title } : {}),
       vars: { measured: Math.round(measured * 1000) / 1000 },
       ...(ctx.specialPeriod ? { specialPeriod: ctx.specialPeriod } : {}),
     });

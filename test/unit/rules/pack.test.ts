@@ -7,7 +7,7 @@ import { loadYamlAs } from '../../../src/config/yaml.ts';
 import { TOWN_NAMES } from '../../../src/contracts/common.ts';
 import { Event, eventTime } from '../../../src/contracts/events.ts';
 import { SitesFile, type Site } from '../../../src/contracts/reference.ts';
-import type { Rule, ThresholdRule } from '../../../src/contracts/rules.ts';
+import { ThresholdRule as ThresholdRuleSchema, type Rule, type ThresholdRule } from '../../../src/contracts/rules.ts';
 import type { Severity } from '../../../src/domain/severity.ts';
 import type { AlertTransition } from '../../../src/domain/transition.ts';
 import { AppError } from '../../../src/errors.ts';
@@ -49,10 +49,16 @@ function grid(siteId: string, equipmentId: string, quantity: string, value: numb
   return Event.parse({ type: 'grid.reading', siteId, equipmentId, quantity, value, unit, ts: T0, ...(nominal !== undefined ? { nominal } : {}) });
 }
 
+/** site builds a parsed site.reading (a monitored item of a site: tank level, gauge, visitors). */
+function site(siteId: string, metric: string, value: number, unit: string): Event {
+  siteOf(siteId);
+  return Event.parse({ type: 'site.reading', siteId, metric, value, unit, ts: T0 });
+}
+
 /** ctxOf builds the EvalContext the enrich stage would hand over. */
 function ctxOf(event: Event, specialPeriod?: string): EvalContext {
   const site = siteOf((event as { siteId: string }).siteId);
-  const topic = event.type.startsWith('grid.') ? 'risk.grid.telemetry' : 'risk.mine.telemetry';
+  const topic = event.type.startsWith('grid.') ? 'risk.grid.telemetry' : event.type.startsWith('site.') ? 'risk.site.telemetry' : 'risk.mine.telemetry';
   return { topic, event, time: eventTime(event), site, town: site.town, townName: TOWN_NAMES[site.town] ?? site.town, ...(specialPeriod ? { specialPeriod } : {}) };
 }
 
@@ -72,12 +78,12 @@ describe('deploy/rules', () => {
     const r = checkRulePack(RULES_DIR);
     if (!r.ok) throw new Error(r.errors.map(formatRuleError).join('\n'));
     // the threshold files tested here, plus the other kinds (test/unit/rules/domain-pack.test.ts)
-    expect(r.files.map((f) => basename(f))).toEqual(['enforcement.yaml', 'grid-correlation.yaml', 'grid.yaml', 'mine-air.yaml', 'mine-gas.yaml', 'mine-monitoring.yaml', 'weather.yaml']);
+    expect(r.files.map((f) => basename(f))).toEqual(['enforcement.yaml', 'grid-correlation.yaml', 'grid.yaml', 'mine-air.yaml', 'mine-gas.yaml', 'mine-monitoring.yaml', 'site-limits.yaml', 'weather.yaml']);
     expect(r.rules.length).toBeGreaterThanOrEqual(13);
   });
 
   it.each(pack.map((r) => [r.id, r] as const))('%s follows the pack conventions', (_id, r) => {
-    expect(r.id).toMatch(/^(mine|grid)\.[a-z0-9.-]+$/);
+    expect(r.id).toMatch(/^(mine|grid|site)\.[a-z0-9.-]+$/);
     expect(r.domain).toBe(r.id.split('.')[0]);
     expect(r.enabled).toBe(true);
     // Chinese title, summary and actions; a cited source.
@@ -106,7 +112,11 @@ describe('deploy/rules', () => {
     expect(lv('mine.ch4.total-return')).toBe('yellow@0.6<0.6 orange@0.75<0.75');
     const where = (id: string): unknown => ruleById.get(id)!.match.where.location;
     expect(where('mine.ch4.face')).toEqual(['coal_face_upper_corner', 'coal_face', 'heading_face', 'shearer']);
-    expect(where('mine.ch4.return')).toEqual(['coal_face_return', 'heading_return']);
+    expect(where('mine.ch4.return')).toEqual(['coal_face_return', 'heading_return', 'district_return']);
+    expect(where('mine.ch4.intake')).toEqual(['intake', 'series_intake']);
+    expect(where('mine.ch4.total-return')).toEqual(['total_return', 'wing_return']);
+    expect(lv('mine.ch4.bunker-belt')).toBe('yellow@1.2<1.2 red@1.5<1.5');
+    expect(where('mine.ch4.bunker-belt')).toEqual(['coal_bunker', 'belt_drum']);
   });
 });
 
@@ -142,8 +152,8 @@ const FIRE: [string, FireCase][] = [
   ['mine.o2 18.0 %', { ruleId: 'mine.o2', severity: 'red', event: mine('cm-shm-02', 'O2-2205', 18.0) }],
   // no CO2 sensors in the reference data: a plausible id at a real mine
   ['mine.co2.intake 0.5 %', { ruleId: 'mine.co2.intake', severity: 'orange', event: mine('cm-shm-01', 'CO2-T3-1201', 0.5, { sensorType: 'CO2', location: 'intake' }) }],
-  // CO2 in a face return at 1.5 %
-  ['mine.co2.face-return 1.5 %', { ruleId: 'mine.co2.face-return', severity: 'orange', event: mine('cm-shm-01', 'CO2-T2-1201', 1.5, { sensorType: 'CO2', location: 'coal_face_return' }) }],
+  // CO2 in a face return at 1.5 %: stop work and withdraw people (第172条) → red
+  ['mine.co2.face-return 1.5 %', { ruleId: 'mine.co2.face-return', severity: 'red', event: mine('cm-shm-01', 'CO2-T2-1201', 1.5, { sensorType: 'CO2', location: 'coal_face_return' }) }],
   // CO2 in the total return at 0.75 %
   ['mine.co2.total-return 0.75 %', { ruleId: 'mine.co2.total-return', severity: 'orange', event: mine('cm-shm-01', 'CO2-TR-01', 0.75, { sensorType: 'CO2', location: 'total_return' }) }],
   // H2S at the 6.6 ppm legal limit
@@ -160,6 +170,24 @@ const FIRE: [string, FireCase][] = [
   ['grid.voltage.transmission +15.5 %', { ruleId: 'grid.voltage.transmission', severity: 'red', event: grid('ss-alz-110kv', '110kV-I-bus', 'voltage', 127, 110) }],
   // 35 kV line at 29 kV: −17 % (35 kV is the lower bound of the rule)
   ['grid.voltage.transmission 35 kV -17 %', { ruleId: 'grid.voltage.transmission', severity: 'red', event: grid('pl-ags-35kv', 'L-35kV', 'voltage', 29, 35) }],
+  // 第498条 rows on the existing rules: a district return at 1.0 (power-off) …
+  ['mine.ch4.return district_return 1.0', { ruleId: 'mine.ch4.return', severity: 'red', event: mine('cm-shm-01', 'CH4-DR-R-01', 1.0, { sensorType: 'CH4', location: 'district_return' }) }],
+  // … a wing return at 0.75 (investigate) …
+  ['mine.ch4.total-return wing_return 0.75', { ruleId: 'mine.ch4.total-return', severity: 'orange', event: mine('cm-shm-01', 'CH4-WR-01', 0.75, { sensorType: 'CH4', location: 'wing_return' }) }],
+  // … and a series-ventilated face's intake at 0.5
+  ['mine.ch4.intake series_intake 0.5', { ruleId: 'mine.ch4.intake', severity: 'red', event: mine('cm-shm-01', 'CH4-SI-01', 0.5, { sensorType: 'CH4', location: 'series_intake' }) }],
+  // above a coal bunker at 1.5 (alarm = power-off)
+  ['mine.ch4.bunker-belt coal_bunker 1.5', { ruleId: 'mine.ch4.bunker-belt', severity: 'red', event: mine('cm-shm-01', 'CH4-CB-01', 1.5, { sensorType: 'CH4', location: 'coal_bunker' }) }],
+  // intake air O2 at 18.0 %
+  ['mine.o2.intake 18.0 %', { ruleId: 'mine.o2.intake', severity: 'red', event: mine('cm-shm-01', 'O2-T3-1201', 18.0, { sensorType: 'O2', location: 'intake' }) }],
+  // the methanol tank at 91 % (its high-high setting is 90 in sites.yaml)
+  ['site.limit.high tank 91 %', { ruleId: 'site.limit.high', severity: 'red', event: site('cp-edz-01', 'tank_level_T101', 91, '%') }],
+  // a pressure at 0.05 MPa (low-low 0.1)
+  ['site.limit.low pressure 0.05 MPa', { ruleId: 'site.limit.low', severity: 'red', event: site('cp-edz-01', 'pressure_P201_mpa', 0.05, 'MPa') }],
+  // the riverside gauge at 3.3 m (guaranteed level 3.2)
+  ['site.water-level 3.3 m', { ruleId: 'site.water-level', severity: 'red', event: site('sa-ccn-01', 'water_level_m', 3.3, 'm') }],
+  // 2,500 visitors at a scenic area whose capacity is 2,500
+  ['site.crowd.capacity 2500', { ruleId: 'site.crowd.capacity', severity: 'red', event: site('sa-alz-01', 'visitors', 2500, '人') }],
   // main transformer at 130 %
   ['grid.load 130 %', { ruleId: 'grid.load', severity: 'red', event: grid('ss-alz-110kv', 'T1', 'load', 130) }],
 ];
@@ -212,6 +240,26 @@ const QUIET: [string, { ruleId: string; event: Event }][] = [
   ['grid.voltage.transmission not at 10 kV', { ruleId: 'grid.voltage.transmission', event: grid('ss-alz-110kv', '10kV-I-bus', 'voltage', 11.2, 10) }],
   // load at 89.9 %
   ['grid.load 89.9 %', { ruleId: 'grid.load', event: grid('ss-alz-110kv', 'T1', 'load', 89.9) }],
+  // CO at 50 ppm while the sensor is being calibrated (calibration gas) is no alarm
+  ['mine.co calibrating', { ruleId: 'mine.co', event: Event.parse({ ...(mine('cm-shm-02', 'CO-2103', 50) as object), status: 'calibrating' }) }],
+  // intake O2 at exactly 20.0 % meets the rule
+  ['mine.o2.intake 20.0 %', { ruleId: 'mine.o2.intake', event: mine('cm-shm-01', 'O2-T3-1201', 20.0, { sensorType: 'O2', location: 'intake' }) }],
+  // 19.6 % at a coal face is the work-place rule's, not the intake rule's
+  ['mine.o2.intake not at coal_face', { ruleId: 'mine.o2.intake', event: mine('cm-shm-02', 'O2-2205', 19.0) }],
+  // the bunker just under its pre-alarm
+  ['mine.ch4.bunker-belt 1.19', { ruleId: 'mine.ch4.bunker-belt', event: mine('cm-shm-01', 'CH4-CB-01', 1.19, { sensorType: 'CH4', location: 'coal_bunker' }) }],
+  // the tank just under its high setting
+  ['site.limit.high tank 79.9 %', { ruleId: 'site.limit.high', event: site('cp-edz-01', 'tank_level_T101', 79.9, '%') }],
+  // an item without high settings is not judged by the rule, whatever its value
+  ['site.limit.high unconfigured item', { ruleId: 'site.limit.high', event: site('cp-edz-01', 'flare_temp_c', 9999, '°C') }],
+  // the pressure just above its low setting
+  ['site.limit.low pressure 0.21 MPa', { ruleId: 'site.limit.low', event: site('cp-edz-01', 'pressure_P201_mpa', 0.21, 'MPa') }],
+  // the gauge just under its warning level
+  ['site.water-level 2.49 m', { ruleId: 'site.water-level', event: site('sa-ccn-01', 'water_level_m', 2.49, 'm') }],
+  // 1,999 visitors: under 80 % of 2,500
+  ['site.crowd.capacity 1999', { ruleId: 'site.crowd.capacity', event: site('sa-alz-01', 'visitors', 1999, '人') }],
+  // a venue without a capacity in sites.yaml is not judged
+  ['site.crowd.capacity unconfigured venue', { ruleId: 'site.crowd.capacity', event: site('cv-alz-01', 'visitors', 100000, '人') }],
   // 130 °C transformer oil temperature is not a load reading
   ['grid.load not for oil_temp', { ruleId: 'grid.load', event: grid('ss-alz-110kv', 'T1', 'oil_temp', 130) }],
 ];
@@ -273,9 +321,55 @@ describe('levels below the top', () => {
     ['load 105 %', grid('ss-alz-110kv', 'T1', 'load', 105), 'grid.load', 'orange'],
     // load 95 %
     ['load 95 %', grid('ss-alz-110kv', 'T1', 'load', 95), 'grid.load', 'yellow'],
+    // CO2 pre-alarm in a face return
+    ['CO2 return 1.2 %', mine('cm-shm-01', 'CO2-T2-1201', 1.2, { sensorType: 'CO2', location: 'coal_face_return' }), 'mine.co2.face-return', 'yellow'],
+    // intake O2 at 19.9 %: under the legal 20 %
+    ['O2 intake 19.9 %', mine('cm-shm-01', 'O2-T3-1201', 19.9, { sensorType: 'O2', location: 'intake' }), 'mine.o2.intake', 'orange'],
+    // the tank at its high setting
+    ['tank 80 %', site('cp-edz-01', 'tank_level_T101', 80, '%'), 'site.limit.high', 'orange'],
+    // the gauge at its warning level
+    ['gauge 2.5 m', site('sa-ccn-01', 'water_level_m', 2.5, 'm'), 'site.water-level', 'orange'],
+    // 2,000 visitors: 80 % of 2,500
+    ['visitors 2000', site('sa-alz-01', 'visitors', 2000, '人'), 'site.crowd.capacity', 'orange'],
+    // methane above the coal bunker, pre-alarm
+    ['CH4 bunker 1.2', mine('cm-shm-01', 'CH4-CB-01', 1.2, { sensorType: 'CH4', location: 'coal_bunker' }), 'mine.ch4.bunker-belt', 'yellow'],
   ])('%s', (_name, event, ruleId, severity) => {
     const out = once(event);
     expect(out.map((t) => [t.ruleId, t.severity])).toEqual([[ruleId, severity]]);
+  });
+});
+
+describe('titles per level', () => {
+  it('calls a methane reading under the alarm value a 预警, not 超限', () => {
+    expect(once(mine('cm-shm-01', 'CH4-T1-1201', 0.9))[0]!.title).toBe('甲烷预警 采煤工作面');
+    expect(once(mine('cm-shm-01', 'CH4-T1-1201', 1.0))[0]!.title).toBe('甲烷超限 采煤工作面');
+    expect(once(mine('cm-edz-02', 'CH4-DR-01', 2.6))[0]!.title).toBe('甲烷超限 专用排瓦斯巷');
+  });
+});
+
+describe('limits from the reference data', () => {
+  it('steps a tank from its high-high setting down through high and resolves below it, with the setting as threshold', () => {
+    const engine = new RuleEngine(pack);
+    const [red, orange, resolved] = run(engine, site('cp-edz-01', 'tank_level_T101', 91, '%'), site('cp-edz-01', 'tank_level_T101', 85, '%'), site('cp-edz-01', 'tank_level_T101', 79, '%'));
+    expect(red!.map((t) => [t.ruleId, t.action, t.severity, t.threshold])).toEqual([['site.limit.high', 'fire', 'red', 90]]);
+    expect(red![0]!.title).toBe('监测值超高高限 开发区示范煤制甲醇厂（虚构） tank_level_T101');
+    expect(orange!.map((t) => [t.action, t.severity, t.threshold])).toEqual([['fire', 'orange', 80]]);
+    expect(resolved!.map((t) => t.action)).toEqual(['resolve']);
+  });
+
+  it('counts the events a rule could not judge for want of a setting', () => {
+    const engine = new RuleEngine(pack);
+    run(engine, site('cv-alz-01', 'visitors', 100, '人'), site('cv-alz-01', 'visitors', 120, '人'));
+    expect(engine.unconfigured()['site.crowd.capacity']).toBe(2);
+  });
+
+  it('refuses a level with both or neither of value and ref, and restore on a ref level', () => {
+    const bad = (level: Record<string, unknown>) => ThresholdRuleSchema.safeParse({ ...ruleById.get('site.crowd.capacity')!, levels: [level] }).success;
+    expect(bad({ severity: 'red', ref: 'capacity' })).toBe(true);
+    expect(bad({ severity: 'red', value: 1, ref: 'capacity' })).toBe(false);
+    expect(bad({ severity: 'red' })).toBe(false);
+    expect(bad({ severity: 'red', ref: 'capacity', restore: 1 })).toBe(false);
+    expect(bad({ severity: 'red', value: 1, factor: 2 })).toBe(false);
   });
 });
 
