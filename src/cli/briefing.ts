@@ -1,5 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BUNDLED } from '../config/paths.ts';
 import { briefingHtml, briefingMarkdown, type BriefingView } from '../briefing/render.ts';
@@ -39,6 +39,23 @@ export async function runBriefing(argv: string[]): Promise<number> {
     process.stderr.write('riskstream briefing: --format pdf needs --out FILE.pdf\n');
     return 2;
   }
+  // the output's folder must exist before anything is asked of the server (nothing is created for it)
+  if (values.out) {
+    const dir = dirname(resolve(values.out));
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      process.stderr.write(`riskstream briefing: --out ${values.out}: folder ${dir} does not exist\n`);
+      return 2;
+    }
+  }
+  const write = (data: string | Uint8Array): number => {
+    try {
+      writeFileSync(values.out!, data);
+      return 0;
+    } catch (err) {
+      process.stderr.write(`riskstream briefing: cannot write ${values.out}: ${(err as Error).message}\n`);
+      return 1;
+    }
+  };
   const q = new URLSearchParams();
   if (values.town) q.set('town', values.town);
   if (values.at) q.set('at', values.at);
@@ -57,8 +74,8 @@ export async function runBriefing(argv: string[]): Promise<number> {
   const css = readFileSync(join(BUNDLED.web, 'briefing.css'), 'utf8');
   if (format === 'md' || format === 'html') {
     const text = format === 'md' ? briefingMarkdown(body) : briefingHtml(body, { inline: css });
-    if (values.out) writeFileSync(values.out, text);
-    else process.stdout.write(text);
+    if (values.out) return write(text);
+    process.stdout.write(text);
     return 0;
   }
   // pdf: headless Chromium prints the standalone page to A4
@@ -76,13 +93,16 @@ export async function runBriefing(argv: string[]): Promise<number> {
     process.stderr.write(`riskstream briefing: cannot start Chromium at ${values.chromium} (install Debian chromium or pass --chromium PATH): ${(err as Error).message.split('\n')[0]}\n`);
     return 1;
   }
+  let pdf: Uint8Array;
   try {
     const page = await browser.newPage();
     await page.setContent(briefingHtml(body, { inline: css }), { waitUntil: 'load' });
-    await page.pdf({ path: values.out!, format: 'A4', printBackground: true, preferCSSPageSize: true });
+    // printed to memory and written here: the file path is checked and written the same way as md and html
+    pdf = await page.pdf({ format: 'A4', printBackground: true, preferCSSPageSize: true });
   } finally {
     await browser.close();
   }
-  process.stderr.write(`riskstream briefing: wrote ${values.out}\n`);
-  return 0;
+  const code = write(pdf);
+  if (code === 0) process.stderr.write(`riskstream briefing: wrote ${values.out}\n`);
+  return code;
 }

@@ -108,6 +108,9 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('joint-consultation briefing (page, 
     // A4: 595 × 842 points
     expect(bytes.toString('latin1')).toMatch(/\/MediaBox \[0 0 59[45]\.\d+ 84[12]\.\d+\]/);
     console.log(`[e2e briefing] pdf: ${pdf}`);
+    // an output folder that does not exist is refused before any request, in one line
+    const noDir = run(process.execPath, [CLI, 'briefing', '--url', app!.baseUrl, '--format', 'pdf', '--out', '/proc/nope/b.pdf'], { env });
+    await expect(noDir).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('does not exist') });
     // a wrong format or a missing token is refused before any request
     await expect(run(process.execPath, [CLI, 'briefing', '--format', 'docx'], { env })).rejects.toMatchObject({ code: 2 });
     await expect(run(process.execPath, [CLI, 'briefing', '--url', app!.baseUrl], { env: { ...process.env, RISKSTREAM_TOKEN: '' } })).rejects.toMatchObject({ code: 2 });
