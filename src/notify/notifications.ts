@@ -13,7 +13,7 @@ import type { Metrics } from '../metrics.ts';
 import type { Clock, NotificationLog, NotificationRecord, SmsGateway, StoredAlertEvent } from '../ports/index.ts';
 import { Notifier, type Intent } from './notifier.ts';
 import { createSmsSender } from './sms/sender.ts';
-import { renderAlertSms, renderDutyReportHeader } from './sms/templates.ts';
+import { renderAlertSms, renderDutyReportHeader, requiredAction } from './sms/templates.ts';
 
 /** NotificationsDeps: the alert book, a way to commit alert events, the mute decision, and the SMS ports. */
 export interface NotificationsDeps {
@@ -89,14 +89,18 @@ export function createNotifications(d: NotificationsDeps) {
       const ctx = { siteName: siteName(a.siteId) ?? a.siteId, townName: townName(a.town) ?? a.town, ...(first.kind === 'escalated' ? { escalatedTo: first.to.name } : {}) };
       return renderAlertSms(first.kind, a, ctx as never);
     }
-    // many alerts at one site in one text: counts per colour and the worst one
-    const worst = [...intents].sort((x, y) => severityRank(y.alert.severity) - severityRank(x.alert.severity))[0]!.alert;
+    // many alerts at one site in one text: counts per colour and the worst one — of equal colour, a
+    // measured exceedance (a value over a threshold) before a monitoring fault, then the latest
+    const measuredFirst = (a: Alert) => (a.value !== undefined && a.threshold !== undefined ? 1 : 0);
+    const worst = [...intents].sort((x, y) => severityRank(y.alert.severity) - severityRank(x.alert.severity) || measuredFirst(y.alert) - measuredFirst(x.alert) || y.alert.startsAt.localeCompare(x.alert.startsAt))[0]!.alert;
     const counts = new Map<Severity, number>();
     for (const i of intents) counts.set(i.alert.severity, (counts.get(i.alert.severity) ?? 0) + 1);
     const colours = [...counts].sort((x, y) => severityRank(y[0]) - severityRank(x[0])).map(([s, n]) => `${SEVERITY_ZH[s]}${n}`).join(' ');
     const where = `${townName(a.town) ?? ''}${siteName(a.siteId) ?? a.siteId ?? ''}`;
     const verb = first.kind === 'resolved' ? '已解除' : first.kind === 'escalated' ? '超时未确认（已升级）' : '告警';
-    const action = worst.actions[0] ? `。处置：${worst.actions[0]}` : '';
+    // the action of the worst alert's own level (not the first one listed, which is the yellow one)
+    const required = requiredAction(worst);
+    const action = required ? `。处置：${required}` : '';
     return `【风险${verb}】${where} ${intents.length}条：${colours}；最高：${worst.title}${action}。请在指挥中心大屏确认。`;
   }
 

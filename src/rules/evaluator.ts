@@ -275,6 +275,9 @@ export class Emitter {
       if (period) {
         severity = raiseSeverity(severity);
         labels.specialPeriod = period;
+        // the level that was crossed: its actions are the ones that apply (a 100 % load raised to
+        // red is not the 130 % emergency)
+        if (severity !== em.severity) labels.raisedFrom = em.severity;
         raisedBy = period;
       }
     }

@@ -656,7 +656,9 @@ function buildRow(a, fresh) {
     // Rule packs list actions for every level, each starting with its colour ("红色：…"): show
     // the unprefixed ones and those of this alert's colour; the rest only as a count.
     const colour = (x) => /^(红色|橙色|黄色|蓝色)/.exec(x)?.[1];
-    const own = a.actions.filter((x) => !colour(x) || colour(x) === SEV_ZH[a.severity]);
+    // a level raised in a special period keeps the actions of the level that was crossed
+    const crossed = SEV_ZH[labels.raisedFrom] || SEV_ZH[a.severity];
+    const own = a.actions.filter((x) => !colour(x) || colour(x) === crossed);
     const shown = own.length ? own : a.actions;
     const list = el('ol', 'actions');
     for (const x of shown) list.append(el('li', null, x));

@@ -49,7 +49,9 @@ const COLOUR_PREFIX = /^(蓝色|黄色|橙色|红色)(（[^）]*）)?[：:]\s*/;
  * action without a colour, else the first. The colour prefix is dropped to save characters.
  */
 export function requiredAction(alert: Alert): string | undefined {
-  const own = SEVERITY_ZH[alert.severity];
+  // a level raised in a special period keeps the actions of the level that was crossed
+  const crossed = alert.labels.raisedFrom as Severity | undefined;
+  const own = SEVERITY_ZH[crossed && SEVERITY_ZH[crossed] ? crossed : alert.severity];
   const pick =
     alert.actions.find((a) => a.startsWith(own)) ?? alert.actions.find((a) => !COLOUR_PREFIX.test(a)) ?? alert.actions[0];
   return pick?.replace(COLOUR_PREFIX, '').replace(/[。；;.\s]+$/u, '').trim();
@@ -72,8 +74,11 @@ function where(alert: Alert, ctx: SmsContext): string {
 
 function measured(alert: Alert, unit: string): string {
   if (alert.value === undefined) return '';
-  const th = alert.threshold !== undefined ? `（阈值${num(alert.threshold)}${unit}）` : '';
-  return `，实测${num(alert.value)}${unit}${th}`;
+  const u = unit || alert.labels.unit || '';
+  const th = alert.threshold !== undefined ? `（阈值${num(alert.threshold)}${u}）` : '';
+  // a deviation: the reading itself, then how far it is off (a 10 kV bus at 9.25 kV is 7.5 % low)
+  if (alert.labels.reading) return `，实测${alert.labels.reading}，偏差${num(alert.value)}${u}${th}`;
+  return `，实测${num(alert.value)}${u}${th}`;
 }
 
 function defaultAt(kind: SmsKind, alert: Alert): string {

@@ -167,7 +167,14 @@ export class ThresholdEvaluator implements Evaluator {
   }
 
   private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, level: ResolvedLevel, measured: number, ctx: EvalContext): void {
+    // the unit of the compared number (a deviation is in %), and the reading itself when that is a deviation
+    const e = ctx.event as unknown as Record<string, unknown>;
+    const unit = typeof e.unit === 'string' ? e.unit : undefined;
+    const m = this.rule.measure.kind;
+    const labels: Record<string, string> =
+      m === 'deviation_pct' ? { unit: '%', ...(typeof e.value === 'number' ? { reading: `${e.value}${unit ?? ''}` } : {}) } : m === 'abs_deviation' ? { ...(unit ? { unit } : {}), ...(typeof e.value === 'number' ? { reading: `${e.value}${unit ?? ''}` } : {}) } : unit ? { unit } : {};
     this.emitter.push(out, action, key, infoOf(ctx), {
+      labels,
       severity: level.severity,
       at: ctx.time,
       value: measured,

@@ -185,3 +185,17 @@ describe('renderDutyReportHeader', () => {
     expect(countSmsParts(t)).toBe(1);
   });
 });
+
+describe('texts say what was measured, in its unit, and the action of the level crossed', () => {
+  it('a level raised in a special period keeps the actions of the level that was crossed (100 % load raised to red is not the 130 % emergency)', () => {
+    const a = alert({ severity: 'red', labels: { sensorId: 'CH4-T0-1201', specialPeriod: '二十届三中全会期间', raisedFrom: 'orange' } });
+    expect(requiredAction(a)).toBe('停止电钻打眼，附近20m内严禁爆破，加强通风，撤出无关人员');
+    expect(requiredAction(alert())).toBe('立即切断作业范围内全部非本质安全型电气设备电源，停止作业、撤出人员');
+  });
+
+  it('gives the unit, and for a deviation the reading itself before how far off it is', () => {
+    expect(renderAlertSms('fired', alert({ labels: { unit: '%' } }), { siteName: 's' })).toContain('实测1.62%（阈值1.5%）');
+    const v = alert({ title: '电压偏差越限 10kV-I-bus', value: 7.5, threshold: 7, labels: { unit: '%', reading: '9.25kV' } });
+    expect(renderAlertSms('fired', v, { siteName: 's' })).toContain('实测9.25kV，偏差7.5%（阈值7%）');
+  });
+});

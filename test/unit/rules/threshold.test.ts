@@ -225,7 +225,7 @@ describe('ThresholdEvaluator transitions', () => {
       summary: '上海庙示范一号煤矿（虚构） CH4-T1-1201 甲烷 1.6%，红色阈值 1.5%',
       evidence: { topic: 'risk.mine.telemetry', ts: T0 },
     });
-    expect(t.labels).toEqual({ category: 'gas', sensorId: 'CH4-T1-1201', areaId: 'ws1201', location: 'coal_face', sensorType: 'CH4' });
+    expect(t.labels).toEqual({ category: 'gas', sensorId: 'CH4-T1-1201', areaId: 'ws1201', location: 'coal_face', sensorType: 'CH4', unit: '%' });
   });
 
   it('renders a missing template variable as —', () => {
