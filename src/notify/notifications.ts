@@ -185,11 +185,12 @@ export function createNotifications(d: NotificationsDeps) {
       // what was texted about alerts gone past retention leaves memory (the log keeps it)
       jobs.push(cron.schedule('*/10 * * * *', () => void pruneRecords(clock.now()), { timezone: 'Asia/Shanghai' }));
     },
-    /** tick runs every second: due texts, the folded-texts system alert */
+    /** tick runs every second: due texts go on their numbers' chains (resolves once those sent; the 1-s timer does not wait for it), the folded-texts system alert */
     async tick(): Promise<void> {
       const now = clock.now();
-      await notifier.tick();
+      const sends = notifier.tick();
       await textsLimit(now);
+      await sends;
       d.metrics?.textsPending.set(notifier.pending());
     },
     records: (alertId: string) => notifier.records(alertId),

@@ -52,7 +52,11 @@ export class Notifier {
   private readonly texts = new TextRecords();
   private readonly grouper: Grouper;
   private readonly flushStages: readonly Stage[];
-  private flushing: Promise<void> = Promise.resolve();
+  /**
+   * one chain of sends per phone number: a number waiting for its rate limit, or for a provider
+   * that keeps failing it, holds up only its own texts, never another officer's or leader's
+   */
+  private readonly chains = new Map<string, Promise<void>>();
 
   constructor(private readonly d: NotifierDeps) {
     this.grouper = new Grouper(d);
@@ -203,13 +207,27 @@ export class Notifier {
     return this.grouper.folded();
   }
 
-  /** tick sends the groups that are due through the flush stages; runs one flush at a time. */
+  /**
+   * tick takes the groups that are due and queues each on its number's chain (texts to one number
+   * go out in order, one at a time; numbers do not wait for each other). Resolves once every
+   * chain queued so far has run (tests, shutdown).
+   */
   tick(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.flushDue()).catch((err: unknown) => this.d.logger.error({ err }, 'notification flush failed'));
-    return this.flushing;
+    for (const b of this.grouper.due(this.d.now())) {
+      const prev = this.chains.get(b.phone) ?? Promise.resolve();
+      const next = prev
+        .then(() => runStages(this.flushStages, b, this.d.onDropped))
+        .catch((err: unknown) => this.d.logger.error({ err, to: b.phone }, 'notification flush failed'))
+        .finally(() => {
+          if (this.chains.get(b.phone) === next) this.chains.delete(b.phone);
+        });
+      this.chains.set(b.phone, next);
+    }
+    return Promise.all(this.chains.values()).then(() => undefined);
   }
 
-  private async flushDue(): Promise<void> {
-    for (const b of this.grouper.due(this.d.now())) await runStages(this.flushStages, b, this.d.onDropped);
+  /** sending: numbers with texts on their way (for tests and /metrics). */
+  sending(): number {
+    return this.chains.size;
   }
 }

@@ -191,3 +191,29 @@ describe('delivery receipts', () => {
     expect(h.n.records('b').map((r) => r.status)).toEqual(['sent', 'delivered']);
   });
 });
+
+describe('numbers do not wait for each other', () => {
+  it('a number held up by its rate limit or a failing provider does not delay another number\'s text', async () => {
+    const a = alert('a', { siteId: 'site-a' });
+    const b = alert('b', { siteId: 'site-b' });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const order: string[] = [];
+    const h = harness(async (m) => {
+      if (m.to === OFFICER.phone) await held; // this number waits (rate limit, slow provider)
+      order.push(m.to);
+      return {};
+    }, [a, b], { onDuty: (_town, _domain) => ({ officer: OFFICER, leader: LEADER }) });
+    // a goes to the officer; b (escalated, red) to the leader
+    h.n.onEvents([fired(a), { seq: 2, kind: 'escalated', at: b.startsAt, alert: { ...b, escalation: 1 } }]);
+    h.advance(1000);
+    const done = h.n.tick();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(order).toEqual([LEADER.phone]);
+    expect(h.n.sending()).toBe(1);
+    release();
+    await done;
+    expect(order).toEqual([LEADER.phone, OFFICER.phone]);
+    expect(h.n.sending()).toBe(0);
+  });
+});
