@@ -15,6 +15,9 @@ import { Notifier, type Intent } from './notifier.ts';
 import { createSmsSender } from './sms/sender.ts';
 import { renderAlertSms, renderDutyReportHeader, requiredAction } from './sms/templates.ts';
 
+/** RESOLVED_RECOVERY_MS: a resolution owed at a restart is still sent if the alert resolved this recently. */
+const RESOLVED_RECOVERY_MS = 3_600_000;
+
 /** NotificationsDeps: the alert book, a way to commit alert events, the mute decision, and the SMS ports. */
 export interface NotificationsDeps {
   config: Config;
@@ -179,7 +182,9 @@ export function createNotifications(d: NotificationsDeps) {
       // Kafka mode: texts sent by other instances (the old owner of a site) are known here too
       d.nflog.subscribe?.((r) => notifier.note(r));
       d.gateway.onDeliveryReceipt?.((r) => void notifier.receipt(r).catch((err: unknown) => logger.warn({ err }, 'delivery receipt not recorded')));
-      const n = notifier.recover(book.openAlerts());
+      // resolutions of the last hour owed to whoever was told the alert fired are owed still
+      const recent = clock.now() - RESOLVED_RECOVERY_MS;
+      const n = notifier.recover(book.openAlerts(), book.all().filter((a) => a.state === 'resolved' && Date.parse(a.endsAt ?? a.updatedAt) >= recent));
       if (n > 0) logger.warn({ texts: n }, 'texts for open alerts were not confirmed sent before the restart; sending them now');
       jobs.push(cron.schedule(config.notify.dutyReport, () => void dutyReport().catch((err: unknown) => logger.error({ err }, 'duty report failed')), { timezone: 'Asia/Shanghai' }));
       // what was texted about alerts gone past retention leaves memory (the log keeps it)

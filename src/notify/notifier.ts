@@ -182,13 +182,17 @@ export class Notifier {
     for (const e of events) for (const i of this.intentsFor(e, now)) if (!this.texts.wasSent(i.key)) this.grouper.add(i, now);
   }
 
-  /** recover re-derives texts for open alerts that the log does not show as sent (after a restart). */
-  recover(open: readonly Alert[]): number {
+  /**
+   * recover re-derives texts the log does not show as sent (after a restart): fired and escalated
+   * for open alerts, and the resolution owed to whoever was told a `resolved` alert fired.
+   */
+  recover(open: readonly Alert[], resolved: readonly Alert[] = []): number {
     const now = this.d.now();
     let n = 0;
-    for (const a of open) {
-      const events: AlertEvent[] = [{ seq: 0, kind: 'fired', at: a.updatedAt, alert: a }];
-      if (a.escalation > 0) events.push({ seq: 0, kind: 'escalated', at: a.updatedAt, alert: a });
+    for (const a of [...open, ...resolved]) {
+      const events: AlertEvent[] =
+        a.state === 'resolved' ? [{ seq: 0, kind: 'resolved', at: a.endsAt ?? a.updatedAt, alert: a }] : [{ seq: 0, kind: 'fired', at: a.updatedAt, alert: a }];
+      if (a.state !== 'resolved' && a.escalation > 0) events.push({ seq: 0, kind: 'escalated', at: a.updatedAt, alert: a });
       for (const e of events) for (const i of this.intentsFor(e, now)) if (!this.texts.wasSent(i.key)) {
         this.grouper.add(i, now);
         n++;

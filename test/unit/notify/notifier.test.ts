@@ -117,6 +117,20 @@ describe('Notifier', () => {
     await h.n.tick();
     expect(h.texts).toEqual([{ to: LEADER.phone, text: '1 alerts' }]);
   });
+
+  it('recovers the resolution owed to whoever was told the alert fired, once', async () => {
+    const gone = alert('r', { state: 'resolved', endsAt: formatTs(T0 + 60_000) });
+    const h = harness(async () => ({}), []);
+    await h.n.start();
+    // the red text went out before the crash; the resolution was still in its group wait
+    h.n.note({ key: `r/fired/red/0/${OFFICER.phone}`, alertId: 'r', kind: 'fired', severity: 'red', level: 0, to: OFFICER.phone, name: OFFICER.name, role: 'officer', at: T0, smsId: 'x', status: 'sent' });
+    expect(h.n.recover([], [gone])).toBe(1);
+    h.advance(1000);
+    await h.n.tick();
+    expect(h.texts).toEqual([{ to: OFFICER.phone, text: '1 alerts' }]);
+    // sent and recorded: a second restart owes nothing
+    expect(h.n.recover([], [gone])).toBe(0);
+  });
 });
 
 describe('Notifier memory', () => {
