@@ -148,7 +148,7 @@ export function createApp(o: AppOptions): App {
   }
 
   /** gate: the one ingest gate of HTTP and Kafka input (reference sites, ingest.unknownSites, the clock) */
-  const gate = (events: readonly Event[], indexOf?: (i: number) => number) => gateEvents(events, { sites: o.reference.sites, unknownSites: config.ingest.unknownSites, now: clock.now() }, indexOf);
+  const gate = (events: readonly Event[], indexOf?: (i: number) => number) => gateEvents(events, { sites: o.reference.sites, unknownSites: config.ingest.unknownSites, now: clock.now(), simulated: o.demo ? 'accept' : 'refuse' }, indexOf);
 
   // how this instance shares the work (embedded: it owns everything; Kafka: partitions of a consumer group)
   const topology = (ports.topology ?? embeddedTopology)({

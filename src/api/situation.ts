@@ -46,6 +46,9 @@ function queriedTown(ref: { townNames: Record<string, string> }, p: Principal, t
   return town;
 }
 
+/** localDay: the calendar day number of an instant in Asia/Shanghai (UTC+8, no daylight saving). */
+const localDay = (t: number) => Math.floor((t + 8 * 3_600_000) / 86_400_000);
+
 /** BRIEFING_PAST_MS, BRIEFING_AHEAD_MS: how far from now a briefing's `at` may be (the situation it shows is the one held now). */
 const BRIEFING_PAST_MS = 24 * 3_600_000;
 const BRIEFING_AHEAD_MS = 7 * 24 * 3_600_000;
@@ -112,8 +115,8 @@ export function registerSituation(app: FastifyInstance, deps: ApiDeps): void {
         status: h.status,
         foundAt: formatTs(h.foundAt),
         deadline: formatTs(h.deadline),
-        // whole days left to the deadline; once it has passed, minus the days overdue (at least 1)
-        daysLeft: closedAt !== undefined ? undefined : h.deadline >= now ? Math.floor((h.deadline - now) / 86_400_000) : -Math.max(1, Math.floor((now - h.deadline) / 86_400_000)),
+        // calendar days (Asia/Shanghai) to the deadline: 0 due today, 1 tomorrow; once it has passed, minus the days overdue (at least 1)
+        daysLeft: closedAt !== undefined ? undefined : h.deadline >= now ? localDay(h.deadline) - localDay(now) : -Math.max(1, localDay(now) - localDay(h.deadline)),
         ...(closedAt !== undefined ? { closedAt: formatTs(closedAt) } : {}),
         ...(h.description ? { description: h.description } : {}),
       };
@@ -138,7 +141,7 @@ export function registerSituation(app: FastifyInstance, deps: ApiDeps): void {
 
   const log = new BriefingLog();
   /** briefing builds the joint-consultation material for the token's towns (or one), as of `at`, with what changed since the last one */
-  async function briefing(p: Principal, q: { town?: string | undefined; at?: string | undefined }): Promise<BriefingView> {
+  async function briefing(p: Principal, q: { town?: string | undefined; at?: string | undefined; record?: string | undefined }): Promise<BriefingView> {
     const ref = deps.reference();
     const town = queriedTown(ref, p, q.town);
     const now = deps.clock.now();
@@ -156,9 +159,11 @@ export function registerSituation(app: FastifyInstance, deps: ApiDeps): void {
       at,
       now,
     );
-    return { ...b, towns: b.towns.map((t) => ({ ...t, ...(q.at === undefined ? { changes: log.note(t, now) } : {}) })) };
+    // what changed since the last briefing *issued* for the town (record=true: the consultation's
+    // material, printed or sent); a look at the briefing by anyone else changes no baseline
+    return { ...b, towns: b.towns.map((t) => ({ ...t, ...(q.at === undefined ? { changes: log.compare(t, now, q.record === 'true') } : {}) })) };
   }
-  const BriefingQuery = z.object({ town: z.string().optional(), at: z.string().optional(), token: z.string().optional() });
+  const BriefingQuery = z.object({ town: z.string().optional(), at: z.string().optional(), record: z.enum(['true', 'false']).optional(), token: z.string().optional() });
 
   app.get('/api/v1/briefing', async (req) => {
     const p = await authenticate(deps, req, 'viewer');

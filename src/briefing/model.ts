@@ -136,7 +136,7 @@ export async function buildBriefing(d: BriefingInputs, towns: readonly string[],
       cells,
       weatherAlerts: weatherAlerts.sort(bySeverity),
       otherAlerts: townOpen.filter((a) => !isWeatherAlert(a)).sort(bySeverity),
-      firingAlerts: open.filter((a) => a.town === town && a.state === 'firing').sort(bySeverity),
+      firingAlerts: open.filter((a) => a.town === town && a.state === 'firing' && a.labels.drill === undefined).sort(bySeverity),
       duty: duty ? { officer: { name: duty.officer.name, phone: duty.officer.phone }, leader: { name: duty.leader.name, phone: duty.leader.phone } } : undefined,
     });
   }
@@ -175,20 +175,21 @@ export function changesSince(prev: TownBriefing, prevAt: string, cur: TownBriefi
   };
 }
 
-/** BriefingLog: the briefings made of each town (this process), so the next one can say what changed. */
+/**
+ * BriefingLog: the briefings *issued* for each town (record=true: the material of a consultation),
+ * so the next one says what changed since then; looking at a briefing records nothing. Kept by this
+ * process, the last KEEP per town (towns are the reference data's).
+ */
 export class BriefingLog {
   private readonly byTown = new Map<string, { at: number; town: TownBriefing }[]>();
 
-  /** KEEP: briefings kept per town; GAP: a briefing within this of the last is not a new one (a reload) */
   static readonly KEEP = 10;
-  static readonly GAP = 60_000;
 
-  /** note records `b` and returns what changed since the previous briefing of the same town, if any. */
-  note(b: TownBriefing, now: number): BriefingChanges | undefined {
+  /** compare returns what changed since the last issued briefing of the town; `record` issues this one. */
+  compare(b: TownBriefing, now: number, record: boolean): BriefingChanges | undefined {
     const list = this.byTown.get(b.town) ?? [];
-    const prev = [...list].reverse().find((x) => x.at <= now - BriefingLog.GAP);
-    const last = list[list.length - 1];
-    if (!last || now - last.at >= BriefingLog.GAP) {
+    const prev = list[list.length - 1];
+    if (record) {
       list.push({ at: now, town: b });
       if (list.length > BriefingLog.KEEP) list.shift();
       this.byTown.set(b.town, list);

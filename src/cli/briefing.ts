@@ -22,6 +22,8 @@ export async function runBriefing(argv: string[]): Promise<number> {
       format: { type: 'string', default: 'html' },
       out: { type: 'string' },
       chromium: { type: 'string', default: process.env.RISKSTREAM_CHROMIUM ?? '/usr/bin/chromium' },
+      /** issue this briefing: the next one says what changed since it */
+      record: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -59,6 +61,7 @@ export async function runBriefing(argv: string[]): Promise<number> {
   const q = new URLSearchParams();
   if (values.town) q.set('town', values.town);
   if (values.at) q.set('at', values.at);
+  if (values.record) q.set('record', 'true');
   let res: Response;
   try {
     res = await fetch(`${values.url.replace(/\/$/, '')}/api/v1/briefing?${q}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });

@@ -21,8 +21,9 @@ const USAGE = `usage: riskstream <command> [options]
   schemas [--out DIR]
   audit verify [--data DIR | --kafka BROKERS [--topic NAME] [--allow-cut]] [--config FILE]   (the hash-chained audit trail; exit 1 at the first broken link)
   demo generate [--out FILE] [--spec FILE] [--sites FILE]
-  briefing --token TOKEN [--url URL] [--town ID] [--at ISO] [--format html|md|pdf] [--out FILE] [--chromium PATH]
-        the joint-consultation material (会商材料) of a running server; pdf needs --out and headless Chromium
+  briefing --token TOKEN [--url URL] [--town ID] [--at ISO] [--format html|md|pdf] [--out FILE] [--chromium PATH] [--record]
+        the joint-consultation material (会商材料) of a running server; pdf needs --out and headless Chromium;
+        --record issues it: the next briefing of the town says what changed since this one
 `;
 
 /** main dispatches a command; resolves to the process exit code. */

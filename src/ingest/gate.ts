@@ -18,6 +18,12 @@ export interface GatePolicy {
   sites: ReadonlyMap<string, unknown>;
   unknownSites: UnknownSites;
   now: number;
+  /**
+   * `refuse` (a live server): an event marked `"simulated": true` (a demo file replayed, a test
+   * feed) is refused, so simulated data never raises, resolves or pages anything real; `accept`
+   * (a demo server, the backtest) evaluates it. Default accept.
+   */
+  simulated?: 'refuse' | 'accept';
 }
 
 /** FUTURE_FIELDS: timestamps that point ahead of the event (deadlines, expiry, validity), per type. */
@@ -53,6 +59,9 @@ export function gateReason(e: Event, p: GatePolicy): { code: ErrorCode; path: st
   for (const f of FUTURE_FIELDS[e.type] ?? []) {
     const v = rec[f];
     if (typeof v === 'number' && (v < MIN_EVENT_MS || v > p.now + MAX_HORIZON_MS)) return { code: 'TIMESTAMP_OUT_OF_RANGE', path: f, message: `${f}: ${formatTs(v)} is outside 2000-01-01 .. now + 10 years` };
+  }
+  if (p.simulated === 'refuse' && (e as { simulated?: unknown }).simulated === true) {
+    return { code: 'SIMULATED_ON_LIVE', path: 'simulated', message: 'simulated: a simulated event is not evaluated on a live server (it would raise, resolve or page real alerts); replay simulated data into a demo server (riskstream start --demo)' };
   }
   if (p.unknownSites === 'refuse' && 'siteId' in e && typeof e.siteId === 'string' && !p.sites.has(e.siteId)) {
     return { code: 'UNKNOWN_SITE', path: 'siteId', message: `siteId: unknown site "${e.siteId.length > 80 ? e.siteId.slice(0, 77) + '...' : e.siteId}" (not in the reference data; set ingest.unknownSites: accept to evaluate such events anyway)` };

@@ -99,7 +99,7 @@ export function createNotifications(d: NotificationsDeps) {
     const counts = new Map<Severity, number>();
     for (const i of intents) counts.set(i.alert.severity, (counts.get(i.alert.severity) ?? 0) + 1);
     const colours = [...counts].sort((x, y) => severityRank(y[0]) - severityRank(x[0])).map(([s, n]) => `${SEVERITY_ZH[s]}${n}`).join(' ');
-    const where = `${townName(a.town) ?? ''}${siteName(a.siteId) ?? a.siteId ?? ''}`;
+    const where = [townName(a.town), siteName(a.siteId) ?? a.siteId].filter(Boolean).join(' ');
     const verb = first.kind === 'resolved' ? '已解除' : first.kind === 'escalated' ? '超时未确认（已升级）' : '告警';
     // the action of the worst alert's own level (not the first one listed, which is the yellow one)
     const required = requiredAction(worst);

@@ -171,6 +171,8 @@ async function submitAction() {
     if ($('silence-site').checked && a.siteId) matchers.siteId = a.siteId;
     if ($('silence-rule').checked) matchers.ruleId = a.ruleId;
     if (!Object.keys(matchers).length) return fail('至少选择一个静默范围 — Pick at least one matcher');
+    // a town-limited operator silences within its own town (the server requires the town matcher)
+    if (Array.isArray(state.info?.towns) && a.town) matchers.town = a.town;
     const hours = Number($('silence-hours').value) || 2;
     path = '/api/v1/silences';
     body = { matchers, endsAt: new Date(Date.now() + hours * 3_600_000).toISOString(), comment: note };
@@ -205,14 +207,15 @@ async function ackGroup(group, note, fail) {
   $('action-submit').disabled = true;
   for (const x of group) state.acking.add(x.id);
   render();
-  let failed = 0;
+  let failed = 0, gone = 0;
   for (const x of group) {
     try {
       const b = await api(`/api/v1/alerts/${encodeURIComponent(x.id)}/ack`, { method: 'POST', body: JSON.stringify(note ? { note } : {}) });
       const cur = state.alerts.get(x.id);
       if (b && b.id === x.id && cur && cur.state !== 'resolved' && !(Date.parse(cur.updatedAt) > Date.parse(b.updatedAt))) state.alerts.set(x.id, b);
     } catch (e) {
-      if (e.status !== 409) failed++; // 409: resolved meanwhile, nothing left to acknowledge
+      if (e.status === 409) gone++; // resolved meanwhile, nothing left to acknowledge
+      else failed++;
     } finally {
       state.acking.delete(x.id);
     }
@@ -223,7 +226,8 @@ async function ackGroup(group, note, fail) {
     return fail(`${failed} 条确认失败，请重试 — ${failed} failed`);
   }
   $('action-dialog').close();
-  toast(`已确认 ${group.length} 条 — Acknowledged ${group.length}`);
+  const done = group.length - gone;
+  toast(gone ? `已确认 ${done} 条，${gone} 条已被他人解除 — Acknowledged ${done}, ${gone} resolved meanwhile` : `已确认 ${done} 条 — Acknowledged ${done}`);
 }
 
 const KIND_ZH = { fired: '告警', updated: '更新', escalated: '升级', acknowledged: '确认', resolved: '解除' };
@@ -293,18 +297,25 @@ async function ruleOf(id) {
  * leadTime: at the rate of the last 10 minutes (least squares), how long until a rising reading
  * reaches `target`; undefined when it is not rising, already there, or there are too few points.
  */
-function leadTime(points, target) {
+function leadTime(points, target, below = false) {
+  // a floor (O2): mirror the values, so "towards the level" is always upwards
+  if (below) return leadTime(points.map((p) => ({ t: p.t, v: -p.v })), -target);
   const last = points[points.length - 1];
   if (!last || !(last.v < target)) return undefined;
   const recent = points.filter((p) => p.t >= last.t - 600_000);
   if (recent.length < 3) return undefined;
+  // only a reading that is still moving that way: the last three rising, each by more than noise
+  const [p3, p2, p1] = recent.slice(-3);
+  const noise = Math.max(1e-6, Math.abs(target) * 0.005);
+  if (!(p2.v - p3.v > noise && p1.v - p2.v > noise)) return undefined;
   const n = recent.length;
   const mt = recent.reduce((s, p) => s + p.t, 0) / n, mv = recent.reduce((s, p) => s + p.v, 0) / n;
   let num = 0, den = 0;
   for (const p of recent) { num += (p.t - mt) * (p.v - mv); den += (p.t - mt) ** 2; }
   const slope = den > 0 ? num / den : 0; // per ms
   if (!(slope > 0)) return undefined;
-  return (target - last.v) / slope;
+  const ms = (target - last.v) / slope;
+  return ms <= 3_600_000 ? ms : undefined; // beyond an hour a straight line says nothing
 }
 
 /** renderTrend: the sensor's last hour from /api/v1/history, with the rule's thresholds drawn, and the lead time to the next one. */
@@ -317,7 +328,11 @@ async function renderTrend(a) {
   const points = (h.points || []).map((p) => ({ t: Date.parse(p.ts), v: p.value })).filter((p) => Number.isFinite(p.t) && Number.isFinite(p.v));
   if ($('detail-dialog').dataset.alertId !== a.id || points.length < 2) return;
   const unit = h.points.find((p) => p.unit)?.unit || '';
-  const levels = (rule?.levels || []).filter((x) => typeof x.value === 'number');
+  // a rule that compares a deviation (frequency from 50 Hz, voltage from nominal) has levels in
+  // another quantity than the readings: the line is drawn without them, and no lead time
+  const comparable = !rule?.measure || rule.measure.kind === 'value';
+  const below = rule?.direction === 'below';
+  const levels = comparable ? (rule?.levels || []).filter((x) => typeof x.value === 'number') : [];
   const W = 560, H = 120, P = 6;
   const t0 = Math.min(points[0].t, now - 3_600_000), t1 = Math.max(now, points[points.length - 1].t);
   const vs = [...points.map((p) => p.v), ...levels.map((x) => x.value)];
@@ -337,8 +352,8 @@ async function renderTrend(a) {
   $('detail-trend').hidden = false;
   // the lead time to the next level above the latest reading (for methane the red level is 断电浓度)
   const last = points[points.length - 1];
-  const next = levels.filter((lv) => lv.value > last.v).sort((p, q) => p.value - q.value)[0];
-  const ms = next ? leadTime(points, next.value) : undefined;
+  const next = below ? levels.filter((lv) => lv.value < last.v).sort((p, q) => q.value - p.value)[0] : levels.filter((lv) => lv.value > last.v).sort((p, q) => p.value - q.value)[0];
+  const ms = next ? leadTime(points, next.value, below) : undefined;
   const lead = $('detail-lead');
   if (ms === undefined) { lead.hidden = true; return; }
   const name = next.severity === 'red' && l.sensorType === 'CH4' ? '断电值' : `${SEV_ZH[next.severity] || next.severity}阈值`;
@@ -376,7 +391,9 @@ function soundView() {
   const st = !sound.on ? 'off' : sound.alarming.size ? 'alarm' : 'on';
   b.dataset.sound = st;
   b.setAttribute('aria-pressed', String(sound.on));
-  b.textContent = st === 'off' ? '声音 关 · 点击开启' : st === 'alarm' ? `报警中（${sound.alarming.size}）· 点击静音` : '声音 开';
+  let wasOn = false;
+  try { wasOn = sessionStorage.getItem(SOUND_KEY) === 'on'; } catch { /* storage off */ }
+  b.textContent = st === 'off' ? (wasOn ? '声音已随页面重载关闭 · 点击恢复' : '声音 关 · 点击开启') : st === 'alarm' ? `报警中（${sound.alarming.size}）· 点击静音` : '声音 开';
 }
 
 /** alarmCheck: keeps alarming only for red alerts still firing; the tone repeats while any is left. */
@@ -403,6 +420,13 @@ function alarmFor(a) {
   sound.alarming.add(a.id);
 }
 
+/** alarmAllWaiting: every live red alert still waiting for acknowledgement sounds (sound turned on, a fresh snapshot). */
+function alarmAllWaiting() {
+  if (!sound.on) return;
+  for (const a of state.alerts.values()) if (a.severity === 'red' && a.state === 'firing' && !isDrill(a) && a.labels?.silenced !== 'true') sound.alarming.add(a.id);
+}
+
+const SOUND_KEY = 'riskstream.sound';
 function setupSound() {
   $('sound-btn').addEventListener('click', () => {
     if (sound.on && sound.alarming.size) sound.alarming.clear(); // mute what sounds now; new red alerts sound again
@@ -413,7 +437,10 @@ function setupSound() {
         sound.ctx ||= new AudioContext();
         void sound.ctx.resume();
       } catch { /* no audio here: the button still shows the state */ }
+      // turned on (again, after a reload): the red alerts already waiting sound too
+      alarmAllWaiting();
     }
+    try { sessionStorage.setItem(SOUND_KEY, sound.on ? 'on' : 'off'); } catch { /* storage off */ }
     alarmCheck();
   });
   soundView();
@@ -523,9 +550,12 @@ function drawMap() {
     .attr('class', 'town-label').attr('text-anchor', 'middle')
     .attr('x', (f) => path.centroid(f)[0]).attr('y', (f) => path.centroid(f)[1])
     .text((f) => state.townNames[f.properties.id] || f.properties.name || f.properties.id);
-  const warnings = mapState.warnings.filter((w) => w.polygons && w.polygons.length);
+  // a warning issued by town (CAP geocode) covers those towns' outlines; one with polygons, its polygons
+  const townShape = new Map(feats.filter((f) => f.properties.kind === 'town').map((f) => [f.properties.id, f]));
+  const warnings = mapState.warnings.filter((w) => (w.polygons && w.polygons.length) || (w.towns || []).some((t) => townShape.has(t)));
+  const warningPath = (w) => (w.polygons && w.polygons.length ? path(polyFeature(w.polygons)) : (w.towns || []).map((t) => (townShape.has(t) ? path(townShape.get(t)) : '')).join(' '));
   g('warnings').selectAll('path').data(warnings).join('path')
-    .attr('d', (w) => path(polyFeature(w.polygons))).attr('class', (w) => `warning-shape sev-${w.level}${w.status !== 'Actual' ? ' drill' : ''}`)
+    .attr('d', warningPath).attr('class', (w) => `warning-shape sev-${w.level}${w.status !== 'Actual' ? ' drill' : ''}`)
     .attr('data-warning-id', (w) => w.id).attr('data-level', (w) => w.level)
     .append('title').text((w) => `${w.event}${SEV_ZH[w.level] || ''}预警${w.status !== 'Actual' ? '（演练）' : ''}`);
   const cells = g('cells');
@@ -646,7 +676,8 @@ function buildRow(a, fresh) {
   if (typeof a.value === 'number') {
     const unit = labels.unit ? ` ${labels.unit}` : '';
     const v = el('span', 'value');
-    v.append('当前值 ', el('b', null, fmtNum(a.value) + unit));
+    // the value that made the alert (it changes only with its level); the detail draws the latest readings
+    v.append('触发值 ', el('b', null, fmtNum(a.value) + unit));
     if (typeof a.threshold === 'number') v.append(' / 阈值 ', el('b', null, fmtNum(a.threshold) + unit));
     meta.append(v);
   }
@@ -1063,6 +1094,8 @@ function onFrame(f) {
     if (f.demo) showDemo();
     render();
     state.synced = true;
+    alarmAllWaiting(); // a fresh snapshot (reconnect): what waits for acknowledgement still sounds
+    alarmCheck();
   } else if (f.type === 'alert') {
     if (typeof f.seq !== 'number' || (state.lastSeq !== undefined && f.seq <= state.lastSeq)) return;
     state.lastSeq = f.seq;

@@ -37,10 +37,13 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('joint-consultation briefing (page, 
   });
 
   it('says the response level apart from the warning colour, exposed sites by kind with actions, people, permits, cells with arrival, weather alerts apart, the duty roster, and what changed', async () => {
-    // the first briefing of 敖勒召其镇: nothing in force yet
-    const first = (await (await fetch(`${app!.baseUrl}/api/v1/briefing?town=aolezhaoqi`, { headers: { authorization: `Bearer ${app!.tokens.viewer}` } })).json()) as { towns: { warnings: unknown[]; changes?: unknown }[] };
+    // the first briefing of 敖勒召其镇, issued (record=true): nothing in force yet
+    const first = (await (await fetch(`${app!.baseUrl}/api/v1/briefing?town=aolezhaoqi&record=true`, { headers: { authorization: `Bearer ${app!.tokens.viewer}` } })).json()) as { towns: { warnings: unknown[]; changes?: unknown }[] };
     expect(first.towns[0]!.warnings).toEqual([]);
     expect(first.towns[0]!.changes).toBeUndefined();
+    // someone looking at the briefing meanwhile changes no baseline
+    now += 60_000;
+    await fetch(`${app!.baseUrl}/api/v1/briefing?town=aolezhaoqi`, { headers: { authorization: `Bearer ${app!.tokens.viewer}` } });
 
     now += 5 * 60_000;
     expect((await post('risk.weather.warnings', { type: 'weather.warning', id: 'brf-1', sender: '鄂托克前旗气象台', sent: iso(now), status: 'Actual', msgType: 'Alert', event: '雷雨大风', level: 'orange', onset: iso(now), expires: iso(now + 6 * 3_600_000), area: { towns: ['aolezhaoqi'] } })).status).toBe(202);

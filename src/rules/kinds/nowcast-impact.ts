@@ -90,6 +90,7 @@ export class NowcastImpactEvaluator implements Evaluator {
       ...(typeof cell.last.reflectivityDbz === 'number' ? { value: cell.last.reflectivityDbz } : {}),
       actions: this.rule.siteKinds[site.kind] ?? this.rule.actions,
       vars: { distanceKm: km === undefined ? undefined : Math.round(km * 10) / 10 },
+      ...(cell.last.simulated === true ? { labels: { simulated: 'true' } } : {}),
     });
   }
 

@@ -74,6 +74,7 @@ export class WarningImpactEvaluator implements Evaluator {
     // warningRoot: the first message of the warning's chain, the same for every update (screens group by it)
     const labels: Record<string, string> = { warningId: w.id, warningRoot: w.rootId, warningEvent: w.event, warningLevel: w.level };
     if (DRILL[w.status]) labels.drill = DRILL[w.status]!;
+    if ((w.source as { simulated?: unknown }).simulated === true) labels.simulated = 'true';
     this.emitter.push(out, action, this.rule.id + SEP + w.rootId + SEP + siteId, info, {
       severity,
       at,

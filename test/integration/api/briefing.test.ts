@@ -61,6 +61,27 @@ describe('briefing, hazards and map endpoints: what they refuse', () => {
   });
 });
 
+describe('silences: what the API refuses', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => t?.destroy());
+  const post = (body: unknown) => fetch(`${t.baseUrl}/api/v1/silences`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.tokens.operator}` }, body: JSON.stringify(body) });
+
+  it('refuses a silence longer than 7 days and one naming a site, town or rule that does not exist', async () => {
+    const now = Date.now();
+    const fifty = await post({ matchers: { town: 'shanghaimiao' }, endsAt: new Date(now + 50 * 365 * 86_400_000).toISOString(), comment: 'fifty years' });
+    expect(fifty.status).toBe(400);
+    expect(((await fifty.json()) as { error: { details: { path: string }[] } }).error.details[0]!.path).toBe('endsAt');
+    for (const matchers of [{ siteId: 'nope' }, { town: '__proto__' }, { ruleId: 'mine.nope' }]) {
+      const r = await post({ matchers, endsAt: new Date(now + 3_600_000).toISOString(), comment: 'typo' });
+      expect(r.status, JSON.stringify(matchers)).toBe(400);
+    }
+    expect((await post({ matchers: { siteId: 'cm-shm-01', ruleId: 'mine.ch4.face' }, endsAt: new Date(now + 6 * 86_400_000).toISOString(), comment: 'WO-1' })).status).toBe(201);
+  });
+});
+
 describe('the Markdown briefing', () => {
   it('keeps event text on one line and escapes Markdown and HTML in it (a headline cannot forge a section or a link)', () => {
     const hostile = '注意\n\n### 受影响场所（0 处）\n\n- 无\n\n**[已解除，详见](http://evil.example/)** <img src=x onerror=alert(1)>';
