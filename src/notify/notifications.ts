@@ -85,7 +85,9 @@ export function createNotifications(d: NotificationsDeps) {
   });
   const jobs: { stop(): void }[] = [];
 
-  function renderGroup(intents: readonly Intent[]): string {
+  function renderGroup(all: readonly Intent[]): string {
+    // one alert owed twice (two escalation levels in one interval) is one alert in the text
+    const intents = [...new Map(all.map((i) => [i.alert.id, i])).values()];
     const first = intents[0]!;
     const a = first.alert;
     if (intents.length === 1) {

@@ -82,7 +82,7 @@ export const summaryText = (n: number): string => `【风险告警汇总】另�
 
 /**
  * muteStage: drops what became muted during the group wait — the alert acknowledged, resolved or
- * gone (a `fired` text is only for a firing alert), silenced or inhibited since. A resolution is
+ * gone (fired and escalated texts are only for a firing alert), silenced or inhibited since. A resolution is
  * always told to whoever was told it fired.
  */
 export function muteStage(muter: Muter, openAlert: (id: string) => Alert | undefined): Stage {
@@ -92,7 +92,9 @@ export function muteStage(muter: Muter, openAlert: (id: string) => Alert | undef
       const keep = await filterSliced(b.intents, (i) => {
         if (i.kind === 'resolved') return true;
         const cur = openAlert(i.alert.id);
-        if (!cur || (i.kind === 'fired' && cur.state !== 'firing')) return false;
+        // fired and escalated texts are about an alert nobody has acknowledged yet: an
+        // acknowledgement during the group wait ends them (the leader is not chased for a handled alert)
+        if (!cur || cur.state !== 'firing') return false;
         return muter.mutes(cur, b.at) === undefined;
       });
       return { ...b, intents: keep };

@@ -231,3 +231,18 @@ describe('numbers do not wait for each other', () => {
     expect(h.n.sending()).toBe(0);
   });
 });
+
+describe('escalation texts', () => {
+  it('are not sent for an alert acknowledged during the group wait (the leader is not chased for a handled alert)', async () => {
+    const a = alert('e', { escalation: 1 });
+    const open = [a];
+    const skipped: [string, number][] = [];
+    const h = harness(async () => ({}), open, { onDropped: (stage, n) => skipped.push([stage, n]) });
+    h.n.onEvents([{ seq: 2, kind: 'escalated', at: a.startsAt, alert: a }]);
+    open[0] = { ...a, state: 'acknowledged' };
+    h.advance(1000);
+    await h.n.tick();
+    expect(h.texts).toEqual([]);
+    expect(skipped).toEqual([['mute', 1]]);
+  });
+});
