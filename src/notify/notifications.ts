@@ -15,6 +15,9 @@ import { Notifier, type Intent } from './notifier.ts';
 import { createSmsSender } from './sms/sender.ts';
 import { renderAlertSms, renderDutyReportHeader, requiredAction } from './sms/templates.ts';
 
+/** FLUSH_AT_STOP_MS: how long a shutdown waits for the texts due to go out. */
+const FLUSH_AT_STOP_MS = 10_000;
+
 /** RESOLVED_RECOVERY_MS: a resolution owed at a restart is still sent if the alert resolved this recently. */
 const RESOLVED_RECOVERY_MS = 3_600_000;
 
@@ -203,7 +206,9 @@ export function createNotifications(d: NotificationsDeps) {
     records: (alertId: string) => notifier.records(alertId),
     dutyReport,
     /** flush sends the texts that are due now (at shutdown, while this instance still owns their alerts) */
-    flush: (): Promise<void> => notifier.tick(),
+    // bounded: a provider failing every attempt must not hold a shutdown for minutes; what is not
+    // sent by then is owed, and the next start (or the next owner) recovers it
+    flush: (): Promise<void> => Promise.race([notifier.tick(), new Promise<void>((r) => setTimeout(r, FLUSH_AT_STOP_MS).unref())]),
     /** stop sends nothing more: what is still queued is owed, and the next owner (or this instance after a restart) sends it */
     async stop(): Promise<void> {
       for (const j of jobs) j.stop();

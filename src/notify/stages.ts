@@ -77,8 +77,16 @@ async function filterSliced(intents: readonly Intent[], keep: (i: Intent) => boo
   return out;
 }
 
-/** summaryText: the one text that stands for the intents folded for a number. */
-export const summaryText = (n: number): string => `【风险告警汇总】另有 ${n} 条告警未单独发送，请查看指挥中心大屏。`;
+/**
+ * summaryText: the one text that stands for the intents folded for a number — new or escalated
+ * alerts, and resolutions said apart (180 alerts clearing must not read as 180 waiting).
+ */
+export const summaryText = (n: number, resolved = 0): string => {
+  const open = n - resolved;
+  if (resolved === 0) return `【风险告警汇总】另有 ${n} 条告警未单独发送，请查看指挥中心大屏。`;
+  if (open === 0) return `【风险告警汇总】另有 ${resolved} 条告警已解除（未单独发送），请查看指挥中心大屏。`;
+  return `【风险告警汇总】另有 ${open} 条告警未单独发送，${resolved} 条告警已解除，请查看指挥中心大屏。`;
+};
 
 /**
  * muteStage: drops what became muted during the group wait — the alert acknowledged, resolved or
@@ -109,7 +117,7 @@ export function dedupStage(records: TextRecords): Stage {
 
 /** renderStage: the text — one alert, many alerts of one site, or a number's summary. */
 export function renderStage(render: (intents: readonly Intent[]) => string): Stage {
-  return { name: 'render', exec: (b) => ({ ...b, text: b.summary ? summaryText(b.intents.length) : render(b.intents) }) };
+  return { name: 'render', exec: (b) => ({ ...b, text: b.summary ? summaryText(b.intents.length, b.intents.filter((i) => i.kind === 'resolved').length) : render(b.intents) }) };
 }
 
 /**

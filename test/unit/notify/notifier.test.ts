@@ -246,3 +246,10 @@ describe('escalation texts', () => {
     expect(skipped).toEqual([['mute', 1]]);
   });
 });
+
+describe('summary texts', () => {
+  it('say resolutions apart from alerts waiting (180 alerts clearing must not read as 180 waiting)', () => {
+    expect(summaryText(180, 180)).toBe('【风险告警汇总】另有 180 条告警已解除（未单独发送），请查看指挥中心大屏。');
+    expect(summaryText(10, 4)).toBe('【风险告警汇总】另有 6 条告警未单独发送，4 条告警已解除，请查看指挥中心大屏。');
+  });
+});
