@@ -51,11 +51,8 @@ export class Grouper {
     const key = `${phone}|${i.alert.siteId ?? i.alert.town ?? '-'}|${i.kind}`;
     const g = this.groups.get(key);
     if (g?.intents.has(i.key)) return;
-    const queued = this.queued.get(phone) ?? 0;
-    if (queued >= (this.o.textsQueuedPerNumber ?? Infinity)) return this.fold(i, now);
+    if ((this.queued.get(phone) ?? 0) >= (this.o.textsQueuedPerNumber ?? Infinity)) return this.fold(i, now);
     this.put(g ?? this.group(key, phone, false), i, now);
-    this.queued.set(phone, queued + 1);
-    this.queuedTotal++;
   }
 
   private fold(i: Intent, now: number): void {
@@ -63,7 +60,6 @@ export class Grouper {
     if (f.intents.has(i.key)) return;
     if (f.intents.size === 0) this.o.onLimit?.('reached');
     this.put(f, i, now);
-    this.foldedTotal++;
     this.o.onLimit?.('overflow');
   }
 
@@ -76,8 +72,8 @@ export class Grouper {
   /** put adds to a group; the first intent of an empty group sets its flush: after the wait, never sooner than an interval after the last. */
   private put(g: Group, i: Intent, now: number): void {
     g.intents.set(i.key, i);
+    this.track(g, 1);
     if (g.intents.size > 1) return;
-    if (g.summary) this.foldsWaiting.add(g.key);
     const wait = g.lastFlush === -Infinity || g.summary ? this.o.groupWait : 0;
     g.flushAt = Math.max(now + wait, g.lastFlush + this.o.groupInterval);
     this.timers.push(g.flushAt, g.key);
@@ -102,12 +98,9 @@ export class Grouper {
       if (g.flushAt > now) continue; // an older timer of this group
       const intents = [...g.intents.values()];
       g.intents.clear();
+      this.track(g, -intents.length);
       g.lastFlush = now;
       g.flushAt = Infinity;
-      if (g.summary) {
-        this.foldedTotal -= intents.length;
-        this.foldsWaiting.delete(key);
-      } else this.unqueue(g.phone, intents.length);
       this.timers.push(now + FORGET_AFTER * this.o.groupInterval, key);
       out.push({ key, phone: g.phone, summary: g.summary, intents, at: now });
     }
@@ -120,27 +113,27 @@ export class Grouper {
     for (const i of b.intents) {
       if (g.intents.has(i.key)) continue;
       g.intents.set(i.key, i);
-      if (g.summary) {
-        this.foldedTotal++;
-        this.foldsWaiting.add(g.key);
-      }
-      else {
-        this.queued.set(g.phone, (this.queued.get(g.phone) ?? 0) + 1);
-        this.queuedTotal++;
-      }
+      this.track(g, 1);
     }
     g.flushAt = now + this.o.groupInterval;
     this.timers.push(g.flushAt, g.key);
   }
 
-  private unqueue(phone: string, n: number): void {
-    this.queuedTotal -= n;
-    const left = (this.queued.get(phone) ?? 0) - n;
-    if (left > 0) this.queued.set(phone, left);
-    else this.queued.delete(phone);
+  /** track keeps the counts in step with a group that gained (`n` > 0) or gave up intents: queued per number, or folded. */
+  private track(g: Group, n: number): void {
+    if (g.summary) {
+      this.foldedTotal += n;
+      if (g.intents.size > 0) this.foldsWaiting.add(g.key);
+      else this.foldsWaiting.delete(g.key);
+      return;
+    }
+    this.queuedTotal += n;
+    const left = (this.queued.get(g.phone) ?? 0) + n;
+    if (left > 0) this.queued.set(g.phone, left);
+    else this.queued.delete(g.phone);
   }
 
-  /** groups: how many groups and folds are held (queued or idle, not yet forgotten). */
+  /** held: how many groups and folds are held (queued or idle, not yet forgotten). */
   get held(): number {
     return this.groups.size;
   }
