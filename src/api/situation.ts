@@ -6,13 +6,11 @@ import { z } from 'zod';
 import type { Site } from '../contracts/reference.ts';
 import { CLOSED_HAZARD_DAYS, type ActiveWarning } from '../enrich/context.ts';
 import { severityRank } from '../domain/severity.ts';
-import { formatTs } from '../domain/time.ts';
+import { formatTs, localDay } from '../domain/time.ts';
 import { AppError } from '../errors.ts';
 import { canSeeTown, type Principal } from '../auth/auth.ts';
 import { buildBriefing, BriefingLog } from '../briefing/model.ts';
-import { briefingHtml, type BriefingView } from '../briefing/render.ts';
-
-const escHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+import { briefingHtml, esc, type BriefingView } from '../briefing/render.ts';
 import { authenticate, parseOr400, type ApiDeps } from './deps.ts';
 
 function siteView(s: Site) {
@@ -38,16 +36,13 @@ function warningView(deps: ApiDeps, p: Principal, w: ActiveWarning) {
   };
 }
 
-/** townOf: a town id named in a query, checked against the reference data (own keys only: `__proto__` is no town) and the token. */
+/** queriedTown: a town id named in a query, checked against the reference data (own keys only: `__proto__` is no town) and the token. */
 function queriedTown(ref: { townNames: Record<string, string> }, p: Principal, town: string | undefined): string | undefined {
   if (town === undefined) return undefined;
   if (!Object.hasOwn(ref.townNames, town)) throw new AppError('NOT_FOUND', `town: unknown town ${town}`, { details: [{ path: 'town', message: `expected one of ${Object.keys(ref.townNames).join(', ')}` }] });
   if (!canSeeTown(p, town)) throw new AppError('FORBIDDEN', `this token may not see town ${town}`);
   return town;
 }
-
-/** localDay: the calendar day number of an instant in Asia/Shanghai (UTC+8, no daylight saving). */
-const localDay = (t: number) => Math.floor((t + 8 * 3_600_000) / 86_400_000);
 
 /** BRIEFING_PAST_MS, BRIEFING_AHEAD_MS: how far from now a briefing's `at` may be (the situation it shows is the one held now). */
 const BRIEFING_PAST_MS = 24 * 3_600_000;
@@ -174,7 +169,7 @@ export function registerSituation(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/briefing', async (req, reply) => {
     // every refusal is a page that says so in words (a bookmarked link on a consultation-room screen)
     const page = (status: number, text: string) =>
-      reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(`<!doctype html><meta charset="utf-8"><title>会商材料</title><p style="font:16pt sans-serif;padding:2rem">${escHtml(text)}</p>`);
+      reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(`<!doctype html><meta charset="utf-8"><title>会商材料</title><p style="font:16pt sans-serif;padding:2rem">${esc(text)}</p>`);
     try {
       const p = await authenticate(deps, req, 'viewer');
       const b = await briefing(p, parseOr400(BriefingQuery, req.query));

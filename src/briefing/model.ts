@@ -5,9 +5,8 @@ import { bearingDeg, distanceKm } from '../domain/geo.ts';
 import { raiseSeverity, SEVERITY_ZH, severityRank, type Severity } from '../domain/severity.ts';
 import { formatTs } from '../domain/time.ts';
 import { onDuty } from '../alerts/roster.ts';
-import { specialPeriodAt } from '../rules/evaluator.ts';
 import type { ActiveWarning, ContextState, NowcastCell } from '../enrich/context.ts';
-import type { ReferenceData } from '../enrich/reference.ts';
+import { escalatingPeriod, type ReferenceData } from '../enrich/reference.ts';
 
 /** BriefingInputs: what a joint-consultation briefing (会商材料) is built from. */
 export interface BriefingInputs {
@@ -81,7 +80,7 @@ export async function buildBriefing(d: BriefingInputs, towns: readonly string[],
   const ref = d.reference;
   const warnings = [...d.context.warnings.values()].filter((w) => w.onset <= at && at < w.expires);
   const open = d.alerts.filter((a) => a.state !== 'resolved');
-  const period = specialPeriodAt({ reference: ref, context: d.context, siteAlertSeverity: () => undefined }, at);
+  const period = escalatingPeriod(ref.calendar, at);
   const out: TownBriefing[] = [];
   for (const town of towns) {
     const townSites = [...ref.sites.values()].filter((s) => s.town === town);

@@ -21,7 +21,7 @@ const hm = (iso: string) => `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
 const md = (v: unknown) => String(v ?? '').replace(/[\r\n\u2028\u2029]+/g, ' ').replace(/[\\`*_[\]<>#|~]/g, (c) => `\\${c}`);
 
 /** esc: text from events and reference data is escaped before it goes into HTML. */
-const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const esc = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function responseText(t: TownBriefing): string {
   if (!t.response) return '无预警，未启动响应';

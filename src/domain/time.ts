@@ -32,6 +32,11 @@ export function localMinuteOfDay(ms: number): number {
   return d.getUTCHours() * 60 + d.getUTCMinutes();
 }
 
+/** localDay gives the calendar day number of an instant in local time (UTC+8): equal for the same date. */
+export function localDay(ms: number): number {
+  return Math.floor((ms + CST_OFFSET_MS) / 86_400_000);
+}
+
 /** formatLocal renders epoch milliseconds as short local time for texts: "07-16 10:29:23" (+08:00). */
 export function formatLocal(ms: number): string {
   const iso = formatTs(ms);

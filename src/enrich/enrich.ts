@@ -3,7 +3,7 @@ import type { Site } from '../contracts/reference.ts';
 import { eventTime } from '../contracts/events.ts';
 import type { EvalContext } from './eval-context.ts';
 import type { ContextState, WarningChange } from './context.ts';
-import type { ReferenceData } from './reference.ts';
+import { escalatingPeriod, type ReferenceData } from './reference.ts';
 
 /** EnrichResult: the context for the evaluators, warnings that changed, and whether the site was unknown. */
 export interface EnrichResult {
@@ -57,14 +57,7 @@ export function enrichInto(ref: ReferenceData, context: ContextState | undefined
       context.observeEnforcement(event, time);
     }
   }
-  const cal = ref.calendar;
-  for (let i = 0; i < cal.length; i++) {
-    const p = cal[i]!;
-    if (time >= p.from && time < p.to && p.effects.includes('escalate')) {
-      ctx.specialPeriod = p.name;
-      break;
-    }
-  }
+  ctx.specialPeriod = escalatingPeriod(ref.calendar, time);
   flags.changes = changes;
   flags.unknownSite = unknownSite;
   return ctx;

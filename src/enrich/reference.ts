@@ -27,6 +27,15 @@ export function buildReference(sites: Site[], roster: RosterEntry[], calendar: S
   return { sites: map, townNames, roster, calendar };
 }
 
+/**
+ * escalatingPeriod names the special period with the `escalate` effect (提级管理) covering an
+ * instant, if any — the one question enrich, the rules' emitter and the briefing ask of the calendar.
+ */
+export function escalatingPeriod(calendar: readonly SpecialPeriod[], at: number): string | undefined {
+  for (const p of calendar) if (at >= p.from && at < p.to && p.effects.includes('escalate')) return p.name;
+  return undefined;
+}
+
 /** activePeriods returns the special periods covering an instant. */
 export function activePeriods(calendar: readonly SpecialPeriod[], at: number): SpecialPeriod[] {
   return calendar.filter((p) => at >= p.from && at < p.to);

@@ -228,10 +228,7 @@ export class RuleEngine {
   /** unconfigured: per rule, events it could not judge because the item has no reference limit (for /metrics). */
   unconfigured(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const e of this.evaluators) {
-      const n = (e as { unconfigured?: number }).unconfigured;
-      if (n) out[e.rule.id] = n;
-    }
+    for (const e of this.evaluators) if (e.unconfigured) out[e.rule.id] = e.unconfigured;
     return out;
   }
 

@@ -4,7 +4,7 @@ import type { AlertTransition } from '../domain/transition.ts';
 import { raiseSeverity, SEVERITY_ZH, type Severity } from '../domain/severity.ts';
 import { compileTemplate, type Template } from '../domain/template.ts';
 import type { ContextState, WarningChange } from '../enrich/context.ts';
-import type { ReferenceData } from '../enrich/reference.ts';
+import { escalatingPeriod, type ReferenceData } from '../enrich/reference.ts';
 import type { EvalContext } from '../enrich/eval-context.ts';
 import { compileWhere, type Predicate } from './match.ts';
 
@@ -18,7 +18,7 @@ export interface EngineEnv {
 
 /** specialPeriodAt names the active special period with the `escalate` effect at an instant, if any. */
 export function specialPeriodAt(env: EngineEnv | undefined, at: number): string | undefined {
-  return env?.reference.calendar.find((p) => at >= p.from && at < p.to && p.effects.includes('escalate'))?.name;
+  return env ? escalatingPeriod(env.reference.calendar, at) : undefined;
 }
 
 /** Evaluator: one rule's state and decisions; time is always passed in. */
@@ -48,6 +48,8 @@ export interface Evaluator {
   seed(subjectKey: string, severity: Severity): void;
   forget(subjectKey: string): void;
   size(): number;
+  /** events the rule could not judge because the item has no reference limit (rules with `ref` levels) */
+  readonly unconfigured?: number;
 }
 
 /** SubjectField: what identifies a measured thing of a site (mine sensor, grid equipment, site metric), or the site itself. */

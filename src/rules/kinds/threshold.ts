@@ -167,12 +167,12 @@ export class ThresholdEvaluator implements Evaluator {
   }
 
   private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, level: ResolvedLevel, measured: number, ctx: EvalContext): void {
-    // the unit of the compared number (a deviation is in %), and the reading itself when that is a deviation
+    // the unit of the compared number (a deviation in % is in %), and the reading itself when the compared number is a deviation
     const e = ctx.event as unknown as Record<string, unknown>;
-    const unit = typeof e.unit === 'string' ? e.unit : undefined;
-    const m = this.rule.measure.kind;
-    const labels: Record<string, string> =
-      m === 'deviation_pct' ? { unit: '%', ...(typeof e.value === 'number' ? { reading: `${e.value}${unit ?? ''}` } : {}) } : m === 'abs_deviation' ? { ...(unit ? { unit } : {}), ...(typeof e.value === 'number' ? { reading: `${e.value}${unit ?? ''}` } : {}) } : unit ? { unit } : {};
+    const kind = this.rule.measure.kind;
+    const unit = kind === 'deviation_pct' ? '%' : typeof e.unit === 'string' ? e.unit : undefined;
+    const labels: Record<string, string> = unit ? { unit } : {};
+    if (kind !== 'value' && typeof e.value === 'number') labels.reading = `${e.value}${typeof e.unit === 'string' ? e.unit : ''}`;
     this.emitter.push(out, action, key, infoOf(ctx), {
       labels,
       severity: level.severity,
