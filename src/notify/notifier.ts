@@ -66,9 +66,8 @@ export class Notifier {
       renderStage(d.render),
       sendStage({ send: d.send, now: d.now, logger: d.logger, failed: (b, smsId, err) => this.failed(b, smsId, err) }),
       recordStage(async (b) => {
-        const base = this.base(b, b.sent!.smsId);
-        const ids = b.sent!.providerIds ? { providerIds: b.sent!.providerIds } : {};
-        await this.record(b.intents, (i) => ({ ...base, key: i.key, alertId: i.alert.id, kind: i.kind, severity: i.alert.severity, level: i.level, at: b.sent!.at, status: 'sent', ...ids }), (r) => this.d.onSent?.(r));
+        const sent = b.sent!;
+        await this.record(b, sent.smsId, sent.at, { status: 'sent', ...(sent.providerIds ? { providerIds: sent.providerIds } : {}) }, (r) => this.d.onSent?.(r));
       }),
     ];
   }
@@ -78,20 +77,23 @@ export class Notifier {
     for (const r of await this.d.log.load()) this.texts.note(r);
   }
 
-  private base(b: Batch, smsId: string) {
-    const first = b.intents[0]!;
-    return { to: b.phone, name: first.to.name, role: first.role, smsId };
-  }
-
   /**
-   * record writes records to the log and notes them, in slices of RECORD_SLICE with a turn of the
-   * event loop between: a summary text standing for 20,000 alerts is 20,000 records, which must not
-   * hold up the alerts arriving meanwhile.
+   * record writes one record per intent of a text (sent or failed) to the log and notes them, in
+   * slices of RECORD_SLICE with a turn of the event loop between: a summary text standing for
+   * 20,000 alerts is 20,000 records, which must not hold up the alerts arriving meanwhile.
    */
-  private async record(intents: readonly Intent[], make: (i: Intent) => NotificationRecord, done?: (records: NotificationRecord[]) => void): Promise<void> {
-    for (let k = 0; k < intents.length; k += RECORD_SLICE) {
+  private async record(
+    b: Batch,
+    smsId: string,
+    at: number,
+    outcome: Pick<NotificationRecord, 'status' | 'providerIds' | 'error'>,
+    done?: (records: NotificationRecord[]) => void,
+  ): Promise<void> {
+    const first = b.intents[0]!;
+    const make = (i: Intent): NotificationRecord => ({ to: b.phone, name: first.to.name, role: first.role, smsId, key: i.key, alertId: i.alert.id, kind: i.kind, severity: i.alert.severity, level: i.level, at, ...outcome });
+    for (let k = 0; k < b.intents.length; k += RECORD_SLICE) {
       if (k > 0) await new Promise<void>((r) => setImmediate(r));
-      const slice = intents.slice(k, k + RECORD_SLICE).map(make);
+      const slice = b.intents.slice(k, k + RECORD_SLICE).map(make);
       await this.d.log.append(slice);
       for (const r of slice) this.texts.note(r);
       done?.(slice);
@@ -105,9 +107,8 @@ export class Notifier {
    */
   private async failed(b: Batch, smsId: string, err: unknown): Promise<void> {
     const at = this.d.now();
-    const base = this.base(b, smsId);
     const records: NotificationRecord[] = [];
-    await this.record(b.intents, (i) => ({ ...base, key: i.key, alertId: i.alert.id, kind: i.kind, severity: i.alert.severity, level: i.level, at, status: 'failed', error: (err as Error).message }), (r) => records.push(...r)).catch(() => undefined);
+    await this.record(b, smsId, at, { status: 'failed', error: (err as Error).message }, (r) => records.push(...r)).catch(() => undefined);
     const retryable = !(err instanceof AppError && !err.retryable);
     this.d.onFailed?.(records, retryable);
     if (retryable) this.grouper.retry(b, at);
