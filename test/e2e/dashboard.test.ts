@@ -55,6 +55,10 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     await app?.destroy();
   });
 
+  /** postEvent: a producer posting one event (or a list) with the ingest token. */
+  const postEvent = (topic: string, body: unknown) =>
+    fetch(`${app!.baseUrl}/api/v1/events/${topic}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` }, body: JSON.stringify(body) });
+
   async function openDashboard(token: string): Promise<Page> {
     const page = await browser!.newPage({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -79,11 +83,7 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     await operator.waitForSelector('#conn[data-state=open]');
     expect(await operator.isHidden('#demo-banner')).toBe(true);
 
-    const res = await fetch(`${app!.baseUrl}/api/v1/events/risk.mine.telemetry`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` },
-      body: JSON.stringify({ type: 'mine.reading', siteId, sensorId, sensorType: 'CH4', location: 'coal_face', value: 1.6, unit: '%', ts: Date.now() }),
-    });
+    const res = await postEvent('risk.mine.telemetry', { type: 'mine.reading', siteId, sensorId, sensorType: 'CH4', location: 'coal_face', value: 1.6, unit: '%', ts: Date.now() });
     expect(res.status, await res.clone().text()).toBe(202);
 
     const redRow = `#alerts [data-severity=red][data-site-id="${siteId}"]`;
@@ -145,11 +145,7 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     const { siteId, sensorId } = coalFaceMethaneSensor(1);
     const operator = await openDashboard(app!.tokens.operator);
     const post = (value: number) =>
-      fetch(`${app!.baseUrl}/api/v1/events/risk.mine.telemetry`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` },
-        body: JSON.stringify({ type: 'mine.reading', siteId, sensorId, sensorType: 'CH4', location: 'coal_face', value, unit: '%', ts: Date.now() }),
-      });
+      postEvent('risk.mine.telemetry', { type: 'mine.reading', siteId, sensorId, sensorType: 'CH4', location: 'coal_face', value, unit: '%', ts: Date.now() });
     // 1.2 % (over the alarm value, under power-off): one alert at the site, a row of its own
     expect((await post(1.2)).status).toBe(202);
     const row = operator.locator(`#alerts [data-state=firing][data-site-id="${siteId}"]`).first();
@@ -195,11 +191,7 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     const now = Date.now();
     const id = `act-${now}`;
     const iso = (ms: number) => new Date(ms).toISOString();
-    const res = await fetch(`${app!.baseUrl}/api/v1/events/risk.weather.warnings`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` },
-      body: JSON.stringify({ type: 'weather.warning', id, sender: '鄂托克前旗气象台', sent: iso(now), status: 'Actual', msgType: 'Alert', event: '雷雨大风', level: 'orange', onset: iso(now), expires: iso(now + 6 * 3_600_000), area: { towns: Object.keys(info.townNames) } }),
-    });
+    const res = await postEvent('risk.weather.warnings', { type: 'weather.warning', id, sender: '鄂托克前旗气象台', sent: iso(now), status: 'Actual', msgType: 'Alert', event: '雷雨大风', level: 'orange', onset: iso(now), expires: iso(now + 6 * 3_600_000), area: { towns: Object.keys(info.townNames) } });
     expect(res.status, await res.clone().text()).toBe(202);
     const card = page.locator(`#alerts > .incident[data-incident="w:${id}"]`);
     await card.waitFor({ timeout: 15_000 });
@@ -237,11 +229,7 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     const now = Date.now();
     // 0.1 % a minute for five minutes: 1.3 % now, so about 2 minutes to 1.5 %
     for (const [k, value] of [[5, 0.8], [4, 0.9], [3, 1.0], [2, 1.1], [1, 1.2], [0, 1.3]] as const) {
-      const res = await fetch(`${app!.baseUrl}/api/v1/events/risk.mine.telemetry`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` },
-        body: JSON.stringify({ type: 'mine.reading', siteId, sensorId, sensorType: 'CH4', location: 'coal_face', value, unit: '%', ts: now - k * 60_000 }),
-      });
+      const res = await postEvent('risk.mine.telemetry', { type: 'mine.reading', siteId, sensorId, sensorType: 'CH4', location: 'coal_face', value, unit: '%', ts: now - k * 60_000 });
       expect(res.status, await res.clone().text()).toBe(202);
     }
     const row = page.locator(`#alerts [data-site-id="${siteId}"][data-domain=mine]`).first();
@@ -272,11 +260,7 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     expect(await btn.getAttribute('data-sound')).toBe(waiting.length > 0 ? 'alarm' : 'on');
     if (waiting.length > 0) await btn.click(); // muted: quiet until a new red alert
     expect(await btn.getAttribute('data-sound')).toBe('on');
-    const res = await fetch(`${app!.baseUrl}/api/v1/events/risk.mine.telemetry`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` },
-      body: JSON.stringify({ type: 'mine.reading', siteId, sensorId, sensorType: 'CH4', location: 'coal_face', value: 1.6, unit: '%', ts: Date.now() }),
-    });
+    const res = await postEvent('risk.mine.telemetry', { type: 'mine.reading', siteId, sensorId, sensorType: 'CH4', location: 'coal_face', value: 1.6, unit: '%', ts: Date.now() });
     expect(res.status).toBe(202);
     await page.waitForSelector('#sound-btn[data-sound=alarm]', { timeout: 15_000 });
     // it repeats
@@ -303,19 +287,11 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     const info = (await (await fetch(`${app!.baseUrl}/api/v1/info`, { headers: { authorization: `Bearer ${app!.tokens.operator}` } })).json()) as { townNames: Record<string, string> };
     const now = Date.now();
     const iso = (ms: number) => new Date(ms).toISOString();
-    const res = await fetch(`${app!.baseUrl}/api/v1/events/risk.weather.warnings`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` },
-      body: JSON.stringify({ type: 'weather.warning', id: `ex-${now}`, sender: '鄂托克前旗气象台', sent: iso(now), status: 'Exercise', msgType: 'Alert', event: '雷雨大风', level: 'orange', onset: iso(now), expires: iso(now + 6 * 3_600_000), area: { towns: Object.keys(info.townNames) } }),
-    });
+    const res = await postEvent('risk.weather.warnings', { type: 'weather.warning', id: `ex-${now}`, sender: '鄂托克前旗气象台', sent: iso(now), status: 'Exercise', msgType: 'Alert', event: '雷雨大风', level: 'orange', onset: iso(now), expires: iso(now + 6 * 3_600_000), area: { towns: Object.keys(info.townNames) } });
     expect(res.status, await res.clone().text()).toBe(202);
     // simulated data replayed into this live (not demo) server is refused: it never raises, resolves or pages anything real
     const sim = coalFaceMethaneSensor(4);
-    const simRes = await fetch(`${app!.baseUrl}/api/v1/events/risk.mine.telemetry`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` },
-      body: JSON.stringify({ type: 'mine.reading', siteId: sim.siteId, sensorId: sim.sensorId, sensorType: 'CH4', location: 'coal_face', value: 1.2, unit: '%', ts: now, simulated: true }),
-    });
+    const simRes = await postEvent('risk.mine.telemetry', { type: 'mine.reading', siteId: sim.siteId, sensorId: sim.sensorId, sensorType: 'CH4', location: 'coal_face', value: 1.2, unit: '%', ts: now, simulated: true });
     expect(simRes.status).toBe(400);
     expect(await simRes.text()).toContain('SIMULATED_ON_LIVE');
     await page.locator('#drills .alert').first().waitFor({ timeout: 15_000 });
@@ -342,11 +318,7 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     const sites = ['cp-edz-01', 'cp-edz-02', 'cp-edz-03', 'cp-edz-04', 'cs-edz-01', 'lp-edz-01', 'nm-alz-01', 'cs-alz-01', 'sa-alz-01', 'cv-alz-01', 'cv-alz-02', 'lp-alz-01'];
     const now = Date.now();
     for (const [i, siteId] of sites.entries()) {
-      const res = await fetch(`${app!.baseUrl}/api/v1/events/risk.enforcement.events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` },
-        body: JSON.stringify({ type: 'enforcement.hazard', hazardId: `HZ-WALL-${i}`, siteId, level: 'major', status: 'open', foundAt: now, deadline: now + 10 * 86_400_000, ts: now }),
-      });
+      const res = await postEvent('risk.enforcement.events', { type: 'enforcement.hazard', hazardId: `HZ-WALL-${i}`, siteId, level: 'major', status: 'open', foundAt: now, deadline: now + 10 * 86_400_000, ts: now });
       expect(res.status, await res.clone().text()).toBe(202);
     }
     const screen = await createAuth(TEST_SECRET).sign({ sub: 'wall-e2e', role: 'screen', towns: '*' }, '3h');
@@ -387,11 +359,7 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     const now = Date.now();
     const DAY = 86_400_000;
     const hazard = (hazardId: string, level: 'major' | 'general', status: 'open' | 'closed', foundAt: number, deadline: number) =>
-      fetch(`${app!.baseUrl}/api/v1/events/risk.enforcement.events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` },
-        body: JSON.stringify({ type: 'enforcement.hazard', hazardId, siteId: 'op-shm-01', level, status, foundAt, deadline, ts: Date.now(), description: `${hazardId} 台账测试` }),
-      });
+      postEvent('risk.enforcement.events', { type: 'enforcement.hazard', hazardId, siteId: 'op-shm-01', level, status, foundAt, deadline, ts: Date.now(), description: `${hazardId} 台账测试` });
     expect((await hazard('HZ-L-OPEN', 'major', 'open', now - DAY, now + 5 * DAY + 3_600_000)).status).toBe(202);
     expect((await hazard('HZ-L-LATE', 'general', 'open', now - 20 * DAY, now - 2 * DAY - 3_600_000)).status).toBe(202);
     expect((await hazard('HZ-L-DONE', 'general', 'open', now - 3 * DAY, now + DAY)).status).toBe(202);
@@ -417,7 +385,7 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     const page = await openDashboard(app!.tokens.operator);
     const now = Date.now();
     const iso = (ms: number) => new Date(ms).toISOString();
-    const post = (topic: string, body: unknown) => fetch(`${app!.baseUrl}/api/v1/events/${topic}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${app!.tokens.ingest}` }, body: JSON.stringify(body) });
+    const post = postEvent;
     const wid = `map-${now}`;
     // a rainstorm warning over the south-west coal field (CAP polygon: [lat, lon] pairs)
     expect((await post('risk.weather.warnings', { type: 'weather.warning', id: wid, sender: '鄂托克前旗气象台', sent: iso(now), status: 'Actual', msgType: 'Alert', event: '暴雨', level: 'yellow', onset: iso(now), expires: iso(now + 3 * 3_600_000), area: { polygons: [[[37.9, 106.7], [37.9, 107.1], [38.2, 107.1], [38.2, 106.7], [37.9, 106.7]]] } })).status).toBe(202);
