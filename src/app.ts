@@ -138,8 +138,13 @@ export function createApp(o: AppOptions): App {
   /** applyHere applies an operator's ack or resolve to an alert this instance holds (embedded: all; Kafka mode: the ones it owns). */
   async function applyHere(cmd: AlertCommand): Promise<Alert> {
     const at = Date.parse(cmd.at);
-    const stored = cmd.type === 'ack' ? book.acknowledge(cmd.alertId, cmd.by, at, cmd.note) : book.resolveManually(cmd.alertId, cmd.by, at, cmd.note);
-    // a repeated ack by the same person changes nothing: no event, nothing journaled
+    const stored =
+      cmd.type === 'ack'
+        ? book.acknowledge(cmd.alertId, cmd.by, at, cmd.note)
+        : cmd.type === 'confirm'
+          ? book.confirm(cmd.alertId, cmd.by, at, cmd.note)
+          : book.resolveManually(cmd.alertId, cmd.by, at, cmd.note);
+    // a repeated ack (or confirmation) by the same person changes nothing: no event, nothing journaled
     if (!stored) return book.get(cmd.alertId)!.alert;
     // The condition may persist: forget rule state so the next reading raises a fresh alert.
     if (cmd.type === 'resolve') engine.forget(stored.event.alert.ruleId, stored.subjectKey);
@@ -175,6 +180,7 @@ export function createApp(o: AppOptions): App {
       topology.commands.send({ type, alertId: id, by: p.sub, at: formatTs(clock.now()), ...(note ? { note } : {}) });
   const ackAlert = operatorAction('ack');
   const resolveAlert = operatorAction('resolve');
+  const confirmAlert = operatorAction('confirm');
 
   const hub = new WsHub({
     auth,
@@ -227,6 +233,7 @@ export function createApp(o: AppOptions): App {
     book,
     commit: (stored) => pipeline.commit(stored),
     roster: o.reference.roster,
+    hasContacts: (siteId) => (o.reference.sites.get(siteId)?.contacts?.length ?? 0) > 0,
     logger,
     clock,
     ...(ports.silencesFile ? { silencesFile: ports.silencesFile } : {}),
@@ -277,6 +284,7 @@ export function createApp(o: AppOptions): App {
       isReady: () => ready,
       ackAlert,
       resolveAlert,
+      confirmAlert,
       notifications,
       lifecycle,
       series,

@@ -236,6 +236,21 @@ export class AlertBook {
     return this.record(rec.subjectKey, 'resolved', at, alert);
   }
 
+  /**
+   * confirm records the company's word that the actions asked of it were carried out (labels
+   * `confirmedBy`, `confirmedAt`, `confirmNote`: the latest one; a 企业未反馈 mark goes); 409
+   * CONFLICT when it is resolved.
+   */
+  confirm(id: string, by: string, at: number, note?: string): StoredAlertEvent {
+    const rec = this.requireOpen(id);
+    const clipped = note?.slice(0, MAX_NOTE);
+    const labels: Record<string, string> = { ...rec.alert.labels, confirmedBy: by.slice(0, MAX_NAME), confirmedAt: formatTs(at) };
+    if (clipped) labels.confirmNote = clipped;
+    else delete labels.confirmNote;
+    delete labels.confirmOverdue;
+    return this.record(rec.subjectKey, 'updated', at, { ...rec.alert, updatedAt: formatTs(at), labels });
+  }
+
   /** escalate records that an unacknowledged alert was escalated (to the leader on duty, or its officer again). */
   escalate(id: string, at: number, to: string): StoredAlertEvent {
     const rec = this.requireOpen(id);

@@ -1,4 +1,5 @@
 import type { Alert } from '../contracts/alerts.ts';
+import { severityRank, type Severity } from '../domain/severity.ts';
 
 /** EscalationPolicy: how long a red or orange alert may stay unacknowledged, and the repeat interval after that. */
 export interface EscalationPolicy {
@@ -20,6 +21,26 @@ export function escalationDue(a: Alert, p: EscalationPolicy): number | undefined
   if (base === undefined) return undefined;
   const from = a.receivedAt === undefined ? Date.parse(a.updatedAt) : Math.max(Date.parse(a.updatedAt), Date.parse(a.receivedAt));
   return from + (a.escalation === 0 ? base : p.repeat);
+}
+
+/** ConfirmPolicy: which alerts a company must confirm (notify.siteContacts) and how soon. */
+export interface ConfirmPolicy {
+  enabled: boolean;
+  minSeverity: Severity;
+  confirmWithin: number;
+}
+
+/**
+ * confirmDue returns the instant an alert texted to its site's contacts is marked 企业未反馈 when
+ * the company has not confirmed its actions, or undefined when it never is (no contacts, below
+ * `minSeverity`, confirmed or marked already, resolved, a drill, back-filled). Derived from the
+ * durable alert alone, so it survives a restart.
+ */
+export function confirmDue(a: Alert, p: ConfirmPolicy, hasContacts: (siteId: string) => boolean): number | undefined {
+  if (!p.enabled || a.state === 'resolved' || a.labels.drill || a.labels.backfill === 'true') return undefined;
+  if (a.labels.confirmedAt !== undefined || a.labels.confirmOverdue !== undefined) return undefined;
+  if (a.siteId === undefined || severityRank(a.severity) < severityRank(p.minSeverity) || !hasContacts(a.siteId)) return undefined;
+  return Date.parse(a.startsAt) + p.confirmWithin;
 }
 
 /** escalationTarget: who an escalation goes to — the leader on duty for red, the duty officer again for orange. */

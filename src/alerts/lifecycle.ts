@@ -7,7 +7,7 @@ import { Silence, type SilenceInput } from '../contracts/silences.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Clock, StateFile, StoredAlertEvent } from '../ports/index.ts';
 import type { AlertBook } from './book.ts';
-import { escalationDue, escalationTarget } from './escalation.ts';
+import { confirmDue, escalationDue, escalationTarget } from './escalation.ts';
 import { TimerQueue } from '../domain/timer-queue.ts';
 import { DEFAULT_INHIBIT_RULES, InhibitIndex } from './inhibit.ts';
 import { createMuter } from './mute.ts';
@@ -20,6 +20,8 @@ export interface LifecycleDeps {
   book: AlertBook;
   commit: (stored: StoredAlertEvent[]) => Promise<void>;
   roster: readonly RosterEntry[];
+  /** whether a site has contacts of its own (sites.yaml `contacts`): its alerts wait for the company's confirmation */
+  hasContacts?: (siteId: string) => boolean;
   logger: Logger;
   clock: Clock;
   silencesFile?: StateFile;
@@ -62,14 +64,26 @@ export function createLifecycle(d: LifecycleDeps) {
     due.set(id, at);
     timers.push(at, id);
   };
+  // The company's confirmation (企业反馈): the same, one entry per alert texted to its site's contacts.
+  const confirmPolicy = config.notify.siteContacts;
+  const hasContacts = d.hasContacts ?? (() => false);
+  const confirmTimers = new TimerQueue<string>();
+  const confirmAt = new Map<string, number>();
   book.watch({
     opened(rec) {
       const at = escalationDue(rec.alert, config.escalation);
       if (at === undefined) due.delete(rec.alert.id);
       else schedule(rec.alert.id, at);
+      const c = confirmDue(rec.alert, confirmPolicy, hasContacts);
+      if (c === undefined) confirmAt.delete(rec.alert.id);
+      else if (confirmAt.get(rec.alert.id) !== c) {
+        confirmAt.set(rec.alert.id, c);
+        confirmTimers.push(c, rec.alert.id);
+      }
     },
     closed(rec) {
       due.delete(rec.alert.id);
+      confirmAt.delete(rec.alert.id);
     },
   });
   /** SLICE: alert events made by one timer step before they are committed and the event loop gets a turn */
@@ -128,6 +142,28 @@ export function createLifecycle(d: LifecycleDeps) {
     await d.commit(stored);
   }
 
+  /** unconfirmed marks the alerts whose company has not confirmed its actions in time (企业未反馈); notify texts the duty officer. */
+  async function unconfirmed(now: number): Promise<void> {
+    const popped: { due: number; key: string }[] = [];
+    confirmTimers.popDue(now, popped);
+    const stored: StoredAlertEvent[] = [];
+    for (const { due: at, key: id } of popped) {
+      if (confirmAt.get(id) !== at) continue; // superseded
+      const alert = book.getOpen(id);
+      if (!alert || confirmDue(alert, confirmPolicy, hasContacts) === undefined) continue;
+      if (muter.mutes(alert, now) !== undefined) {
+        confirmAt.set(id, now + MUTED_RECHECK_MS);
+        confirmTimers.push(now + MUTED_RECHECK_MS, id);
+        continue;
+      }
+      confirmAt.delete(id);
+      const ev = book.relabel(id, { confirmOverdue: 'true' }, now);
+      if (ev) stored.push(ev);
+      if (stored.length >= SLICE) await commitSlice(stored);
+    }
+    await d.commit(stored);
+  }
+
   /**
    * commitSlice commits what a storm-sized change has made so far and yields a turn of the event
    * loop: a storm that escalates (or a silence that covers) 20,000 alerts at once must not hold up
@@ -166,6 +202,7 @@ export function createLifecycle(d: LifecycleDeps) {
       const now = clock.now();
       if (now >= nextSilenceChange) await reconcileSilences(now);
       await escalate(now);
+      await unconfirmed(now);
     },
     addSilence: (input: SilenceInput, by: string): Promise<Silence> => silenceChanged(silences.add(input, by, clock.now()), true),
     expireSilence: (id: string, by: string): Promise<Silence> => silenceChanged(silences.expire(id, by, clock.now()), true),

@@ -38,6 +38,8 @@ export interface ApiDeps {
   outlines?: string;
   ackAlert(id: string, p: Principal, note: string | undefined): Promise<Alert>;
   resolveAlert(id: string, p: Principal, note: string | undefined): Promise<Alert>;
+  /** the company's confirmation that the actions asked of it were carried out (`by`: who confirmed) */
+  confirmAlert(id: string, by: Principal, note: string | undefined): Promise<Alert>;
   /**
    * accepted events into the pipeline (embedded) or onto their Kafka topic; rejections to the dead-letter sink.
    * Resolves to the events refused at evaluation (SUBJECT_LIMIT, already dead-lettered; `index` = position in `events`).

@@ -18,6 +18,11 @@ const AlertQuery = z.object({
   token: z.string().optional(),
 });
 const NoteBody = z.object({ note: z.string().max(2000).optional() }).nullish();
+/** ConfirmBody: what the company did (required) and, when an officer records a call, who at the company said so. */
+const ConfirmBody = z.strictObject({
+  note: z.string().trim().min(1, 'say what the company did (note)').max(2000),
+  contact: z.string().trim().min(1).max(100).optional(),
+});
 
 function visibleAlert(deps: ApiDeps, p: Principal, id: string): Alert {
   const rec = deps.book.get(id);
@@ -73,6 +78,16 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const a = await deps.resolveAlert(req.params.id, p, body?.note);
     if (a.state !== 'resolved') void reply.code(202);
     return a;
+  });
+
+  // the company's word that the actions asked of it were carried out: its own token (a site role is
+  // an operator token limited to the site's town), or the duty officer recording a phone call
+  app.post<{ Params: { id: string } }>('/api/v1/alerts/:id/confirm', async (req) => {
+    const p = await authenticate(deps, req, 'operator');
+    visibleAlert(deps, p, req.params.id);
+    const body = parseOr400(ConfirmBody, req.body);
+    const by = body.contact ? { ...p, sub: `${body.contact}（${p.sub}登记）` } : p;
+    return deps.confirmAlert(req.params.id, by, body.note);
   });
 
   app.get('/api/v1/sites', async (req) => {

@@ -86,6 +86,18 @@ export const Config = z.strictObject({
       dutyReport: z.string().default('0 8 * * *'),
       /** an alert raised from an event older than this (back-fill, replay) is shown and journaled, marked 补录, but not texted as new */
       maxEventAge: Duration.default(900_000),
+      /**
+       * the company's own contacts (sites.yaml `contacts`): texted the actions meant for the site when
+       * an alert at least this severe fires there, asked to confirm them (POST /api/v1/alerts/{id}/confirm);
+       * an alert not confirmed within `confirmWithin` is marked 企业未反馈 and the duty officer is texted
+       */
+      siteContacts: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          minSeverity: Severity.default('orange'),
+          confirmWithin: Duration.default(1_800_000),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /** resolved alerts and ended silences are kept this long */

@@ -13,7 +13,7 @@ import type { Metrics } from '../metrics.ts';
 import type { Clock, NotificationLog, NotificationRecord, SmsGateway, StoredAlertEvent } from '../ports/index.ts';
 import { Notifier, type Intent } from './notifier.ts';
 import { createSmsSender } from './sms/sender.ts';
-import { renderAlertSms, renderDutyReportHeader, requiredAction } from './sms/templates.ts';
+import { renderAlertSms, renderDutyReportHeader, renderSiteSms, requiredAction } from './sms/templates.ts';
 
 /** FLUSH_AT_STOP_MS: how long a shutdown waits for the texts due to go out. */
 const FLUSH_AT_STOP_MS = 10_000;
@@ -68,6 +68,8 @@ export function createNotifications(d: NotificationsDeps) {
     render: (intents) => renderGroup(intents),
     send: (msg) => sender.send(msg),
     minSeverity: config.notify.minSeverity,
+    siteContacts: (id) => d.reference.sites.get(id)?.contacts ?? [],
+    ...(config.notify.siteContacts.enabled ? { siteMinSeverity: config.notify.siteContacts.minSeverity } : {}),
     groupWait: config.notify.groupWait,
     groupInterval: config.notify.groupInterval,
     textsQueuedPerNumber: config.limits.textsQueuedPerNumber,
@@ -93,7 +95,9 @@ export function createNotifications(d: NotificationsDeps) {
     const intents = [...new Map(all.map((i) => [i.alert.id, i])).values()];
     const first = intents[0]!;
     const a = first.alert;
-    if (intents.length === 1) {
+    // the company is asked to act (fired); anything else it is told like anyone else
+    const ask = first.role === 'site' && first.kind === 'fired';
+    if (intents.length === 1 && !ask) {
       const ctx = { siteName: siteName(a.siteId) ?? a.siteId, townName: townName(a.town) ?? a.town, ...(first.kind === 'escalated' ? { escalatedTo: first.to.name } : {}) };
       return renderAlertSms(first.kind, a, ctx as never);
     }
@@ -101,6 +105,8 @@ export function createNotifications(d: NotificationsDeps) {
     // measured exceedance (a value over a threshold) before a monitoring fault, then the latest
     const measuredFirst = (a: Alert) => (a.value !== undefined && a.threshold !== undefined ? 1 : 0);
     const worst = [...intents].sort((x, y) => severityRank(y.alert.severity) - severityRank(x.alert.severity) || measuredFirst(y.alert) - measuredFirst(x.alert) || y.alert.startsAt.localeCompare(x.alert.startsAt))[0]!.alert;
+    // the company: what to do at its site about the worst alert, and to confirm it
+    if (ask) return renderSiteSms(worst, { siteName: siteName(worst.siteId) ?? worst.siteId, townName: townName(worst.town) ?? worst.town }, intents.length - 1);
     const counts = new Map<Severity, number>();
     for (const i of intents) counts.set(i.alert.severity, (counts.get(i.alert.severity) ?? 0) + 1);
     const colours = [...counts].sort((x, y) => severityRank(y[0]) - severityRank(x[0])).map(([s, n]) => `${SEVERITY_ZH[s]}${n}`).join(' ');

@@ -26,6 +26,10 @@ export interface NotifierDeps {
   /** sends one text (with rate limit and retries); throws when it finally fails */
   send(msg: { id: string; to: string; text: string }): Promise<{ providerIds?: string[] }>;
   minSeverity: Severity;
+  /** the company's own contacts of a site (sites.yaml `contacts`), texted the actions meant for the site */
+  siteContacts?: (siteId: string) => readonly Person[];
+  /** the least severe alert texted to a site's contacts (undefined: nobody at the sites is texted) */
+  siteMinSeverity?: Severity;
   groupWait: number;
   groupInterval: number;
   onSent?: (records: readonly NotificationRecord[]) => void;
@@ -152,8 +156,21 @@ export class Notifier {
     const a = e.alert;
     let kind: Intent['kind'];
     if (e.kind === 'fired' || e.kind === 'updated') {
-      if (a.state !== 'firing' || severityRank(a.severity) < severityRank(this.d.minSeverity)) return [];
+      if (a.state === 'resolved' || this.d.muter.mutes(a, at) !== undefined) return [];
+      const out = this.siteIntents(a);
+      if (a.labels.confirmOverdue === 'true' && a.labels.confirmedAt === undefined) {
+        const duty = this.d.onDuty(a.town, a.domain, at);
+        if (duty) out.push(this.intent(a, 'unconfirmed', 0, duty.officer, 'officer'));
+      }
+      if (a.state !== 'firing' || severityRank(a.severity) < severityRank(this.d.minSeverity)) return out;
       kind = 'fired';
+      const duty = this.d.onDuty(a.town, a.domain, at);
+      if (!duty) {
+        this.d.logger.error({ alertId: a.id, town: a.town, domain: a.domain }, 'nobody on the duty roster for this alert');
+        return out;
+      }
+      out.push(this.intent(a, kind, 0, duty.officer, 'officer'));
+      return out;
     } else if (e.kind === 'escalated') kind = 'escalated';
     else if (e.kind === 'resolved') {
       // tell whoever was told it fired
@@ -167,9 +184,18 @@ export class Notifier {
       this.d.logger.error({ alertId: a.id, town: a.town, domain: a.domain }, 'nobody on the duty roster for this alert');
       return [];
     }
-    if (kind === 'fired') return [this.intent(a, 'fired', 0, duty.officer, 'officer')];
     // red escalates to the leader on duty; orange goes to the duty officer again
     return a.severity === 'red' ? [this.intent(a, 'escalated', a.escalation, duty.leader, 'leader')] : [this.intent(a, 'escalated', a.escalation, duty.officer, 'officer')];
+  }
+
+  /**
+   * siteIntents: the company's own contacts are texted the actions meant for the site when an alert
+   * at least `siteMinSeverity` fires there (again when it rises), until the company confirms them.
+   */
+  private siteIntents(a: Alert): Intent[] {
+    const min = this.d.siteMinSeverity;
+    if (min === undefined || a.siteId === undefined || a.labels.confirmedAt !== undefined || severityRank(a.severity) < severityRank(min)) return [];
+    return (this.d.siteContacts?.(a.siteId) ?? []).map((c) => this.intent(a, 'fired', 0, c, 'site'));
   }
 
   private intent(alert: Alert, kind: Intent['kind'], level: number, to: Person, role: Intent['role']): Intent {

@@ -14,10 +14,12 @@ export interface Person {
 export interface Intent {
   key: string;
   alert: Alert;
-  kind: 'fired' | 'escalated' | 'resolved';
+  /** `unconfirmed`: the company has not confirmed its actions in time (to the duty officer) */
+  kind: 'fired' | 'escalated' | 'resolved' | 'unconfirmed';
   level: number;
   to: Person;
-  role: 'officer' | 'leader';
+  /** `site`: the company's own contact, texted the actions meant for the site */
+  role: 'officer' | 'leader' | 'site';
 }
 
 /** Batch: the intents of one group for one number, on their way through the flush stages to one text. */
@@ -100,9 +102,16 @@ export function muteStage(muter: Muter, openAlert: (id: string) => Alert | undef
       const keep = await filterSliced(b.intents, (i) => {
         if (i.kind === 'resolved') return true;
         const cur = openAlert(i.alert.id);
+        if (!cur) return false;
+        // the company acts whether or not the command centre has acknowledged; a reminder that it
+        // has not confirmed ends once it does
+        if (i.role === 'site' || i.kind === 'unconfirmed') {
+          if (i.kind === 'unconfirmed' && cur.labels.confirmedAt !== undefined) return false;
+          return muter.mutes(cur, b.at) === undefined;
+        }
         // fired and escalated texts are about an alert nobody has acknowledged yet: an
         // acknowledgement during the group wait ends them (the leader is not chased for a handled alert)
-        if (!cur || cur.state !== 'firing') return false;
+        if (cur.state !== 'firing') return false;
         return muter.mutes(cur, b.at) === undefined;
       });
       return { ...b, intents: keep };

@@ -94,12 +94,13 @@ export interface NotificationRecord {
   /** alertId/kind/severity/level/phone: the same key is never texted twice */
   key: string;
   alertId: string;
-  kind: 'fired' | 'escalated' | 'resolved' | 'report';
+  kind: 'fired' | 'escalated' | 'resolved' | 'unconfirmed' | 'report';
   severity?: string;
   level: number;
   to: string;
   name: string;
-  role: 'officer' | 'leader';
+  /** the duty officer, the leader on duty, or the site's own contact (sites.yaml `contacts`) */
+  role: 'officer' | 'leader' | 'site';
   at: number;
   smsId: string;
   /** delivered/undelivered come from the provider's delivery receipts */

@@ -16,7 +16,10 @@ const PENDING_MAX = 10_000;
 const PENDING_PER_ALERT = 20;
 
 /** appliedAlready: whether an alert already carries the effect of a command (the same ack, or resolved). */
-const appliedAlready = (a: Alert, cmd: AlertCommand): boolean => a.state === 'resolved' || (cmd.type === 'ack' && a.acks.some((x) => x.by === cmd.by && (x.at === cmd.at || a.state === 'acknowledged')));
+const appliedAlready = (a: Alert, cmd: AlertCommand): boolean =>
+  a.state === 'resolved' ||
+  (cmd.type === 'ack' && a.acks.some((x) => x.by === cmd.by && (x.at === cmd.at || a.state === 'acknowledged'))) ||
+  (cmd.type === 'confirm' && a.labels.confirmedBy === cmd.by && a.labels.confirmedAt === cmd.at);
 
 /**
  * kafkaTopology: instances share a consumer group. `d.book` holds the alerts of the sites whose
@@ -179,7 +182,9 @@ export function kafkaTopology(cluster: Cluster): TopologyFactory {
           const applied =
             cmd.type === 'ack'
               ? (s: StoredAlertEvent) => s.event.kind === 'acknowledged' && s.event.alert.acks.some((a) => a.by === by && a.at === cmd.at)
-              : (s: StoredAlertEvent) => s.event.kind === 'resolved' && s.event.alert.labels.resolvedBy === by;
+              : cmd.type === 'confirm'
+                ? (s: StoredAlertEvent) => s.event.alert.labels.confirmedBy === by && s.event.alert.labels.confirmedAt === cmd.at
+                : (s: StoredAlertEvent) => s.event.kind === 'resolved' && s.event.alert.labels.resolvedBy === by;
           return viaCommand(cmd.alertId, cmd, applied);
         },
         shareSilence: (s) => cluster.publishCommand(s.id, { type: 'silence', silence: s }),

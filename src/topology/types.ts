@@ -9,8 +9,8 @@ import type { Metrics } from '../metrics.ts';
 import type { Clock, Rejection } from '../ports/index.ts';
 import type { RuleEngine } from '../rules/engine.ts';
 
-/** AlertCommand: an operator's ack or resolve of one alert. */
-export type AlertCommand = Extract<Command, { type: 'ack' | 'resolve' }>;
+/** AlertCommand: an operator's ack or resolve of one alert, or the company's confirmation of its actions. */
+export type AlertCommand = Extract<Command, { type: 'ack' | 'resolve' | 'confirm' }>;
 
 /**
  * AlertLog: every alert event of every instance, in one order — what screens and the API read.

@@ -122,6 +122,7 @@ const isDrill = (a) => (a.labels?.drill !== undefined && a.labels.drill !== 'fal
 const ACTIONS = {
   ack: { title: '确认告警 Acknowledge', label: '确认说明（可选）Note (optional)', submit: '确认 Acknowledge', required: false },
   resolve: { title: '解除告警 Resolve', label: '解除原因（必填）Reason (required)', submit: '解除 Resolve', required: true },
+  confirm: { title: '登记企业反馈 Company confirmation', label: '企业已采取的措施、反馈人（必填）What the company did, who said so (required)', submit: '登记 Record', required: true },
   silence: { title: '静默 Silence（维护窗口）', label: '原因，如检修工单（必填）Comment, e.g. the work order (required)', submit: '静默 Silence', required: true },
 };
 const dialogState = { kind: '', alert: null, group: null };
@@ -230,7 +231,7 @@ async function ackGroup(group, note, fail) {
   toast(gone ? `已确认 ${done} 条，${gone} 条已被他人解除 — Acknowledged ${done}, ${gone} resolved meanwhile` : `已确认 ${done} 条 — Acknowledged ${done}`);
 }
 
-const KIND_ZH = { fired: '告警', updated: '更新', escalated: '升级', acknowledged: '确认', resolved: '解除' };
+const KIND_ZH = { fired: '告警', updated: '更新', escalated: '升级', acknowledged: '确认', resolved: '解除', unconfirmed: '催企业反馈' };
 const TEXT_STATUS_ZH = { sent: '已发送', failed: '发送失败', delivered: '已送达', undelivered: '未送达' };
 
 /** openDetail: the alert's history (who, when, notes) and the texts sent about it, with their delivery. */
@@ -263,6 +264,10 @@ async function openDetail(a) {
         li.append(` · ${x.labels.resolvedBy}`);
         if (x.labels.resolveNote) li.append(' · ', el('span', 'note', x.labels.resolveNote));
       } else if (h.kind === 'escalated' && x.labels?.escalatedTo) li.append(` · ${x.labels.escalatedTo}`);
+      else if (h.kind === 'updated' && x.labels?.confirmedAt === h.at) {
+        li.append(' · 企业反馈 · ', x.labels.confirmedBy || '');
+        if (x.labels.confirmNote) li.append(' · ', el('span', 'note', x.labels.confirmNote));
+      } else if (h.kind === 'updated' && x.labels?.confirmOverdue === 'true') li.append(' · 企业未反馈');
       else if (typeof x.value === 'number') li.append(` · ${fmtNum(x.value)}`);
       hist.append(li);
     }
@@ -270,7 +275,7 @@ async function openDetail(a) {
     for (const t of d.notifications || []) {
       const li = el('li');
       li.dataset.status = t.status;
-      li.append(el('time', null, fmtTime(t.at)), ` ${t.name || ''}（${t.role === 'leader' ? '带班领导' : '值班员'}）· ${KIND_ZH[t.kind] || t.kind} · `, el('b', null, TEXT_STATUS_ZH[t.status] || t.status));
+      li.append(el('time', null, fmtTime(t.at)), ` ${t.name || ''}（${t.role === 'leader' ? '带班领导' : t.role === 'site' ? '企业' : '值班员'}）· ${KIND_ZH[t.kind] || t.kind} · `, el('b', null, TEXT_STATUS_ZH[t.status] || t.status));
       if (t.error) li.append(` · ${t.error}`);
       texts.append(li);
     }
@@ -705,6 +710,9 @@ function buildRow(a, fresh) {
   side.append(starts, st);
   const lastAck = Array.isArray(a.acks) && a.acks.length ? a.acks[a.acks.length - 1] : null;
   if (a.state === 'acknowledged' && lastAck) side.append(el('div', 'acked-by', `${lastAck.by} · ${fmtTime(lastAck.at)}`));
+  // the company's word that it carried out the actions (or that it is overdue)
+  if (labels.confirmedAt) side.append(el('div', 'confirmed', `企业已反馈 · ${fmtTime(labels.confirmedAt)}`));
+  else if (labels.confirmOverdue === 'true') side.append(el('div', 'confirm-overdue', '企业未反馈'));
   if (state.canAck && a.state !== 'resolved') {
     const acts = el('div', 'actions-row');
     const button = (cls, text, kind) => {
@@ -720,6 +728,7 @@ function buildRow(a, fresh) {
       btn.disabled = pending;
     }
     button('act-btn resolve-btn', '解除', 'resolve');
+    if (a.siteId) button('act-btn confirm-btn', '企业反馈', 'confirm');
     if (!silenced) button('act-btn silence-btn', '静默', 'silence');
     side.append(acts);
   }

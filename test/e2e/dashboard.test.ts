@@ -122,6 +122,18 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('control-room dashboard (headless Ch
     expect(await ackEntry.textContent()).toContain('test-operator');
     expect(await operator.locator('#detail-history li[data-kind=fired]').count()).toBe(1);
     await operator.click('#detail-close');
+
+    // the mine calls back: the officer records the company's confirmation (企业反馈) from the row
+    await acked.locator('.confirm-btn').click();
+    await operator.waitForSelector('#action-dialog[open][data-kind=confirm]');
+    await operator.click('#action-submit'); // empty: refused on the page
+    expect(await operator.locator('#action-error').textContent()).toContain('请填写原因');
+    await operator.fill('#action-note', '矿调度钱永明：已断电撤人，复测0.6%');
+    await operator.click('#action-submit');
+    await acked.locator('.confirmed').waitFor({ timeout: 10_000 });
+    expect(await acked.locator('.confirmed').textContent()).toContain('企业已反馈');
+    const confirmed = (await (await fetch(`${app!.baseUrl}/api/v1/alerts/${encodeURIComponent(alertId)}`, { headers: { authorization: `Bearer ${app!.tokens.viewer}` } })).json()) as { labels: Record<string, string> };
+    expect(confirmed.labels).toMatchObject({ confirmedBy: 'test-operator', confirmNote: '矿调度钱永明：已断电撤人，复测0.6%' });
     // ...and the acknowledgement reaches the viewer's screen over the WebSocket
     if (viewerSeesTown) await viewer.locator(`#alerts [data-alert-id="${alertId}"][data-state=acknowledged]`).waitFor({ timeout: 10_000 });
 

@@ -9,8 +9,8 @@ export const TWO_PARTS = 2 * UCS2_PART_UNITS;
 const MIN_ACTION = 12;
 const MIN_TITLE = 8;
 
-/** SmsKind: the alert transitions that have a text. */
-export type SmsKind = AlertEventKind;
+/** SmsKind: the alert transitions that have a text, and the reminder that a company has not confirmed its actions. */
+export type SmsKind = AlertEventKind | 'unconfirmed';
 
 /** SmsContext: what the text needs beyond the alert itself. */
 export interface SmsContext {
@@ -157,6 +157,17 @@ export function renderAlertSms(kind: SmsKind, alert: Alert, ctx: SmsContext = {}
         tail,
       });
     }
+    case 'unconfirmed': {
+      const mins = minutesBetween(alert.startsAt, at);
+      return fit({
+        head: `${pre}【企业未反馈】${place}：`,
+        title: alert.title,
+        middle: `，${mins > 0 ? `${mins}分钟` : ''}未收到企业处置反馈`,
+        action: '电话督促企业落实处置措施，核实后在指挥中心大屏登记企业反馈',
+        actionLabel: '请',
+        tail,
+      });
+    }
     case 'acknowledged': {
       const by = alert.acks.at(-1)?.by;
       return fit({ head: `${pre}【已确认】${place}：`, title: alert.title, middle: by ? `，已由${by}确认` : '', tail });
@@ -166,6 +177,29 @@ export function renderAlertSms(kind: SmsKind, alert: Alert, ctx: SmsContext = {}
       return fit({ head: `${pre}【解除】${place}：`, title: alert.title, middle: `（${colour}）已解除，持续${mins}分钟`, tail });
     }
   }
+}
+
+/**
+ * renderSiteSms renders the text to a site's own contact (the company): what was measured, what it
+ * must do now (the action of the alert's colour), and that it must report back once done, calling
+ * the duty room and quoting the alert number (the officer records it: POST /api/v1/alerts/{id}/confirm). `others`: more alerts of the site in the same text.
+ *
+ * @example renderSiteSms(alert, { siteName: '上海庙示范一号煤矿', townName: '上海庙镇' })
+ */
+export function renderSiteSms(alert: Alert, ctx: SmsContext = {}, others = 0): string {
+  const drill = drillTag(alert);
+  const pre = drill ? `【${drill}】` : '';
+  const real = drill ? `${drill}信息，非真实警情。` : '';
+  const town = ctx.townName ?? (alert.town ? (TOWN_NAMES[alert.town] ?? alert.town) : '');
+  const site = ctx.siteName ?? alert.siteId ?? '';
+  return fit({
+    head: `${pre}【${town}应急指挥中心·${SEVERITY_ZH[alert.severity]}预警】${site}：`,
+    title: alert.title,
+    middle: measured(alert, ctx.unit ?? ''),
+    action: requiredAction(alert),
+    actionLabel: '请立即',
+    tail: `${others > 0 ? `另有${others}条预警，详询值班室。` : ''}${real}处置完成后请致电值班室反馈，编号${shortAlertId(alert.id)}，${hhmm(ctx.at ?? alert.startsAt)}`,
+  });
 }
 
 /** DutyReportSummary: the counts a daily duty report (值班日报) header states. */

@@ -11,7 +11,8 @@ import { BUNDLED } from '../../../src/config/paths.ts';
 const ref = loadReference({ sites: BUNDLED.sites, roster: BUNDLED.roster, calendar: BUNDLED.calendar });
 const SITE = 'cm-shm-01';
 const duty = () => onDuty(ref.roster, 'shanghaimiao', 'mine', Date.now())!;
-const FAST = { escalation: { red: '1500ms', orange: '1h', repeat: '1h' }, notify: { groupWait: '100ms', groupInterval: '300ms' } };
+const FAST = { escalation: { red: '1500ms', orange: '1h', repeat: '1h' }, notify: { groupWait: '100ms', groupInterval: '300ms', siteContacts: { enabled: false } } };
+// (the site's own contacts are texted too unless notify.siteContacts is off: test/integration/notify/site-contacts.test.ts)
 
 const reading = (sensorId: string, value: number) => ({ type: 'mine.reading', siteId: SITE, sensorId, sensorType: 'CH4', location: 'coal_face', value, unit: '%', ts: Date.now() });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
