@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Domain, Id, Timestamp } from './common.ts';
+import { Domain, Duration, Id, Timestamp } from './common.ts';
 import { MineSensorType } from './events.ts';
 
 /** SITE_KINDS: kinds of monitored sites. */
@@ -36,6 +36,21 @@ export const Site = z.strictObject({
    * rules whose levels name a `ref` read them, so one rule serves every installation
    */
   limits: z.record(z.string().min(1), z.record(z.string().min(1), z.number())).optional(),
+  /**
+   * the feeds this site sends and how often (a gauge every 10 min, a visitor count every 30 min):
+   * absence rules with `expected: { from: feeds }` raise a feed-health alert when one is silent for
+   * `periods` (default 3) times `every`, including a feed that never reported
+   */
+  feeds: z
+    .array(
+      z.strictObject({
+        type: z.string().min(1).describe('the event type of the feed, e.g. site.reading or grid.reading'),
+        metric: z.string().min(1).optional().describe('site.reading: the metric of the feed'),
+        every: Duration.optional().describe('the expected period, e.g. 10m (default: the rule\'s period)'),
+      }),
+    )
+    .max(1000)
+    .optional(),
 });
 export type Site = z.infer<typeof Site>;
 

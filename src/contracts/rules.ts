@@ -140,10 +140,15 @@ export const AbsenceRule = z.strictObject({
   subject: z.array(z.string().min(1)).min(1),
   period: Duration,
   severity: Severity,
-  /** expected subjects: every reference sensor (of sites of these kinds, matching `where`) or every site of these kinds */
+  /**
+   * expected subjects: every reference sensor (of sites of these kinds, matching `where`), every site
+   * of these kinds, or every feed a site declares (sites.yaml `feeds` of the matched event type; the
+   * subject is silent after `periods` × the feed's `every`; only declared feeds are watched)
+   */
   expected: z
     .strictObject({
-      from: z.enum(['sensors', 'sites']),
+      from: z.enum(['sensors', 'sites', 'feeds']),
+      periods: z.number().positive().max(1000).default(3),
       siteKinds: z.array(z.string()).optional(),
       where: z.record(z.string(), FieldCondition).default({}),
     })

@@ -23,6 +23,8 @@ interface Watch {
   scheduled: boolean;
   /** a subject of the reference data: never evicted */
   expected: boolean;
+  /** how long it may be silent: the rule's period, or `periods` × a declared feed's `every` */
+  period: number;
 }
 
 /**
@@ -49,8 +51,12 @@ export class AbsenceEvaluator implements Evaluator {
     this.where = compileWhere(rule.match.where);
     this.emitter = new Emitter(rule, env);
     this.keys = new SubjectKeys(rule.id, rule.subject);
+    this.feedsOnly = rule.expected?.from === 'feeds';
     this.addExpected();
   }
+
+  /** feeds: only the feeds the reference data declares are watched (a one-off reading of another metric is not a feed) */
+  private readonly feedsOnly: boolean;
 
   private addExpected(): void {
     const exp = this.rule.expected;
@@ -59,12 +65,19 @@ export class AbsenceEvaluator implements Evaluator {
     const where = compileWhere(exp.where);
     for (const site of ref.sites.values()) {
       if (exp.siteKinds && !exp.siteKinds.includes(site.kind)) continue;
-      const subjects = exp.from === 'sites' ? [{ siteId: site.id }] : (site.sensors ?? []).map((s) => ({ siteId: site.id, sensorId: s.id, sensorType: s.sensorType, location: s.location, ...(s.areaId ? { areaId: s.areaId } : {}) }));
-      for (const fields of subjects) {
+      const subjects: { fields: Record<string, unknown>; period: number }[] =
+        exp.from === 'sites'
+          ? [{ fields: { siteId: site.id }, period: this.rule.period }]
+          : exp.from === 'feeds'
+            ? (site.feeds ?? [])
+                .filter((f) => f.type === this.rule.match.type)
+                .map((f) => ({ fields: { siteId: site.id, ...(f.metric ? { metric: f.metric } : {}) }, period: f.every === undefined ? this.rule.period : f.every * exp.periods }))
+            : (site.sensors ?? []).map((s) => ({ fields: { siteId: site.id, sensorId: s.id, sensorType: s.sensorType, location: s.location, ...(s.areaId ? { areaId: s.areaId } : {}) }, period: this.rule.period }));
+      for (const { fields, period } of subjects) {
         if (!where(fields)) continue;
         const key = this.keys.part(fields);
         if (key === undefined || this.watches.has(key)) continue;
-        this.watches.set(key, { lastSeen: Number.NaN, info: infoOfSite(ref, site, this.topic(), fields), heard: false, firing: false, scheduled: false, expected: true });
+        this.watches.set(key, { lastSeen: Number.NaN, info: infoOfSite(ref, site, this.topic(), fields), heard: false, firing: false, scheduled: false, expected: true, period });
       }
     }
   }
@@ -80,7 +93,8 @@ export class AbsenceEvaluator implements Evaluator {
     if (key === undefined) return;
     const t = ctx.time;
     let w = this.watches.get(key);
-    if (!w) this.watches.set(key, (w = { lastSeen: t, info: infoOf(ctx), heard: true, firing: false, scheduled: false, expected: false }));
+    if (!w && this.feedsOnly) return;
+    if (!w) this.watches.set(key, (w = { lastSeen: t, info: infoOf(ctx), heard: true, firing: false, scheduled: false, expected: false, period: this.rule.period }));
     else if (!w.heard) {
       w.info = infoOf(ctx);
       w.heard = true;
@@ -92,7 +106,7 @@ export class AbsenceEvaluator implements Evaluator {
     }
     if (!w.scheduled) {
       w.scheduled = true;
-      this.timers.push(w.lastSeen + this.rule.period, key);
+      this.timers.push(w.lastSeen + w.period, key);
     }
   }
 
@@ -105,7 +119,7 @@ export class AbsenceEvaluator implements Evaluator {
         if (Number.isNaN(w.lastSeen)) w.lastSeen = now;
         if (!w.scheduled && !w.firing) {
           w.scheduled = true;
-          this.timers.push(w.lastSeen + this.rule.period, key);
+          this.timers.push(w.lastSeen + w.period, key);
         }
       }
     }
@@ -116,7 +130,7 @@ export class AbsenceEvaluator implements Evaluator {
       if (!w) continue;
       w.scheduled = false;
       if (w.firing) continue;
-      const dueAt = w.lastSeen + this.rule.period;
+      const dueAt = w.lastSeen + w.period;
       if (dueAt > now) {
         w.scheduled = true;
         this.timers.push(dueAt, key);
@@ -132,7 +146,7 @@ export class AbsenceEvaluator implements Evaluator {
       severity: this.rule.severity,
       at,
       evidenceTs: w.lastSeen,
-      vars: { periodSec: Math.round(this.rule.period / 1000), lastSeen: formatLocal(w.lastSeen), silentSec: Math.round((at - w.lastSeen) / 1000) },
+      vars: { periodSec: Math.round(w.period / 1000), periodMin: Math.round(w.period / 60_000), lastSeen: formatLocal(w.lastSeen), silentSec: Math.round((at - w.lastSeen) / 1000) },
     });
   }
 
@@ -141,7 +155,7 @@ export class AbsenceEvaluator implements Evaluator {
     const w = this.watches.get(subjectKey);
     if (w) w.firing = true;
     // an open alert for a subject this rule no longer expects resolves on its next event
-    else this.watches.set(subjectKey, { lastSeen: Number.NaN, info: { topic: this.topic(), event: {} }, heard: false, firing: true, scheduled: false, expected: false });
+    else this.watches.set(subjectKey, { lastSeen: Number.NaN, info: { topic: this.topic(), event: {} }, heard: false, firing: true, scheduled: false, expected: false, period: this.rule.period });
   }
 
   forget(fullKey: string): void {
@@ -152,7 +166,7 @@ export class AbsenceEvaluator implements Evaluator {
     // still silent after a manual resolve: the next tick raises it again
     if (!w.scheduled && !Number.isNaN(w.lastSeen)) {
       w.scheduled = true;
-      this.timers.push(w.lastSeen + this.rule.period, subjectKey);
+      this.timers.push(w.lastSeen + w.period, subjectKey);
     }
   }
 

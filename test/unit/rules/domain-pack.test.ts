@@ -128,6 +128,7 @@ function permit(permitId: string, siteId: string, work: string, validFrom: strin
   return { type: 'enforcement.permit', permitId, siteId, work, grade: '1', validFrom, validTo, escalatedApproval, ts };
 }
 const tick = (at: string): Step => ({ tick: at });
+const siteReading = (siteId: string, metric: string, value: number, ts: string, unit = '人'): Raw => ({ type: 'site.reading', siteId, metric, value, unit, ts });
 
 // ── expectations ──
 
@@ -241,6 +242,9 @@ const FIRE: [string, FireCase][] = [
   ['permit at a site with a red grid alert', { ruleId: 'enforcement.permit.site-red-alert', severity: 'red', siteId: 'ss-alz-110kv', labels: { permitId: 'GK-1' }, steps: [gridLoad('ss-alz-110kv', 'T1', 131, T(0)), permit('GK-1', 'ss-alz-110kv', 'work_at_height', T(30), T(4 * HOUR), false, T(5))] }],
   // a permit at a mine with a red methane alert
   ['permit at a mine with red methane', { ruleId: 'enforcement.permit.site-red-alert', severity: 'red', siteId: SHM1, labels: { permitId: 'DH-3' }, steps: [reading(SHM1, T1S, 1.6, T(0)), permit('DH-3', SHM1, 'hot_work', T(30), T(4 * HOUR), true, T(1))] }],
+  // ── feeds.yaml: a declared feed (sites.yaml feeds) silent for 3 of its periods ──
+  ['visitor count silent for 3 × 30 min', { ruleId: 'system.feed.site-silent', severity: 'blue', siteId: 'sa-alz-01', labels: { metric: 'visitors' }, steps: [tick(T(0)), siteReading('sa-alz-01', 'visitors', 800, T(0)), tick(T(89)), tick(T(91))] }],
+  ['grid feed that never reported', { ruleId: 'system.feed.grid-silent', severity: 'blue', siteId: 'pl-ags-35kv', steps: [tick(T(0)), tick(T(16))] }],
 ];
 
 const QUIET: [string, QuietCase][] = [
@@ -345,6 +349,11 @@ const QUIET: [string, QuietCase][] = [
   ['permit at a site with a red enforcement alert', { ruleId: 'enforcement.permit.site-red-alert', steps: [accident('AC-12', 'cs-edz-01', T(0), T(90), T(90)), permit('GK-12', 'cs-edz-01', 'work_at_height', T(100), T(4 * HOUR), false, T(95))] }],
   // a red drill (Exercise 冰雹) is never a real red alert
   ['permit at a site with a red drill alert', { ruleId: 'enforcement.permit.site-red-alert', steps: [warning(W(31), '冰雹', 'red', T(0), { polygon: P1, status: 'Exercise' }), permit('GK-13', 'cs-alz-01', 'work_at_height', T(30), T(4 * HOUR), false, T(5))] }],
+  // a visitor count every 30 min, as declared
+  ['visitor count every 30 min', { ruleId: 'system.feed.site-silent', siteId: 'sa-alz-01', steps: [tick(T(0)), ...[0, 30, 60, 90, 120].map((m) => siteReading('sa-alz-01', 'visitors', 800, T(m))), tick(T(150))] }],
+  // a metric no site declares as a feed is not watched, however long it is silent
+  ['an undeclared metric silent for hours', { ruleId: 'system.feed.site-silent', siteId: 'cp-edz-01', labels: { metric: 'pressure_P201_mpa' }, steps: [tick(T(0)), siteReading('cp-edz-01', 'pressure_P201_mpa', 1.2, T(0), 'MPa'), tick(T(5 * HOUR))] }],
+  ['grid feed every 5 min', { ruleId: 'system.feed.grid-silent', siteId: 'pl-ags-35kv', steps: [tick(T(0)), ...[0, 5, 10, 15, 20].map((m) => gridLoad('pl-ags-35kv', 'L3512', 50, T(m))), tick(T(30))] }],
 ];
 
 describe('every non-threshold rule of the pack fires and has a near miss', () => {
@@ -462,6 +471,9 @@ describe('resolve paths', () => {
     ['report in time, learned late', [accident('AC-21', 'cs-edz-01', T(0), T(10)), tick(T(61))], [accident('AC-21', 'cs-edz-01', T(0), T(70), T(55))], { ruleId: 'enforcement.accident.late-report' }],
     // the permit ends
     ['permit ends', [permit('DH-21', 'cp-edz-02', 'hot_work', P(0), P(8 * HOUR), false, P(-60))], [tick(P(8 * HOUR))], { ruleId: 'enforcement.permit.special-period' }],
+    // a silent feed reports again
+    ['grid feed reports again', [tick(T(0)), gridLoad('pl-ags-35kv', 'L3512', 50, T(0)), tick(T(16))], [gridLoad('pl-ags-35kv', 'L3512', 50, T(20))], { ruleId: 'system.feed.grid-silent', siteId: 'pl-ags-35kv' }],
+    ['visitor count reports again', [tick(T(0)), tick(T(91))], [siteReading('sa-ccn-01', 'visitors', 300, T(95))], { ruleId: 'system.feed.site-silent', siteId: 'sa-ccn-01' }],
   ])('%s', (_name, fire, after, pick) => {
     const r = run(fire);
     const fired = firesOf(r, pick);
@@ -541,7 +553,7 @@ describe('pack conventions of the non-threshold rules', () => {
       expect(r.labels.suspected).toBe('true');
       expect(r.title).toContain('疑似');
     }
-    // mine rules never escalate; weather, grid correlation and enforcement do (one documented exception)
-    expect(r.escalateInSpecialPeriods).toBe(r.domain !== 'mine' && !ESCALATED_EXCEPT.has(r.id));
+    // mine rules never escalate (nor system ones: a silent feed is not a hazard); weather, grid correlation and enforcement do (one documented exception)
+    expect(r.escalateInSpecialPeriods).toBe(r.domain !== 'mine' && r.domain !== 'system' && !ESCALATED_EXCEPT.has(r.id));
   });
 });
