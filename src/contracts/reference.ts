@@ -9,6 +9,10 @@ export const SiteKind = z.enum([
 ]);
 export type SiteKind = z.infer<typeof SiteKind>;
 
+/** SiteFlag: a hazard flag of a site in the reference data (rules may serve only flagged sites). */
+export const SiteFlag = z.enum(['floodProne', 'geoHazard']);
+export type SiteFlag = z.infer<typeof SiteFlag>;
+
 const Phone = z.string().regex(/^\+?[0-9-]{5,20}$/, 'expected a phone number such as +8613800000000');
 
 /** ExpectedSensor: a sensor the reference data says must report. */
@@ -51,6 +55,10 @@ export const Site = z.strictObject({
     )
     .max(1000)
     .optional(),
+  /** flash-flood prone (山洪/内涝易发: a valley, a low-lying area, a pit floor): heavy-rain and 山洪 rules serve it */
+  floodProne: z.boolean().optional(),
+  /** geological-hazard prone (滑坡/崩塌/泥石流: a slope, an open-pit bench, a dump): 地质灾害 rules serve it */
+  geoHazard: z.boolean().optional(),
 });
 export type Site = z.infer<typeof Site>;
 

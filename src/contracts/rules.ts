@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Domain, Duration, Id, Severity } from './common.ts';
 import { EVENT_SCHEMAS } from './events.ts';
+import { SiteFlag } from './reference.ts';
 import { severityRank } from '../domain/severity.ts';
 
 const EventTypeName = z.enum(Object.keys(EVENT_SCHEMAS) as [keyof typeof EVENT_SCHEMAS, ...(keyof typeof EVENT_SCHEMAS)[]]);
@@ -129,6 +130,14 @@ export const RateRule = z
     window: Duration,
     direction: z.enum(['rise', 'fall']).default('rise'),
     levels: z.array(Level).min(1),
+    /**
+     * judge the change only while the value is at or above the item's reference setting
+     * `limits[<limitKey value>][ref]` + `offset` (a gauge rising near its warning level); below it
+     * an active level resolves; an item without the setting is not judged
+     */
+    onlyAbove: z.strictObject({ ref: z.string().min(1), offset: z.number().default(0) }).optional(),
+    /** the event field naming the monitored item whose reference `limits` `onlyAbove` reads (default `metric`) */
+    limitKey: z.string().min(1).default('metric'),
   });
 export type RateRule = z.infer<typeof RateRule>;
 
@@ -178,8 +187,10 @@ export const CountRule = z.strictObject({
   threshold: z.number().positive(),
   /** count distinct values: the first of these fields an event has */
   distinct: z.array(z.string().min(1)).optional(),
-  /** add this numeric field instead of 1 (e.g. an inspection's `violations`) */
+  /** add this numeric field instead of 1 (e.g. an inspection's `violations`, a rain gauge's `value` in mm) */
   weight: z.string().optional(),
+  /** only events at a site with at least one of these reference flags (e.g. `floodProne`) */
+  siteFlags: z.array(SiteFlag).min(1).optional(),
   severity: Severity,
 });
 export type CountRule = z.infer<typeof CountRule>;
@@ -265,6 +276,8 @@ export const WarningImpactRule = z.strictObject({
   minLevel: Severity,
   /** site kind → actions for that kind; only these kinds are exposed */
   siteKinds: z.record(z.string(), z.array(z.string())),
+  /** only sites with at least one of these reference flags (山洪 → `floodProne`, 地质灾害 → `geoHazard`) */
+  siteFlags: z.array(SiteFlag).min(1).optional(),
 });
 export type WarningImpactRule = z.infer<typeof WarningImpactRule>;
 

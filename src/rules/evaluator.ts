@@ -1,5 +1,5 @@
 import type { FieldCondition, Matcher, Rule } from '../contracts/rules.ts';
-import type { Site } from '../contracts/reference.ts';
+import type { Site, SiteFlag } from '../contracts/reference.ts';
 import type { AlertTransition } from '../domain/transition.ts';
 import { raiseSeverity, SEVERITY_ZH, type Severity } from '../domain/severity.ts';
 import { compileTemplate, type Template } from '../domain/template.ts';
@@ -19,6 +19,12 @@ export interface EngineEnv {
 /** specialPeriodAt names the active special period with the `escalate` effect at an instant, if any. */
 export function specialPeriodAt(env: EngineEnv | undefined, at: number): string | undefined {
   return env ? escalatingPeriod(env.reference.calendar, at) : undefined;
+}
+
+/** flaggedSite: no flags asked for, or the site has at least one of them set in the reference data. */
+export function flaggedSite(site: Site | undefined, flags: readonly SiteFlag[] | undefined): boolean {
+  if (flags === undefined) return true;
+  return site !== undefined && flags.some((f) => site[f] === true);
 }
 
 /** Evaluator: one rule's state and decisions; time is always passed in. */

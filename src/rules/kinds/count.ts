@@ -3,7 +3,7 @@ import type { AlertTransition } from '../../domain/transition.ts';
 import type { EvalContext } from '../../enrich/eval-context.ts';
 import { compileAnyOf, type Predicate } from '../match.ts';
 import { TimerQueue } from '../../domain/timer-queue.ts';
-import { Emitter, infoOf, scopedInfo, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
+import { Emitter, flaggedSite, infoOf, scopedInfo, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
 
 const MAX_ENTRIES = 10_000;
 
@@ -68,7 +68,7 @@ export class CountEvaluator implements Evaluator {
 
   evaluate(ctx: EvalContext, out: AlertTransition[]): void {
     const e = ctx.event as unknown as Record<string, unknown>;
-    if (!this.matches(e)) return;
+    if (!this.matches(e) || !flaggedSite(ctx.site, this.rule.siteFlags)) return;
     const key = subjectKeyOf(this.rule.id, this.rule.scope, e);
     if (key === undefined) return;
     let b = this.buckets.get(key);
@@ -124,7 +124,8 @@ export class CountEvaluator implements Evaluator {
       at,
       value: n,
       threshold: this.rule.threshold,
-      vars: { count: n, windowMin: Math.round(this.rule.window / 60_000), windowDays: Math.round(this.rule.window / 86_400_000) },
+      // a summed weight (mm of rain) is rounded for the text; counts are whole numbers anyway
+      vars: { count: Math.round(n * 1000) / 1000, windowMin: Math.round(this.rule.window / 60_000), windowDays: Math.round(this.rule.window / 86_400_000) },
     });
   }
 

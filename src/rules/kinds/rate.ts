@@ -17,6 +17,8 @@ interface Series {
 export class RateEvaluator extends SubjectRuleBase<RateRule> implements Evaluator {
   readonly acceptsLate = false;
   private readonly series = new Map<string, Series>();
+  /** events whose item had no reference setting for `onlyAbove` (not judged): counted for /metrics */
+  unconfigured = 0;
 
   evaluate(ctx: EvalContext, out: AlertTransition[]): void {
     const e = ctx.event as unknown as Record<string, unknown>;
@@ -24,6 +26,8 @@ export class RateEvaluator extends SubjectRuleBase<RateRule> implements Evaluato
     if (typeof v !== 'number' || !this.where(e)) return;
     const key = this.keys.part(e);
     if (key === undefined) return;
+    const gate = this.gateOf(ctx, e);
+    if (gate === null) return;
     let s = this.series.get(key);
     if (!s) this.series.set(key, (s = { ts: [], vs: [], level: -1 }));
     const t = ctx.time;
@@ -37,12 +41,14 @@ export class RateEvaluator extends SubjectRuleBase<RateRule> implements Evaluato
     }
     const delta = this.rule.direction === 'rise' ? v - s.vs[0]! : s.vs[0]! - v;
     const levels = this.rule.levels;
+    // below the reference gate the change is not judged: no level, an active one resolves
+    const gated = gate !== undefined && v < gate;
     let target = -1;
-    for (let i = levels.length - 1; i >= 0; i--) if (delta >= levels[i]!.value) {
+    if (!gated) for (let i = levels.length - 1; i >= 0; i--) if (delta >= levels[i]!.value) {
       target = i;
       break;
     }
-    if (s.level >= 0 && target < s.level) {
+    if (!gated && s.level >= 0 && target < s.level) {
       // hysteresis: a level holds until the change falls below its restore value
       for (let i = s.level; i > target; i--) if (delta >= (levels[i]!.restore ?? levels[i]!.value)) {
         target = i;
@@ -58,10 +64,26 @@ export class RateEvaluator extends SubjectRuleBase<RateRule> implements Evaluato
       at: t,
       value: Math.round(delta * 1000) / 1000,
       threshold: level.value,
-      vars: { delta: Math.round(delta * 1000) / 1000, windowMin: Math.round(this.rule.window / 60_000) },
+      vars: { delta: Math.round(delta * 1000) / 1000, windowMin: Math.round(this.rule.window / 60_000), ...(gate !== undefined ? { gate: Math.round(gate * 1000) / 1000 } : {}) },
       ...(ctx.specialPeriod ? { specialPeriod: ctx.specialPeriod } : {}),
     });
     if (target < 0 && s.ts.length <= 1) this.series.delete(key);
+  }
+
+  /**
+   * gateOf: the value at or above which the change is judged (`onlyAbove`: the item's reference
+   * setting + offset); undefined without `onlyAbove`, null when the item has no such setting.
+   */
+  private gateOf(ctx: EvalContext, e: Record<string, unknown>): number | undefined | null {
+    const g = this.rule.onlyAbove;
+    if (g === undefined) return undefined;
+    const item = e[this.rule.limitKey];
+    const ref = typeof item === 'string' ? ctx.site?.limits?.[item]?.[g.ref] : undefined;
+    if (ref === undefined) {
+      this.unconfigured++;
+      return null;
+    }
+    return ref + g.offset;
   }
 
   seed(fullKey: string, severity: Severity): void {

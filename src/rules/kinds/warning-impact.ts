@@ -3,7 +3,7 @@ import type { AlertTransition } from '../../domain/transition.ts';
 import { SEVERITY_ZH, severityRank, type Severity } from '../../domain/severity.ts';
 import type { ActiveWarning, WarningChange } from '../../enrich/context.ts';
 import type { EvalContext } from '../../enrich/eval-context.ts';
-import { Emitter, infoOfSite, type EngineEnv, type Evaluator } from '../evaluator.ts';
+import { Emitter, flaggedSite, infoOfSite, type EngineEnv, type Evaluator } from '../evaluator.ts';
 
 const SEP = '\u001f';
 const DRILL: Record<string, string> = { Exercise: '演练', Test: '测试' };
@@ -45,7 +45,7 @@ export class WarningImpactEvaluator implements Evaluator {
       if (ch.kind === 'upsert' && this.qualifies(w)) {
         for (const siteId of w.siteIds) {
           const site = env.reference.sites.get(siteId);
-          if (site && this.rule.siteKinds[site.kind]) targets.set(siteId, w.level);
+          if (site && this.rule.siteKinds[site.kind] && flaggedSite(site, this.rule.siteFlags)) targets.set(siteId, w.level);
         }
       }
       const at = ch.kind === 'upsert' ? Math.max(w.source.sent, Math.min(now, w.expires)) : ch.reason === 'expired' ? w.expires : now;

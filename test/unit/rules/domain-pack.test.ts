@@ -128,7 +128,8 @@ function permit(permitId: string, siteId: string, work: string, validFrom: strin
   return { type: 'enforcement.permit', permitId, siteId, work, grade: '1', validFrom, validTo, escalatedApproval, ts };
 }
 const tick = (at: string): Step => ({ tick: at });
-const siteReading = (siteId: string, metric: string, value: number, ts: string, unit = '人'): Raw => ({ type: 'site.reading', siteId, metric, value, unit, ts });
+/** siteReading: a site.reading (gauge, rain gauge) of a reference site. */
+const siteReading = (siteId: string, metric: string, value: number, unit: string, ts: string): Raw => ({ type: 'site.reading', siteId, metric, value, unit, ts });
 
 // ── expectations ──
 
@@ -243,8 +244,25 @@ const FIRE: [string, FireCase][] = [
   // a permit at a mine with a red methane alert
   ['permit at a mine with red methane', { ruleId: 'enforcement.permit.site-red-alert', severity: 'red', siteId: SHM1, labels: { permitId: 'DH-3' }, steps: [reading(SHM1, T1S, 1.6, T(0)), permit('DH-3', SHM1, 'hot_work', T(30), T(4 * HOUR), true, T(1))] }],
   // ── feeds.yaml: a declared feed (sites.yaml feeds) silent for 3 of its periods ──
-  ['visitor count silent for 3 × 30 min', { ruleId: 'system.feed.site-silent', severity: 'blue', siteId: 'sa-alz-01', labels: { metric: 'visitors' }, steps: [tick(T(0)), siteReading('sa-alz-01', 'visitors', 800, T(0)), tick(T(89)), tick(T(91))] }],
+  ['visitor count silent for 3 × 30 min', { ruleId: 'system.feed.site-silent', severity: 'blue', siteId: 'sa-alz-01', labels: { metric: 'visitors' }, steps: [tick(T(0)), siteReading('sa-alz-01', 'visitors', 800, '人', T(0)), tick(T(89)), tick(T(91))] }],
   ['grid feed that never reported', { ruleId: 'system.feed.grid-silent', severity: 'blue', siteId: 'pl-ags-35kv', steps: [tick(T(0)), tick(T(16))] }],
+  // ── flood.yaml ──
+  // the riverside gauge (warning 2.5 m) rises 0.35 m in 40 min to 2.15 m (≥ 2.0 m)
+  ['gauge rising near its warning level', { ruleId: 'site.water-level.rising', severity: 'yellow', siteId: 'sa-ccn-01', steps: [siteReading('sa-ccn-01', 'water_level_m', 1.8, 'm', T(0)), siteReading('sa-ccn-01', 'water_level_m', 2.15, 'm', T(40))] }],
+  // 8 + 7 + 6 = 21 mm within 40 min
+  ['21 mm of rain within an hour', { ruleId: 'site.rain.short-heavy', severity: 'orange', siteId: 'cs-ccn-01', steps: [siteReading('cs-ccn-01', 'rain_mm', 8, 'mm', T(0)), siteReading('cs-ccn-01', 'rain_mm', 7, 'mm', T(20)), siteReading('cs-ccn-01', 'rain_mm', 6, 'mm', T(40))] }],
+  // 20 + 20 + 15 = 55 mm within 2 h at the low-lying market (floodProne)
+  ['55 mm in 3 h at a flood-prone site', { ruleId: 'site.rain.flood-prone', severity: 'red', siteId: 'cv-alz-02', steps: [siteReading('cv-alz-02', 'rain_mm', 20, 'mm', T(0)), siteReading('cv-alz-02', 'rain_mm', 20, 'mm', T(60)), siteReading('cv-alz-02', 'rain_mm', 15, 'mm', T(120))] }],
+  // 山洪灾害 over the banner seat's town: the valley mine (floodProne) stops and withdraws
+  ['山洪灾害 at a flood-prone coal mine', { ruleId: 'weather.impact.flash-flood', severity: 'yellow', siteId: 'cm-alz-01', labels: { warningEvent: '山洪灾害' }, action: '停产撤出', steps: [warning(W(51), '山洪灾害', 'yellow', T(0), { towns: ['aolezhaoqi'] })] }],
+  // 地质灾害气象风险 over Shanghaimiao: the open-pit benches (geoHazard)
+  ['地质灾害气象风险 at an open-pit mine', { ruleId: 'weather.impact.geohazard', severity: 'orange', siteId: 'op-shm-01', action: '边坡', steps: [warning(W(52), '地质灾害气象风险', 'orange', T(0), { towns: ['shanghaimiao'] })] }],
+  // any 雷电 signal stops blasting at the limestone quarry
+  ['雷电 yellow at a quarry', { ruleId: 'weather.impact.lightning', severity: 'yellow', siteId: 'nm-alz-01', action: '爆破', steps: [warning(W(53), '雷电', 'yellow', T(0), { towns: ['aolezhaoqi'] })] }],
+  // 沙尘暴 orange: the construction site stops work at height
+  ['沙尘暴 orange at a construction site', { ruleId: 'weather.impact.sandstorm', severity: 'orange', siteId: 'cs-edz-01', action: '高处作业', steps: [warning(W(54), '沙尘暴', 'orange', T(0), { towns: ['shanghaimiao-edz'] })] }],
+  // 高温 red: outdoor work stops for the day
+  ['高温 red at a construction site', { ruleId: 'weather.impact.heat', severity: 'red', siteId: 'cs-ccn-01', action: '停止当日室外露天作业', steps: [warning(W(55), '高温', 'red', T(0), { towns: ['chengchuan'] })] }],
 ];
 
 const QUIET: [string, QuietCase][] = [
@@ -350,10 +368,29 @@ const QUIET: [string, QuietCase][] = [
   // a red drill (Exercise 冰雹) is never a real red alert
   ['permit at a site with a red drill alert', { ruleId: 'enforcement.permit.site-red-alert', steps: [warning(W(31), '冰雹', 'red', T(0), { polygon: P1, status: 'Exercise' }), permit('GK-13', 'cs-alz-01', 'work_at_height', T(30), T(4 * HOUR), false, T(5))] }],
   // a visitor count every 30 min, as declared
-  ['visitor count every 30 min', { ruleId: 'system.feed.site-silent', siteId: 'sa-alz-01', steps: [tick(T(0)), ...[0, 30, 60, 90, 120].map((m) => siteReading('sa-alz-01', 'visitors', 800, T(m))), tick(T(150))] }],
+  ['visitor count every 30 min', { ruleId: 'system.feed.site-silent', siteId: 'sa-alz-01', steps: [tick(T(0)), ...[0, 30, 60, 90, 120].map((m) => siteReading('sa-alz-01', 'visitors', 800, '人', T(m))), tick(T(150))] }],
   // a metric no site declares as a feed is not watched, however long it is silent
-  ['an undeclared metric silent for hours', { ruleId: 'system.feed.site-silent', siteId: 'cp-edz-01', labels: { metric: 'pressure_P201_mpa' }, steps: [tick(T(0)), siteReading('cp-edz-01', 'pressure_P201_mpa', 1.2, T(0), 'MPa'), tick(T(5 * HOUR))] }],
+  ['an undeclared metric silent for hours', { ruleId: 'system.feed.site-silent', siteId: 'cp-edz-01', labels: { metric: 'pressure_P201_mpa' }, steps: [tick(T(0)), siteReading('cp-edz-01', 'pressure_P201_mpa', 1.2, 'MPa', T(0)), tick(T(5 * HOUR))] }],
   ['grid feed every 5 min', { ruleId: 'system.feed.grid-silent', siteId: 'pl-ags-35kv', steps: [tick(T(0)), ...[0, 5, 10, 15, 20].map((m) => gridLoad('pl-ags-35kv', 'L3512', 50, T(m))), tick(T(30))] }],
+  // ── flood.yaml ──
+  // rising 0.4 m, but still below warning − 0.5 m (2.0 m)
+  ['gauge rising far below its warning level', { ruleId: 'site.water-level.rising', steps: [siteReading('sa-ccn-01', 'water_level_m', 1.5, 'm', T(0)), siteReading('sa-ccn-01', 'water_level_m', 1.9, 'm', T(40))] }],
+  // near the warning level but rising only 0.25 m in the hour
+  ['gauge near its warning level, rising slowly', { ruleId: 'site.water-level.rising', steps: [siteReading('sa-ccn-01', 'water_level_m', 2.0, 'm', T(0)), siteReading('sa-ccn-01', 'water_level_m', 2.25, 'm', T(60))] }],
+  // 21 mm, but the first 8 mm fell 61 min before the last reading: 13 mm in the hour
+  ['21 mm spread over more than an hour', { ruleId: 'site.rain.short-heavy', steps: [siteReading('cs-ccn-01', 'rain_mm', 8, 'mm', T(0)), siteReading('cs-ccn-01', 'rain_mm', 7, 'mm', T(30)), siteReading('cs-ccn-01', 'rain_mm', 6, 'mm', T(61))] }],
+  // the same 55 mm at a construction site not flagged floodProne
+  ['55 mm in 3 h at a site not flood-prone', { ruleId: 'site.rain.flood-prone', steps: [siteReading('cs-alz-01', 'rain_mm', 20, 'mm', T(0)), siteReading('cs-alz-01', 'rain_mm', 20, 'mm', T(60)), siteReading('cs-alz-01', 'rain_mm', 15, 'mm', T(120))] }],
+  // the same 山洪 warning does not reach the construction site of the town (not floodProne)
+  ['山洪灾害 at a site not flood-prone', { ruleId: 'weather.impact.flash-flood', siteId: 'cs-alz-01', steps: [warning(W(61), '山洪灾害', 'yellow', T(0), { towns: ['aolezhaoqi'] })] }],
+  // nor a 地质灾害 warning the underground mine of Shanghaimiao (not geoHazard)
+  ['地质灾害气象风险 at a site not geoHazard', { ruleId: 'weather.impact.geohazard', siteId: SHM1, steps: [warning(W(62), '地质灾害气象风险', 'orange', T(0), { towns: ['shanghaimiao'] })] }],
+  // 雷电 over the banner seat: the construction site does not blast
+  ['雷电 at a construction site', { ruleId: 'weather.impact.lightning', siteId: 'cs-alz-01', steps: [warning(W(63), '雷电', 'orange', T(0), { towns: ['aolezhaoqi'] })] }],
+  // a yellow 沙尘暴 is under the rule's orange
+  ['沙尘暴 yellow', { ruleId: 'weather.impact.sandstorm', steps: [warning(W(64), '沙尘暴', 'yellow', T(0), { towns: ['shanghaimiao-edz'] })] }],
+  // 高温 at a scenic area: not an outdoor-work kind of this rule
+  ['高温 at a scenic area', { ruleId: 'weather.impact.heat', siteId: 'sa-ccn-01', steps: [warning(W(65), '高温', 'red', T(0), { towns: ['chengchuan'] })] }],
 ];
 
 describe('every non-threshold rule of the pack fires and has a near miss', () => {
@@ -473,7 +510,7 @@ describe('resolve paths', () => {
     ['permit ends', [permit('DH-21', 'cp-edz-02', 'hot_work', P(0), P(8 * HOUR), false, P(-60))], [tick(P(8 * HOUR))], { ruleId: 'enforcement.permit.special-period' }],
     // a silent feed reports again
     ['grid feed reports again', [tick(T(0)), gridLoad('pl-ags-35kv', 'L3512', 50, T(0)), tick(T(16))], [gridLoad('pl-ags-35kv', 'L3512', 50, T(20))], { ruleId: 'system.feed.grid-silent', siteId: 'pl-ags-35kv' }],
-    ['visitor count reports again', [tick(T(0)), tick(T(91))], [siteReading('sa-ccn-01', 'visitors', 300, T(95))], { ruleId: 'system.feed.site-silent', siteId: 'sa-ccn-01' }],
+    ['visitor count reports again', [tick(T(0)), tick(T(91))], [siteReading('sa-ccn-01', 'visitors', 300, '人', T(95))], { ruleId: 'system.feed.site-silent', siteId: 'sa-ccn-01' }],
   ])('%s', (_name, fire, after, pick) => {
     const r = run(fire);
     const fired = firesOf(r, pick);
@@ -535,6 +572,7 @@ describe('special periods (提级管理)', () => {
 
 describe('pack conventions of the non-threshold rules', () => {
   const ESCALATED_EXCEPT = new Set(['enforcement.permit.special-period']);
+  const KIND_SUBSET = new Set(['weather.impact.lightning', 'weather.impact.sandstorm', 'weather.impact.heat']);
   it.each(nonThreshold.map((r) => [r.id, r] as const))('%s', (_id, r) => {
     expect(r.id.split('.')[0]).toBe(r.domain);
     expect(r.enabled).toBe(true);
@@ -542,7 +580,10 @@ describe('pack conventions of the non-threshold rules', () => {
     expect(r.labels.category).toBeTruthy();
     if (r.kind === 'warning_impact' || r.kind === 'nowcast_impact') {
       // per-kind actions for every exposed kind, in Chinese
-      expect(Object.keys(r.siteKinds).sort()).toEqual(['chemical_plant', 'coal_mine', 'construction_site', 'crowded_venue', 'logistics_park', 'non_coal_mine', 'open_pit_mine', 'power_line', 'scenic_area', 'substation']);
+      // (the warnings that concern only some kinds — 雷电 blasting, 沙尘暴, 高温 — name those kinds)
+      const ALL_KINDS = ['chemical_plant', 'coal_mine', 'construction_site', 'crowded_venue', 'logistics_park', 'non_coal_mine', 'open_pit_mine', 'power_line', 'scenic_area', 'substation'];
+      if (KIND_SUBSET.has(r.id)) expect(ALL_KINDS).toEqual(expect.arrayContaining(Object.keys(r.siteKinds)));
+      else expect(Object.keys(r.siteKinds).sort()).toEqual(ALL_KINDS);
       for (const acts of Object.values(r.siteKinds)) {
         expect(acts.length).toBeGreaterThanOrEqual(2);
         for (const a of acts) expect(a).toMatch(/[\u4e00-\u9fff]/);

@@ -78,7 +78,7 @@ describe('deploy/rules', () => {
     const r = checkRulePack(RULES_DIR);
     if (!r.ok) throw new Error(r.errors.map(formatRuleError).join('\n'));
     // the threshold files tested here, plus the other kinds (test/unit/rules/domain-pack.test.ts)
-    expect(r.files.map((f) => basename(f))).toEqual(['enforcement.yaml', 'feeds.yaml', 'grid-correlation.yaml', 'grid.yaml', 'mine-air.yaml', 'mine-gas.yaml', 'mine-monitoring.yaml', 'site-limits.yaml', 'weather.yaml']);
+    expect(r.files.map((f) => basename(f))).toEqual(['enforcement.yaml', 'feeds.yaml', 'flood.yaml', 'grid-correlation.yaml', 'grid.yaml', 'mine-air.yaml', 'mine-gas.yaml', 'mine-monitoring.yaml', 'site-limits.yaml', 'weather.yaml']);
     expect(r.rules.length).toBeGreaterThanOrEqual(13);
   });
 
@@ -190,6 +190,13 @@ const FIRE: [string, FireCase][] = [
   ['site.crowd.capacity 2500', { ruleId: 'site.crowd.capacity', severity: 'red', event: site('sa-alz-01', 'visitors', 2500, '人') }],
   // main transformer at 130 %
   ['grid.load 130 %', { ruleId: 'grid.load', severity: 'red', event: grid('ss-alz-110kv', 'T1', 'load', 130) }],
+  // ── flood.yaml ──
+  // mine inflow 180 m³/h at a mine whose normal inflow is 120 (1.5× = 180)
+  ['mine.water.inflow 180 m³/h', { ruleId: 'mine.water.inflow', severity: 'orange', event: site('cm-alz-01', 'mine_water_inflow_m3h', 180, 'm³/h') }],
+  // the main sump at 90 %
+  ['mine.water.sump 90 %', { ruleId: 'mine.water.sump', severity: 'red', event: site('cm-alz-01', 'sump_level_pct', 90, '%') }],
+  // slope moving 10 mm/d at a pit whose red setting is 10
+  ['site.slope.displacement 10 mm/d', { ruleId: 'site.slope.displacement', severity: 'red', event: site('op-shm-01', 'slope_disp_mm_d', 10, 'mm/d') }],
 ];
 
 // Each case must NOT fire the named rule: a value just on the safe side, or an event the rule does not match.
@@ -262,6 +269,17 @@ const QUIET: [string, { ruleId: string; event: Event }][] = [
   ['site.crowd.capacity unconfigured venue', { ruleId: 'site.crowd.capacity', event: site('cv-alz-01', 'visitors', 100000, '人') }],
   // 130 °C transformer oil temperature is not a load reading
   ['grid.load not for oil_temp', { ruleId: 'grid.load', event: grid('ss-alz-110kv', 'T1', 'oil_temp', 130) }],
+  // ── flood.yaml ──
+  // 179 m³/h: under 1.5× the normal 120
+  ['mine.water.inflow 179 m³/h', { ruleId: 'mine.water.inflow', event: site('cm-alz-01', 'mine_water_inflow_m3h', 179, 'm³/h') }],
+  // a mine without a normal inflow in sites.yaml is not judged
+  ['mine.water.inflow unconfigured mine', { ruleId: 'mine.water.inflow', event: site('cm-ags-01', 'mine_water_inflow_m3h', 900, 'm³/h') }],
+  // the sump at 79.9 %
+  ['mine.water.sump 79.9 %', { ruleId: 'mine.water.sump', event: site('cm-alz-01', 'sump_level_pct', 79.9, '%') }],
+  // 4.9 mm/d under the orange setting 5
+  ['site.slope.displacement 4.9 mm/d', { ruleId: 'site.slope.displacement', event: site('op-shm-01', 'slope_disp_mm_d', 4.9, 'mm/d') }],
+  // a pit without slope settings is not judged
+  ['site.slope.displacement unconfigured pit', { ruleId: 'site.slope.displacement', event: site('op-ags-01', 'slope_disp_mm_d', 50, 'mm/d') }],
 ];
 
 describe('every rule of the pack fires at its top severity', () => {

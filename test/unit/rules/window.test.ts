@@ -21,8 +21,7 @@ describe('warmupByTopic (per topic: only the rules that read it)', () => {
     expect(w['risk.enforcement.events']).toBe(day); // the 30-day counts, capped
     expect(w['risk.mine.telemetry']).toBeLessThan(day);
     expect(w['risk.mine.telemetry']).toBeGreaterThanOrEqual(5 * 60_000);
-    // the feed-health rule's period (feeds.yaml: a feed's last report is known again after a rebalance)
-    expect(w['risk.site.telemetry']).toBe(3_600_000);
+    expect(w['risk.site.telemetry']).toBe(3 * 3_600_000); // the 3 h rain sum of flood.yaml
     const rise = rules.filter((r) => r.id === 'mine.ch4.rise');
     expect(warmupByTopic(rise, day)).toMatchObject({ 'risk.mine.telemetry': 5 * 60_000, 'risk.grid.telemetry': 0, 'risk.enforcement.events': 0 });
   });
