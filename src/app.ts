@@ -4,7 +4,7 @@ import type { Alert } from './contracts/alerts.ts';
 import type { Rule } from './contracts/rules.ts';
 import { AlertBook } from './alerts/book.ts';
 import { createAuth, type Principal } from './auth/auth.ts';
-import { buildServer } from './api/server.ts';
+import { buildServer, routesOf } from './api/server.ts';
 import type { ReferenceData } from './enrich/reference.ts';
 import { createMetrics, registerRuleStats, registerSeriesStats } from './metrics.ts';
 import { WsHub } from './notify/ws-hub.ts';
@@ -75,6 +75,8 @@ export interface App {
   lifecycle: Lifecycle;
   /** what the 1-s timer runs: rule timers, the lifecycle (silence marks, escalation), due texts */
   tick(): Promise<void>;
+  /** the HTTP routes the server registered, as `METHOD path` (the OpenAPI document must list each) */
+  routes(): string[];
 }
 
 /**
@@ -352,6 +354,7 @@ export function createApp(o: AppOptions): App {
     notifications,
     lifecycle,
     tick,
+    routes: () => routesOf(server),
     async start() {
       const { snapshot: snap, tail } = await ports.store.load();
       book.restore(snap, tail);

@@ -5,7 +5,7 @@ import { AppError } from '../errors.ts';
 import { canSeeTown } from '../auth/auth.ts';
 import { authenticate, parseOr400, type ApiDeps } from './deps.ts';
 
-const Query = z.object({
+export const HistoryQuery = z.object({
   siteId: z.string().min(1),
   metric: z.string().min(1).optional(),
   from: z.string().optional(),
@@ -24,7 +24,7 @@ function instant(name: string, v: string | undefined): number | undefined {
 export function registerHistory(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/v1/history', async (req) => {
     const p = await authenticate(deps, req, 'viewer');
-    const q = parseOr400(Query, req.query);
+    const q = parseOr400(HistoryQuery, req.query);
     const site = deps.reference().sites.get(q.siteId);
     if (site && !canSeeTown(p, site.town)) throw new AppError('FORBIDDEN', `site ${q.siteId} belongs to a town this token may not see`);
     if (!site && p.towns !== '*') throw new AppError('FORBIDDEN', `site ${q.siteId} is not in the reference data`);

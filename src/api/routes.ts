@@ -8,7 +8,7 @@ import { AppError } from '../errors.ts';
 import { bearerOf, canSeeTown, type Principal } from '../auth/auth.ts';
 import { authenticate, parseOr400, type ApiDeps } from './deps.ts';
 
-const AlertQuery = z.object({
+export const AlertQuery = z.object({
   // comma-separated states; an unknown one is a 400 like any other bad filter, not an empty list
   state: z.string().transform((s) => (s === '' ? undefined : s.split(','))).pipe(z.array(Alert.shape.state).optional()).optional(),
   minSeverity: Severity.optional(),
@@ -17,9 +17,9 @@ const AlertQuery = z.object({
   siteId: z.string().optional(),
   token: z.string().optional(),
 });
-const NoteBody = z.object({ note: z.string().max(2000).optional() }).nullish();
+export const NoteBody = z.object({ note: z.string().max(2000).optional() }).nullish();
 /** ConfirmBody: what the company did (required) and, when an officer records a call, who at the company said so. */
-const ConfirmBody = z.strictObject({
+export const ConfirmBody = z.strictObject({
   note: z.string().trim().min(1, 'say what the company did (note)').max(2000),
   contact: z.string().trim().min(1).max(100).optional(),
 });

@@ -13,6 +13,15 @@ import { registerRoutes } from './routes.ts';
 import { registerSituation } from './situation.ts';
 import { registerSilences } from './silences.ts';
 import { registerHistory } from './history.ts';
+import { renderOpenApi } from './openapi.ts';
+
+/** ROUTES_SEEN: per server, the routes it registered (`METHOD path`), for the OpenAPI check. */
+const ROUTES_SEEN = new WeakMap<FastifyInstance, string[]>();
+
+/** routesOf lists the routes a server registered (HEAD routes Fastify adds for GET left out). */
+export function routesOf(app: FastifyInstance): string[] {
+  return [...(ROUTES_SEEN.get(app) ?? [])];
+}
 
 /** buildServer assembles the HTTP API, the dashboard and the WebSocket upgrade on one Fastify instance. */
 export function buildServer(deps: ApiDeps, hub: WsHub, logger: Logger): FastifyInstance {
@@ -23,7 +32,14 @@ export function buildServer(deps: ApiDeps, hub: WsHub, logger: Logger): FastifyI
       void (reply as unknown as { status(n: number): { send(b: unknown): unknown } }).status(tooLong ? 414 : 400).send({ error: { code: 'BAD_REQUEST', message: tooLong ? 'a path parameter is longer than 100 characters' : 'the URL is not valid', details: [] } });
     },
   });
+  const seen: string[] = [];
+  ROUTES_SEEN.set(app, seen);
+  app.addHook('onRoute', (r) => {
+    for (const m of ([] as string[]).concat(r.method)) if (m !== 'HEAD') seen.push(`${m} ${r.url}`);
+  });
   installErrorHandlers(app);
+  const openapi = JSON.stringify(renderOpenApi(deps.info.version));
+  app.get('/api/v1/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(openapi));
   // JSON bodies: an empty body (DELETE, a bodiless POST) is no body, not an error
   const strictJson = app.getDefaultJsonParser('error', 'error'); // refuses __proto__ / constructor keys
   app.removeContentTypeParser('application/json');

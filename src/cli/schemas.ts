@@ -3,10 +3,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { CONTRACT_SCHEMAS } from '../contracts/registry.ts';
+import { renderAsyncApi } from '../api/asyncapi.ts';
+import { renderOpenApi } from '../api/openapi.ts';
 
-/** renderSchemas returns each contract's JSON Schema (2020-12, input side) as file name → text. */
+/** renderSchemas returns each contract's JSON Schema (2020-12, input side), the OpenAPI and the AsyncAPI documents, as file name → text. */
 export function renderSchemas(): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = {
+    'openapi.json': JSON.stringify(renderOpenApi(), null, 2) + '\n',
+    'asyncapi.json': JSON.stringify(renderAsyncApi(), null, 2) + '\n',
+  };
   for (const [name, schema] of Object.entries(CONTRACT_SCHEMAS)) {
     const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
     out[`${name}.schema.json`] = JSON.stringify({ $id: `https://riskstream.invalid/schemas/${name}.schema.json`, title: name, ...json }, null, 2) + '\n';
