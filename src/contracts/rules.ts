@@ -159,6 +159,8 @@ export const FlatlineRule = z.strictObject({
   subject: z.array(z.string().min(1)).min(1),
   epsilon: z.number().nonnegative(),
   duration: Duration,
+  /** a reading below this never counts as frozen (a low-gas mine reads a steady 0.0x % legitimately); it ends a frozen stretch */
+  minValue: z.number().optional(),
   severity: Severity,
 });
 export type FlatlineRule = z.infer<typeof FlatlineRule>;

@@ -97,6 +97,10 @@ export class CorrelationEvaluator implements Evaluator {
       this.notFollowedBy(ctx, e, key, inst, a, b, clear, out);
       return;
     }
+    if (this.isClear !== undefined) {
+      this.followedByEpisode(ctx, e, key, inst, a, b, clear, out);
+      return;
+    }
     // followed_by: remember the latest A; a B within the window fires; `clear` resolves
     if (clear && inst?.firing) {
       this.instances.delete(key);
@@ -113,6 +117,55 @@ export class CorrelationEvaluator implements Evaluator {
       cur.firing = true;
       cur.info = infoOf(ctx);
       this.emit(out, 'fire', key, cur, t);
+    }
+  }
+
+  /**
+   * followedByEpisode: `followed_by` with `clear`. A is a state that lasts while its subjects keep
+   * reporting it (methane at or above the restore value): each A refreshes the episode and joins
+   * its subject; the episode lapses `window` after the last A. A B inside the episode fires, with
+   * the A's subject and value (the sensor that still reads high, not the power event). A `clear`
+   * from a member ends that member (all gone: the episode ends and a firing alert resolves); a
+   * `clear` without a subject identity (a power-off) resolves a firing alert but keeps the episode,
+   * so a second B while A holds fires again.
+   */
+  private followedByEpisode(ctx: EvalContext, e: Record<string, unknown>, key: string, inst: Instance | undefined, a: boolean, b: boolean, clear: boolean, out: AlertTransition[]): void {
+    const t = ctx.time;
+    if (clear && inst) {
+      const id = identityOf(e);
+      if (id === undefined) {
+        if (inst.firing) {
+          inst.firing = false;
+          this.emit(out, 'resolve', key, inst, t, infoOf(ctx));
+        }
+        return;
+      }
+      if (!inst.members?.delete(id)) return; // a neighbour's normal reading: not this episode's end
+      if (inst.members.size > 0) return;
+      this.instances.delete(key);
+      if (inst.firing) this.emit(out, 'resolve', key, inst, t, infoOf(ctx));
+      return;
+    }
+    if (a) {
+      const id = identityOf(e);
+      if (inst) {
+        if (id !== undefined) inst.members?.add(id);
+        if (!inst.firing) {
+          inst.aAt = t;
+          inst.info = infoOf(ctx);
+          this.timers.push(t + this.rule.window, key);
+        }
+        return;
+      }
+      const severity = this.emitter.severityFor(e);
+      if (!severity) return;
+      this.instances.set(key, { aAt: t, info: infoOf(ctx), severity, firing: false, members: new Set(id !== undefined ? [id] : []), ...(ctx.specialPeriod ? { specialPeriod: ctx.specialPeriod } : {}) });
+      this.timers.push(t + this.rule.window, key);
+      return;
+    }
+    if (b && inst && !inst.firing && t >= inst.aAt && t - inst.aAt <= this.rule.window) {
+      inst.firing = true;
+      this.emit(out, 'fire', key, inst, t);
     }
   }
 

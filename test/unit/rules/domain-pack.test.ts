@@ -75,6 +75,8 @@ function reading(siteId: string, sensorId: string, value: number, ts: string, ex
 }
 const calibrating = (siteId: string, sensorId: string, ts: string): Raw => reading(siteId, sensorId, 0.3, ts, { status: 'calibrating' });
 const power = (siteId: string, areaId: string, state: 'on' | 'off', ts: string): Raw => ({ type: 'mine.power', siteId, areaId, state, ts });
+/** fan: a local fan's state at a heading (mine.power with device local_fan). */
+const fan = (siteId: string, areaId: string, state: 'on' | 'off', ts: string): Raw => ({ type: 'mine.power', siteId, areaId, state, ts, device: 'local_fan' });
 
 type LatLon = [number, number];
 /** box: a CAP polygon [lat, lon] from the south-west and north-east corners. */
@@ -241,6 +243,12 @@ const FIRE: [string, FireCase][] = [
   ['permit at a site with a red grid alert', { ruleId: 'enforcement.permit.site-red-alert', severity: 'red', siteId: 'ss-alz-110kv', labels: { permitId: 'GK-1' }, steps: [gridLoad('ss-alz-110kv', 'T1', 131, T(0)), permit('GK-1', 'ss-alz-110kv', 'work_at_height', T(30), T(4 * HOUR), false, T(5))] }],
   // a permit at a mine with a red methane alert
   ['permit at a mine with red methane', { ruleId: 'enforcement.permit.site-red-alert', severity: 'red', siteId: SHM1, labels: { permitId: 'DH-3' }, steps: [reading(SHM1, T1S, 1.6, T(0)), permit('DH-3', SHM1, 'hot_work', T(30), T(4 * HOUR), true, T(1))] }],
+  // cut at 1.6 %, switched back on while the face still reads 1.2 % (restore value 1.0 %)
+  ['power back on above the restore value', { ruleId: 'mine.power-on-violation', severity: 'red', siteId: SHM1, labels: { sensorId: T1S, areaId: 'ws1201' }, steps: [reading(SHM1, T1S, 1.6, T(0)), power(SHM1, 'ws1201', 'off', T(0, 2)), reading(SHM1, T1S, 1.2, T(1)), power(SHM1, 'ws1201', 'on', T(1, 30))] }],
+  // the heading's local fan stops
+  ['local fan stopped', { ruleId: 'mine.local-fan.stopped', severity: 'orange', siteId: SHM1, labels: { areaId: 'hf1302' }, steps: [fan(SHM1, 'hf1302', 'off', T(0))] }],
+  // the fan stops and the heading keeps its power past 10 s
+  ['local fan stopped, heading not powered off', { ruleId: 'mine.local-fan.no-power-off', severity: 'red', siteId: SHM1, labels: { areaId: 'hf1302' }, steps: [fan(SHM1, 'hf1302', 'off', T(0)), tick(T(0, 11))] }],
 ];
 
 const QUIET: [string, QuietCase][] = [
@@ -345,6 +353,12 @@ const QUIET: [string, QuietCase][] = [
   ['permit at a site with a red enforcement alert', { ruleId: 'enforcement.permit.site-red-alert', steps: [accident('AC-12', 'cs-edz-01', T(0), T(90), T(90)), permit('GK-12', 'cs-edz-01', 'work_at_height', T(100), T(4 * HOUR), false, T(95))] }],
   // a red drill (Exercise 冰雹) is never a real red alert
   ['permit at a site with a red drill alert', { ruleId: 'enforcement.permit.site-red-alert', steps: [warning(W(31), '冰雹', 'red', T(0), { polygon: P1, status: 'Exercise' }), permit('GK-13', 'cs-alz-01', 'work_at_height', T(30), T(4 * HOUR), false, T(5))] }],
+  // switched back on once methane is down to 0.9 %, under the 1.0 % restore value
+  ['power back on below the restore value', { ruleId: 'mine.power-on-violation', steps: [reading(SHM1, T1S, 1.6, T(0)), power(SHM1, 'ws1201', 'off', T(0, 2)), reading(SHM1, T1S, 0.9, T(1)), power(SHM1, 'ws1201', 'on', T(1, 30))] }],
+  // the fan reports running: no stop
+  ['local fan running', { ruleId: 'mine.local-fan.stopped', steps: [fan(SHM1, 'hf1302', 'on', T(0))] }],
+  // 风电闭锁 cuts the heading's power 2 s after the fan stops
+  ['local fan stopped, heading powered off in time', { ruleId: 'mine.local-fan.no-power-off', steps: [fan(SHM1, 'hf1302', 'off', T(0)), power(SHM1, 'hf1302', 'off', T(0, 2)), tick(T(0, 11))] }],
 ];
 
 describe('every non-threshold rule of the pack fires and has a near miss', () => {

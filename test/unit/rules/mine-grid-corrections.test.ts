@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { AlertBook } from '../../../src/alerts/book.ts';
+import { BUNDLED } from '../../../src/config/paths.ts';
+import { Event, MinePower, TOPIC_TYPES } from '../../../src/contracts/events.ts';
+import type { Rule } from '../../../src/contracts/rules.ts';
+import { formatTs } from '../../../src/domain/time.ts';
+import type { AlertTransition } from '../../../src/domain/transition.ts';
+import { loadReference } from '../../../src/enrich/reference.ts';
+import { loadRulePack } from '../../../src/rules/pack.ts';
+import { Stepper } from '../../../src/rules/stepper.ts';
+
+// Issue 13 corrections to the mine and grid rules, on the whole bundled pack through the Stepper:
+// 违规复电, 风速, 局部通风机停风/风电闭锁, flatline minValue, overload duration — each fires, stays
+// quiet on a near miss, and resolves from the data.
+const reference = loadReference(BUNDLED);
+const rules: Rule[] = loadRulePack(BUNDLED.rules);
+const TOPIC_OF = new Map(Object.entries(TOPIC_TYPES).flatMap(([topic, types]) => types.map((t) => [t as string, topic] as const)));
+const DAY = Date.parse('2024-06-03T10:00:00+08:00');
+/** T: `min` minutes and `sec` seconds after 10:00 of an ordinary day (no special period). */
+const T = (min: number, sec = 0): string => formatTs(DAY + min * 60_000 + sec * 1000);
+
+type Raw = Record<string, unknown>;
+type Step = Raw | { tick: string };
+
+function run(steps: readonly Step[]): { log: AlertTransition[]; book: AlertBook } {
+  const book = new AlertBook();
+  const stepper = new Stepper(reference, rules, (siteId) => book.openAlerts().filter((a) => a.siteId === siteId));
+  const log: AlertTransition[] = [];
+  for (const s of steps) {
+    const out: AlertTransition[] = [];
+    if ('tick' in s && typeof s.tick === 'string') stepper.tick(Date.parse(s.tick), out);
+    else {
+      const e = Event.parse(s);
+      stepper.event(TOPIC_OF.get(e.type)!, e, out);
+    }
+    book.apply(out);
+    log.push(...out);
+  }
+  return { log, book };
+}
+
+const SHM1 = 'cm-shm-01';
+function reading(sensorId: string, value: number, ts: string, siteId = SHM1): Raw {
+  const s = reference.sites.get(siteId)!.sensors!.find((x) => x.id === sensorId)!;
+  const unit = s.sensorType === 'WIND' ? 'm/s' : '%';
+  return { type: 'mine.reading', siteId, sensorId, sensorType: s.sensorType, location: s.location, value, unit, ts, ...(s.areaId ? { areaId: s.areaId } : {}) };
+}
+const power = (areaId: string, state: 'on' | 'off', ts: string): Raw => ({ type: 'mine.power', siteId: SHM1, areaId, state, ts });
+const fan = (areaId: string, state: 'on' | 'off', ts: string): Raw => ({ type: 'mine.power', siteId: SHM1, areaId, state, ts, device: 'local_fan' });
+const load = (value: number, min: number): Raw => ({ type: 'grid.reading', siteId: 'ss-alz-110kv', equipmentId: 'T1', quantity: 'load', value, unit: '%', ts: T(min) });
+const tick = (at: string): Step => ({ tick: at });
+
+/** of: the transitions of one rule as "action severity" strings, in order. */
+const of = (log: AlertTransition[], ruleId: string): string[] => log.filter((t) => t.ruleId === ruleId).map((t) => `${t.action} ${t.severity}`);
+
+describe('mine.power-on-violation (违规复电)', () => {
+  const ID = 'mine.power-on-violation';
+  const cutAndRestore = [reading('CH4-T1-1201', 1.6, T(0)), power('ws1201', 'off', T(0, 2)), reading('CH4-T1-1201', 1.2, T(1)), power('ws1201', 'on', T(1, 30))];
+
+  it('fires red with the sensor still above the restore value, and resolves once it is below', () => {
+    const r = run([...cutAndRestore, reading('CH4-T1-1201', 1.1, T(2)), reading('CH4-T1-1201', 0.8, T(3))]);
+    expect(of(r.log, ID)).toEqual(['fire red', 'resolve red']);
+    const fire = r.log.find((t) => t.ruleId === ID)!;
+    expect(fire.summary).toBe('上海庙示范一号煤矿（虚构） ws1201 已恢复供电，但该区域甲烷传感器 CH4-T1-1201（采煤工作面）仍为 1.2%，未降至复电浓度以下，属违规复电');
+    expect(fire.labels.sensorId).toBe('CH4-T1-1201');
+  });
+
+  it('is not resolved by a neighbour\'s normal reading, only by every high sensor going below', () => {
+    const r = run([reading('CH4-T0-1201', 1.1, T(0, 30)), ...cutAndRestore, reading('CH4-SH-1201', 0.3, T(2)), reading('CH4-T1-1201', 0.7, T(2, 10))]);
+    expect(of(r.log, ID)).toEqual(['fire red']);
+    expect(of(run([reading('CH4-T0-1201', 1.1, T(0, 30)), ...cutAndRestore, reading('CH4-T1-1201', 0.7, T(2)), reading('CH4-T0-1201', 0.6, T(2, 10))]).log, ID)).toEqual(['fire red', 'resolve red']);
+  });
+
+  it('resolves when the area is cut again, and fires again on a second power-on while methane holds', () => {
+    const r = run([...cutAndRestore, power('ws1201', 'off', T(1, 40)), reading('CH4-T1-1201', 1.15, T(2)), power('ws1201', 'on', T(2, 20))]);
+    expect(of(r.log, ID)).toEqual(['fire red', 'resolve red', 'fire red']);
+  });
+
+  it('stays quiet when the last high reading is older than 3 min, for another area, or for the local fan', () => {
+    expect(of(run([reading('CH4-T1-1201', 1.2, T(0)), tick(T(3, 1)), power('ws1201', 'on', T(3, 30))]).log, ID)).toEqual([]);
+    expect(of(run([reading('CH4-T1-1201', 1.2, T(0)), power('hf1302', 'on', T(0, 30))]).log, ID)).toEqual([]);
+    expect(of(run([reading('CH4-T1-1201', 1.2, T(0)), fan('ws1201', 'on', T(0, 30))]).log, ID)).toEqual([]);
+  });
+});
+
+describe('mine.local-fan.* (局部通风机停风, 风电闭锁)', () => {
+  it('the stop is orange and resolves when the fan runs again', () => {
+    expect(of(run([fan('hf1302', 'off', T(0)), power('hf1302', 'off', T(0, 1)), fan('hf1302', 'on', T(20))]).log, 'mine.local-fan.stopped')).toEqual(['fire orange', 'resolve orange']);
+  });
+
+  it('no power-off within 10 s is red; a late power-off resolves it', () => {
+    const r = run([fan('hf1302', 'off', T(0)), tick(T(0, 11)), power('hf1302', 'off', T(0, 40))]);
+    expect(of(r.log, 'mine.local-fan.no-power-off')).toEqual(['fire red', 'resolve red']);
+    expect(r.log.find((t) => t.ruleId === 'mine.local-fan.no-power-off')!.summary).toContain('hf1302 局部通风机停止运转，10 秒内未收到该区域断电反馈');
+  });
+
+  it('the fan running again resolves the 风电闭锁 alert', () => {
+    expect(of(run([fan('hf1302', 'off', T(0)), tick(T(0, 11)), fan('hf1302', 'on', T(2))]).log, 'mine.local-fan.no-power-off')).toEqual(['fire red', 'resolve red']);
+  });
+
+  it('a power-off stamped just before the fan stop counts', () => {
+    expect(of(run([power('hf1302', 'off', T(0)), fan('hf1302', 'off', T(0, 1)), tick(T(0, 12))]).log, 'mine.local-fan.no-power-off')).toEqual([]);
+  });
+
+  it('a local fan stopping is no power-off feedback for methane', () => {
+    expect(of(run([reading('CH4-T1-1201', 1.6, T(0)), fan('ws1201', 'off', T(0, 2)), tick(T(0, 11))]).log, 'mine.power-off-failure')).toEqual(['fire red']);
+  });
+
+  it('the contract takes device local_fan and area_power, and nothing else', () => {
+    expect(MinePower.safeParse(fan('hf1302', 'off', T(0))).success).toBe(true);
+    expect(MinePower.safeParse({ ...power('hf1302', 'off', T(0)), device: 'area_power' }).success).toBe(true);
+    expect(MinePower.safeParse({ ...power('hf1302', 'off', T(0)), device: 'main_fan' }).success).toBe(false);
+  });
+});
+
+describe('mine.wind.* (第136条)', () => {
+  it('low air velocity fires orange and resolves above 0.3 m/s', () => {
+    const r = run([reading('WIND-1302', 0.1, T(0)), reading('WIND-1302', 0.28, T(1)), reading('WIND-1302', 0.6, T(2))]);
+    expect(of(r.log, 'mine.wind.low')).toEqual(['fire orange', 'resolve orange']);
+    expect(r.log[0]!.summary).toBe('上海庙示范一号煤矿（虚构） 风速传感器 WIND-1302（hf1302 掘进回风巷）风速 0.1m/s，低于规程下限0.25m/s');
+  });
+
+  it('high air velocity fires orange and resolves below 3.8 m/s', () => {
+    expect(of(run([reading('WIND-1302', 4.5, T(0)), reading('WIND-1302', 3.9, T(1)), reading('WIND-1302', 3.0, T(2))]).log, 'mine.wind.high')).toEqual(['fire orange', 'resolve orange']);
+  });
+});
+
+describe('mine.suspect.flatline minValue', () => {
+  const every5 = (sensorId: string, value: number, from: number, to: number): Raw[] => Array.from({ length: (to - from) / 5 + 1 }, (_, i) => reading(sensorId, value, T(from + i * 5)));
+
+  it('a steady 0.03 % (a low-gas mine) for two hours is quiet', () => {
+    expect(of(run(every5('CH4-T2-1201', 0.03, 0, 120)).log, 'mine.suspect.flatline')).toEqual([]);
+  });
+
+  it('a steady 0.12 % for an hour fires, and a reading that moves resolves it', () => {
+    expect(of(run([...every5('CH4-T2-1201', 0.12, 0, 60), reading('CH4-T2-1201', 0.15, T(65))]).log, 'mine.suspect.flatline')).toEqual(['fire yellow', 'resolve yellow']);
+  });
+
+  it('a frozen 0.12 % that falls to 0.05 % resolves (below minValue ends the stretch)', () => {
+    expect(of(run([...every5('CH4-T2-1201', 0.12, 0, 60), reading('CH4-T2-1201', 0.05, T(65))]).log, 'mine.suspect.flatline')).toEqual(['fire yellow', 'resolve yellow']);
+  });
+});
+
+describe('grid.load.overload-duration', () => {
+  const ID = 'grid.load.overload-duration';
+  it('an overload ≥ 100 % for 2 h is red, and clears below 95 %', () => {
+    const r = run([load(105, 0), load(110, 30), load(108, 60), load(104, 90), load(103, 120), load(97, 150), load(90, 180)]);
+    expect(of(r.log, ID)).toEqual(['fire red', 'resolve red']);
+    expect(r.log.find((t) => t.ruleId === ID)!.summary).toBe('敖勒召其110kV示范变电站（虚构） T1 负载率 103%，过负荷（≥100%）已持续2小时以上，超过导则允许的事故过负荷时长');
+  });
+
+  it('a dip under 100 % restarts the clock', () => {
+    expect(of(run([load(105, 0), load(110, 30), load(98, 60), load(104, 90), load(103, 120)]).log, ID)).toEqual([]);
+  });
+});
