@@ -270,7 +270,14 @@ export const NowcastImpactRule = z.strictObject({
   ...Common,
   kind: z.literal('nowcast_impact'),
   marginKm: z.number().nonnegative(),
-  levels: z.array(z.strictObject({ severity: Severity, dbz: z.number(), orHail: z.boolean().default(false) })).min(1),
+  /** a level holds when the cell reaches `dbz`, or carries hail (`orHail`), or at least `lightning` flashes per 10 min */
+  levels: z
+    .array(
+      z
+        .strictObject({ severity: Severity, dbz: z.number().optional(), orHail: z.boolean().default(false), lightning: z.number().nonnegative().optional() })
+        .refine((l) => l.dbz !== undefined || l.lightning !== undefined, { message: 'a nowcast level needs dbz or lightning' }),
+    )
+    .min(1),
   siteKinds: z.record(z.string(), z.array(z.string())),
   /** a cell not updated for this long is gone */
   ttl: Duration.default(1_800_000),

@@ -249,6 +249,8 @@ const FIRE: [string, FireCase][] = [
   ['local fan stopped', { ruleId: 'mine.local-fan.stopped', severity: 'orange', siteId: SHM1, labels: { areaId: 'hf1302' }, steps: [fan(SHM1, 'hf1302', 'off', T(0))] }],
   // the fan stops and the heading keeps its power past 10 s
   ['local fan stopped, heading not powered off', { ruleId: 'mine.local-fan.no-power-off', severity: 'red', siteId: SHM1, labels: { areaId: 'hf1302' }, steps: [fan(SHM1, 'hf1302', 'off', T(0)), tick(T(0, 11))] }],
+  // a 35 dBZ cell with 3 flashes per 10 min over the Chengchuan road works: stop blasting and cranes
+  ['lightning over the road works', { ruleId: 'weather.nowcast.lightning', severity: 'orange', siteId: 'cs-ccn-01', action: '塔吊', steps: [{ ...cell('NC-L1', T(0), 35), lightningPer10Min: 3 }] }],
 ];
 
 const QUIET: [string, QuietCase][] = [
@@ -359,6 +361,8 @@ const QUIET: [string, QuietCase][] = [
   ['local fan running', { ruleId: 'mine.local-fan.stopped', steps: [fan(SHM1, 'hf1302', 'on', T(0))] }],
   // 风电闭锁 cuts the heading's power 2 s after the fan stops
   ['local fan stopped, heading powered off in time', { ruleId: 'mine.local-fan.no-power-off', steps: [fan(SHM1, 'hf1302', 'off', T(0)), power(SHM1, 'hf1302', 'off', T(0, 2)), tick(T(0, 11))] }],
+  // a 50 dBZ cell without a flash count, and one with 0 flashes: not lightning
+  ['cells without lightning', { ruleId: 'weather.nowcast.lightning', steps: [cell('NC-L2', T(0), 50), { ...cell('NC-L3', T(0), 40), lightningPer10Min: 0 }] }],
 ];
 
 describe('every non-threshold rule of the pack fires and has a near miss', () => {

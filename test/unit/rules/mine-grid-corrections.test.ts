@@ -153,3 +153,70 @@ describe('grid.load.overload-duration', () => {
     expect(of(run([load(105, 0), load(110, 30), load(98, 60), load(104, 90), load(103, 120)]).log, ID)).toEqual([]);
   });
 });
+
+// ── weather texts and lightning ──
+
+const PLENARY = Date.parse('2024-07-16T10:00:00+08:00');
+const P = (min: number): string => formatTs(PLENARY + min * 60_000);
+function warning(id: string, event: string, level: string, sent: string, expires: string): Raw {
+  return { type: 'weather.warning', id, sender: '鄂托克前旗气象台', sent, status: 'Actual', msgType: 'Alert', event, level, onset: sent, expires, area: { towns: ['chengchuan'] } };
+}
+/** cell: a radar cell `km` km due south of the Chengchuan road works (37.762, 108.188), radius 3 km. */
+const cellSouth = (cellId: string, ts: string, dbz: number, km: number, extra: Raw = {}): Raw => ({ type: 'weather.nowcast', cellId, ts, lat: 37.762 - km / 111.2, lon: 108.188, radiusKm: 3, reflectivityDbz: dbz, ...extra });
+const titleOf = (log: AlertTransition[], ruleId: string, siteId: string): string | undefined => log.find((t) => t.ruleId === ruleId && t.siteId === siteId && t.action === 'fire')?.title;
+
+describe('weather impact titles', () => {
+  it('on an ordinary day: the warning colour and its validity, no site name', () => {
+    const r = run([warning('15062341600000_20240603100000_1', '雷雨大风', 'orange', T(0), T(6 * 60))]);
+    expect(titleOf(r.log, 'weather.impact.convective', 'cs-ccn-01')).toBe('雷雨大风·气象橙色预警（10:00至16:00有效）');
+    expect(r.log.find((t) => t.siteId === 'cs-ccn-01')!.summary).toBe('城川镇城川示范道路改扩建工地（虚构） 位于雷雨大风橙色预警区域内（15062341600000_20240603100000_1，10:00至16:00有效），请按场所类型落实防御措施');
+  });
+
+  it('in a special period: says both colours, and a validity past midnight carries its date', () => {
+    const r = run([warning('15062341600000_20240716100000_1', '雷雨大风', 'orange', P(0), '2024-07-17T02:00:00+08:00')]);
+    const t = r.log.find((x) => x.ruleId === 'weather.impact.convective' && x.siteId === 'cs-ccn-01')!;
+    expect(t.severity).toBe('red');
+    expect(t.title).toBe('雷雨大风·气象橙色预警·特殊时期按红色响应（10:00至7月17日02:00有效）');
+  });
+});
+
+describe('nowcast texts: bearing and arrival', () => {
+  it('names the direction from the site and, from the previous update, the arrival time', () => {
+    // 30 km south at 10:00 (out of range), 12 km south at 10:12: closing 1.5 km/min, edge 9 km away → 6 min
+    const r = run([cellSouth('NC-1', T(0), 48, 30), cellSouth('NC-1', T(12), 48, 12)]);
+    const t = r.log.find((x) => x.ruleId === 'weather.nowcast.convective' && x.siteId === 'cs-ccn-01')!;
+    expect(t.title).toBe('强对流回波逼近：南方向12公里，预计约6分钟后到达');
+    expect(t.labels.unit).toBe('dBZ');
+    expect(t.value).toBe(48);
+  });
+
+  it('without a previous update gives the distance only', () => {
+    const r = run([cellSouth('NC-2', T(0), 48, 8)]);
+    expect(titleOf(r.log, 'weather.nowcast.convective', 'cs-ccn-01')).toBe('强对流回波逼近：南方向8公里');
+  });
+});
+
+describe('weather.nowcast.lightning', () => {
+  const ID = 'weather.nowcast.lightning';
+  it('a cell with flashes near the site fires orange, counts the flashes, and resolves when they stop', () => {
+    const r = run([cellSouth('NC-3', T(0), 38, 8, { lightningPer10Min: 4 }), cellSouth('NC-3', T(6), 36, 7, { lightningPer10Min: 0 })]);
+    expect(r.log.filter((t) => t.ruleId === ID && t.siteId === 'cs-ccn-01').map((t) => `${t.action} ${t.severity}`)).toEqual(['fire orange', 'resolve orange']);
+    const t = r.log.find((x) => x.ruleId === ID && x.siteId === 'cs-ccn-01')!;
+    expect(t.title).toBe('雷电临近：南方向8公里');
+    expect(t.value).toBe(4);
+    expect(t.labels.unit).toBe('次/10分钟');
+    expect(t.summary).toBe('雷达回波单体 NC-3 伴有雷电（10分钟闪电 4 次，38dBZ），位于 城川示范道路改扩建工地（虚构） 南方向约 8 公里，请立即停止爆破等露天作业');
+  });
+
+  it('stays quiet for flashes farther than radius + 10 km', () => {
+    expect(run([cellSouth('NC-4', T(0), 38, 14, { lightningPer10Min: 9 })]).log.filter((t) => t.ruleId === ID && t.siteId === 'cs-ccn-01')).toEqual([]);
+  });
+
+  it('tells an open-pit mine to stop blasting', () => {
+    const op = reference.sites.get('op-ags-01')!;
+    const r = run([{ type: 'weather.nowcast', cellId: 'NC-5', ts: T(0), lat: op.lat, lon: op.lon + 0.05, radiusKm: 2, reflectivityDbz: 35, lightningPer10Min: 2 }]);
+    const t = r.log.find((x) => x.ruleId === ID && x.siteId === 'op-ags-01')!;
+    expect(t.actions[0]).toContain('停止爆破作业');
+    expect(t.title).toMatch(/^雷电临近：东方向4(\.\d)?公里$/);
+  });
+});

@@ -363,9 +363,9 @@ describe('levels below the top', () => {
 
 describe('titles per level', () => {
   it('calls a methane reading under the alarm value a 预警, not 超限', () => {
-    expect(once(mine('cm-shm-01', 'CH4-T1-1201', 0.9))[0]!.title).toBe('甲烷预警 采煤工作面');
-    expect(once(mine('cm-shm-01', 'CH4-T1-1201', 1.0))[0]!.title).toBe('甲烷超限 采煤工作面');
-    expect(once(mine('cm-edz-02', 'CH4-DR-01', 2.6))[0]!.title).toBe('甲烷超限 专用排瓦斯巷');
+    expect(once(mine('cm-shm-01', 'CH4-T1-1201', 0.9))[0]!.title).toBe('甲烷预警 采煤工作面 CH4-T1-1201');
+    expect(once(mine('cm-shm-01', 'CH4-T1-1201', 1.0))[0]!.title).toBe('甲烷超限 采煤工作面 CH4-T1-1201');
+    expect(once(mine('cm-edz-02', 'CH4-DR-01', 2.6))[0]!.title).toBe('甲烷超限 专用排瓦斯巷 CH4-DR-01');
   });
 });
 
