@@ -127,8 +127,14 @@ export const RateRule = z
     match: Match,
     subject: z.array(z.string().min(1)).min(1),
     window: Duration,
-    direction: z.enum(['rise', 'fall']).default('rise'),
+    /** rise: value − oldest; fall: oldest − value; band: (max(0, highest − nominal) + max(0, nominal − lowest)) / nominal × 100 over the window (GB/T 12325 ≥ 35 kV) */
+    direction: z.enum(['rise', 'fall', 'band']).default('rise'),
+    /** band: the event field holding the nominal value */
+    nominalField: z.string().min(1).optional(),
     levels: z.array(Level).min(1),
+  })
+  .superRefine((r, ctx) => {
+    if ((r.direction === 'band') !== (r.nominalField !== undefined)) ctx.addIssue({ code: 'custom', path: ['nominalField'], message: 'nominalField goes with direction band, and band needs it' });
   });
 export type RateRule = z.infer<typeof RateRule>;
 

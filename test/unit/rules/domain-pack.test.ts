@@ -118,6 +118,8 @@ function cell(cellId: string, ts: string, dbz: number, o: { lat?: number; lon?: 
   return { type: 'weather.nowcast', cellId, ts, lat: o.lat ?? 37.762, lon: o.lon ?? 108.188, radiusKm: o.radiusKm ?? 3, reflectivityDbz: dbz, ...(o.hail !== undefined ? { hail: o.hail } : {}) };
 }
 const gridEvent = (siteId: string, equipmentId: string, ts: string, event = 'breaker_trip'): Raw => ({ type: 'grid.event', siteId, equipmentId, event, ts });
+/** busKv: a reading of the 110 kV bus of ss-alz-110kv, in kV. */
+const busKv = (value: number, ts: string): Raw => ({ type: 'grid.reading', siteId: 'ss-alz-110kv', equipmentId: '110kV-I-bus', quantity: 'voltage', value, unit: 'kV', nominal: 110, ts });
 const gridLoad = (siteId: string, equipmentId: string, value: number, ts: string): Raw => ({ type: 'grid.reading', siteId, equipmentId, quantity: 'load', value, unit: '%', ts });
 function hazard(hazardId: string, siteId: string, level: 'general' | 'major', status: 'open' | 'rectified' | 'closed', ts: string, deadline: string): Raw {
   return { type: 'enforcement.hazard', hazardId, siteId, level, status, foundAt: T(-HOUR), deadline, ts };
@@ -251,6 +253,8 @@ const FIRE: [string, FireCase][] = [
   ['local fan stopped, heading not powered off', { ruleId: 'mine.local-fan.no-power-off', severity: 'red', siteId: SHM1, labels: { areaId: 'hf1302' }, steps: [fan(SHM1, 'hf1302', 'off', T(0)), tick(T(0, 11))] }],
   // a 35 dBZ cell with 3 flashes per 10 min over the Chengchuan road works: stop blasting and cranes
   ['lightning over the road works', { ruleId: 'weather.nowcast.lightning', severity: 'orange', siteId: 'cs-ccn-01', action: '塔吊', steps: [{ ...cell('NC-L1', T(0), 35), lightningPer10Min: 3 }] }],
+  // the committee letter's case: a 110 kV bus +6 % (116.6 kV), then −5 % (104.5 kV) half an hour later: 11 %
+  ['110 kV bus +6 % then −5 %', { ruleId: 'grid.voltage.transmission-band', severity: 'orange', siteId: 'ss-alz-110kv', labels: { equipmentId: '110kV-I-bus' }, steps: [busKv(116.6, T(0)), busKv(104.5, T(30))] }],
 ];
 
 const QUIET: [string, QuietCase][] = [
@@ -363,6 +367,8 @@ const QUIET: [string, QuietCase][] = [
   ['local fan stopped, heading powered off in time', { ruleId: 'mine.local-fan.no-power-off', steps: [fan(SHM1, 'hf1302', 'off', T(0)), power(SHM1, 'hf1302', 'off', T(0, 2)), tick(T(0, 11))] }],
   // a 50 dBZ cell without a flash count, and one with 0 flashes: not lightning
   ['cells without lightning', { ruleId: 'weather.nowcast.lightning', steps: [cell('NC-L2', T(0), 50), { ...cell('NC-L3', T(0), 40), lightningPer10Min: 0 }] }],
+  // +6 % and −3.9 %: 9.9 %, inside the 10 % band; and −5 % more than an hour after the +6 %
+  ['110 kV bus within the band', { ruleId: 'grid.voltage.transmission-band', steps: [busKv(116.6, T(0)), busKv(105.7, T(30)), busKv(114.4, T(90)), busKv(104.5, T(151))] }],
 ];
 
 describe('every non-threshold rule of the pack fires and has a near miss', () => {

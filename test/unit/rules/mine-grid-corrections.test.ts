@@ -220,3 +220,28 @@ describe('weather.nowcast.lightning', () => {
     expect(t.title).toMatch(/^雷电临近：东方向4(\.\d)?公里$/);
   });
 });
+
+describe('grid.voltage.transmission-band (GB/T 12325 ≥ 35 kV)', () => {
+  const ID = 'grid.voltage.transmission-band';
+  const bus = (value: number, min: number): Raw => ({ type: 'grid.reading', siteId: 'ss-alz-110kv', equipmentId: '110kV-I-bus', quantity: 'voltage', value, unit: 'kV', nominal: 110, ts: T(min) });
+
+  it('+6 % then −5 % within the hour is orange with both extremes in the text, and resolves once the +6 % ages out', () => {
+    const r = run([bus(116.6, 0), bus(104.5, 30), bus(110, 50), bus(110.5, 61)]);
+    expect(of(r.log, ID)).toEqual(['fire orange', 'resolve orange']);
+    const t = r.log.find((x) => x.ruleId === ID)!;
+    expect(t.summary).toBe('敖勒召其110kV示范变电站（虚构） 110kV-I-bus（标称 110kV）60 分钟内电压最高 116.6kV（+6%）、最低 104.5kV（−5%），正负偏差绝对值之和 11%，橙色阈值 10%');
+    expect(t.labels.reading).toBe('104.5～116.6kV');
+    expect(t.labels.unit).toBe('%');
+    // neither reading alone reaches the single-reading rule's 10 %
+    expect(of(r.log, 'grid.voltage.transmission')).toEqual([]);
+  });
+
+  it('+9 % and −7 % is red (≥ 15 %)', () => {
+    expect(of(run([bus(119.9, 0), bus(102.3, 10)]).log, ID)).toEqual(['fire red']);
+  });
+
+  it('a reading without nominal is not judged', () => {
+    const { nominal: _n, ...noNominal } = bus(104.5, 10);
+    expect(of(run([bus(116.6, 0), noNominal]).log, ID)).toEqual([]);
+  });
+});
