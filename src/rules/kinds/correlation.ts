@@ -177,6 +177,12 @@ export class CorrelationEvaluator implements Evaluator {
         if (episodes) this.lastB.set(key, t);
         return;
       }
+      // a B past the window whose timer has not run yet (the clock is the watermark, event time
+      // minus lateness): the window passed without B, so the alert fires at its end and resolves now
+      if (!inst.firing && !inst.satisfied && t > inst.aAt + this.rule.window) {
+        inst.firing = true;
+        this.emit(out, 'fire', key, inst, inst.aAt + this.rule.window);
+      }
       if (inst.firing) this.emit(out, 'resolve', key, inst, t, infoOf(ctx));
       if (episodes) {
         inst.firing = false;

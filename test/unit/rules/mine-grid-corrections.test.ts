@@ -245,3 +245,17 @@ describe('grid.voltage.transmission-band (GB/T 12325 ≥ 35 kV)', () => {
     expect(of(run([bus(116.6, 0), noNominal]).log, ID)).toEqual([]);
   });
 });
+
+describe('not_followed_by: a B past the window read before the clock reached the window end', () => {
+  // the clock is the watermark (event time − lateness, 2 min by default): without a tick in between,
+  // a power-off 80 s late arrives before the timer ran; it was late all the same
+  it('fires the 风电闭锁 failure at the window end and resolves it at the late power-off', () => {
+    const r = run([fan('hf1302', 'off', T(0)), power('hf1302', 'off', T(1, 20))]);
+    expect(r.log.filter((t) => t.ruleId === 'mine.local-fan.no-power-off').map((t) => `${t.action} ${formatTs(t.at).slice(11, 19)}`)).toEqual(['fire 10:00:10', 'resolve 10:01:20']);
+  });
+
+  it('does the same for a methane power-off 30 s late, and nothing for one within 10 s', () => {
+    expect(of(run([reading('CH4-T1-1201', 1.6, T(0)), power('ws1201', 'off', T(0, 30))]).log, 'mine.power-off-failure')).toEqual(['fire red', 'resolve red']);
+    expect(of(run([reading('CH4-T1-1201', 1.6, T(0)), power('ws1201', 'off', T(0, 9))]).log, 'mine.power-off-failure')).toEqual([]);
+  });
+});
