@@ -247,6 +247,8 @@ export class CorrelationEvaluator implements Evaluator {
       severity: inst.severity,
       at,
       ...(typeof e.value === 'number' ? { value: e.value } : {}),
+      // the unit of A's value (a methane reading in %), for texts that quote it
+      ...(typeof e.value === 'number' && typeof e.unit === 'string' ? { labels: { unit: e.unit } } : {}),
       evidenceTs: action === 'fire' ? inst.aAt : at,
       vars: { windowSec: Math.round(this.rule.window / 1000), aAt: inst.aAt },
       ...(inst.specialPeriod ? { specialPeriod: inst.specialPeriod } : {}),

@@ -63,6 +63,9 @@ describe('mine.power-on-violation (违规复电)', () => {
     const fire = r.log.find((t) => t.ruleId === ID)!;
     expect(fire.summary).toBe('上海庙示范一号煤矿（虚构） ws1201 已恢复供电，但该区域甲烷传感器 CH4-T1-1201（采煤工作面）仍为 1.2%，未降至复电浓度以下，属违规复电');
     expect(fire.labels.sensorId).toBe('CH4-T1-1201');
+    expect(fire.title).toBe('违规复电 采煤工作面 CH4-T1-1201');
+    // the unit of the quoted reading, for the text (实测1.2%)
+    expect(fire.labels.unit).toBe('%');
   });
 
   it('is not resolved by a neighbour\'s normal reading, only by every high sensor going below', () => {
