@@ -48,6 +48,8 @@ export class CorrelationEvaluator implements Evaluator {
   private readonly isA: Predicate;
   private readonly isB: Predicate;
   private readonly isClear: Predicate | undefined;
+  /** event types of A: a `clear` of another type (a power-off after readings) has no member identity */
+  private readonly aTypes: ReadonlySet<string>;
   private readonly emitter: Emitter;
   private readonly timers = new TimerQueue();
   private readonly due: { due: number; key: string }[] = [];
@@ -62,6 +64,7 @@ export class CorrelationEvaluator implements Evaluator {
     this.isA = compileAnyOf(rule.a);
     this.isB = compileAnyOf(rule.b);
     this.isClear = rule.clear ? compileAnyOf(rule.clear) : undefined;
+    this.aTypes = new Set(rule.a.map((m) => m.type));
     this.emitter = new Emitter(rule, env);
     // a `fields` scope key has always carried a doubled separator after the rule id: kept, since alert fingerprints derive from it
     this.keys = rule.scope.kind === 'fields' ? new SubjectKeys(rule.id + '\u001f', rule.scope.fields, true) : new SubjectKeys(rule.id, []);
@@ -126,13 +129,13 @@ export class CorrelationEvaluator implements Evaluator {
    * its subject; the episode lapses `window` after the last A. A B inside the episode fires, with
    * the A's subject and value (the sensor that still reads high, not the power event). A `clear`
    * from a member ends that member (all gone: the episode ends and a firing alert resolves); a
-   * `clear` without a subject identity (a power-off) resolves a firing alert but keeps the episode,
+   * `clear` of another event type than A's (a power-off) resolves a firing alert but keeps the episode,
    * so a second B while A holds fires again.
    */
   private followedByEpisode(ctx: EvalContext, e: Record<string, unknown>, key: string, inst: Instance | undefined, a: boolean, b: boolean, clear: boolean, out: AlertTransition[]): void {
     const t = ctx.time;
     if (clear && inst) {
-      const id = identityOf(e);
+      const id = this.aTypes.has(e.type as string) ? identityOf(e) : undefined;
       if (id === undefined) {
         if (inst.firing) {
           inst.firing = false;

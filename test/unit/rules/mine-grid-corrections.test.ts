@@ -79,6 +79,11 @@ describe('mine.power-on-violation (违规复电)', () => {
     expect(of(r.log, ID)).toEqual(['fire red', 'resolve red', 'fire red']);
   });
 
+  it('a power-off naming its feedback sensor resolves it too', () => {
+    const r = run([...cutAndRestore, { ...power('ws1201', 'off', T(1, 40)), sensorId: 'KD-1201' }]);
+    expect(of(r.log, ID)).toEqual(['fire red', 'resolve red']);
+  });
+
   it('stays quiet when the last high reading is older than 3 min, for another area, or for the local fan', () => {
     expect(of(run([reading('CH4-T1-1201', 1.2, T(0)), tick(T(3, 1)), power('ws1201', 'on', T(3, 30))]).log, ID)).toEqual([]);
     expect(of(run([reading('CH4-T1-1201', 1.2, T(0)), power('hf1302', 'on', T(0, 30))]).log, ID)).toEqual([]);
