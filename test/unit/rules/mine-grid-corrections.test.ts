@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AlertBook } from '../../../src/alerts/book.ts';
 import { BUNDLED } from '../../../src/config/paths.ts';
 import { Event, MinePower, TOPIC_TYPES } from '../../../src/contracts/events.ts';
-import type { Rule } from '../../../src/contracts/rules.ts';
+import { NowcastImpactRule, RateRule, type Rule } from '../../../src/contracts/rules.ts';
 import { formatTs } from '../../../src/domain/time.ts';
 import type { AlertTransition } from '../../../src/domain/transition.ts';
 import { loadReference } from '../../../src/enrich/reference.ts';
@@ -265,5 +265,22 @@ describe('not_followed_by: a B past the window read before the clock reached the
   it('does the same for a methane power-off 30 s late, and nothing for one within 10 s', () => {
     expect(of(run([reading('CH4-T1-1201', 1.6, T(0)), power('ws1201', 'off', T(0, 30))]).log, 'mine.power-off-failure')).toEqual(['fire red', 'resolve red']);
     expect(of(run([reading('CH4-T1-1201', 1.6, T(0)), power('ws1201', 'off', T(0, 9))]).log, 'mine.power-off-failure')).toEqual([]);
+  });
+});
+
+describe('rule contract additions', () => {
+  const common = { id: 'x.y', title: '标题', domain: 'grid', source: '来源', summary: '摘要' };
+  it('rate: direction band needs nominalField, and nominalField needs band', () => {
+    const rate = { ...common, kind: 'rate', match: { type: 'grid.reading' }, subject: ['siteId'], window: '1h', levels: [{ severity: 'orange', value: 10 }] };
+    expect(RateRule.safeParse({ ...rate, direction: 'band', nominalField: 'nominal' }).success).toBe(true);
+    expect(RateRule.safeParse({ ...rate, direction: 'band' }).success).toBe(false);
+    expect(RateRule.safeParse({ ...rate, nominalField: 'nominal' }).success).toBe(false);
+  });
+
+  it('nowcast_impact: a level needs dbz or lightning', () => {
+    const nc = { ...common, domain: 'weather', kind: 'nowcast_impact', marginKm: 10, siteKinds: { open_pit_mine: ['停止爆破'] } };
+    expect(NowcastImpactRule.safeParse({ ...nc, levels: [{ severity: 'orange', lightning: 1 }] }).success).toBe(true);
+    expect(NowcastImpactRule.safeParse({ ...nc, levels: [{ severity: 'orange', dbz: 45 }] }).success).toBe(true);
+    expect(NowcastImpactRule.safeParse({ ...nc, levels: [{ severity: 'orange', orHail: true }] }).success).toBe(false);
   });
 });
