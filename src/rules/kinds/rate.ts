@@ -38,7 +38,7 @@ export function bandOf(vs: readonly number[], nominal: unknown, unit = ''): Band
   const neg = (Math.max(0, nominal - lo) / nominal) * 100;
   return {
     pct: pos + neg,
-    vars: { highest: hi, lowest: lo, posPct: r2(pos), negPct: r2(neg) },
+    vars: { highest: hi, lowest: lo, posPct: r2(pos), negPct: r2(neg), delta: r2(pos + neg) },
     labels: { unit: '%', reading: `${lo}～${hi}${unit}` },
   };
 }
