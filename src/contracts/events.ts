@@ -66,6 +66,10 @@ export const MinePower = z.looseObject({
   state: z.enum(['on', 'off']),
   ts: Timestamp,
   sensorId: Id.optional(),
+  device: z
+    .enum(['area_power', 'local_fan'])
+    .optional()
+    .describe('what `state` is about: area_power (default when absent) = the power of the area\'s non-intrinsically-safe equipment (断电/复电 feedback); local_fan = the local (auxiliary) fan ventilating the heading `areaId` (局部通风机 running = on, stopped = off; 风电闭锁)'),
 });
 
 /** GridReading: a power-grid measurement (topic risk.grid.telemetry). */

@@ -128,7 +128,10 @@ export const RateRule = z
     match: Match,
     subject: z.array(z.string().min(1)).min(1),
     window: Duration,
-    direction: z.enum(['rise', 'fall']).default('rise'),
+    /** rise: value − oldest; fall: oldest − value; band: (max(0, highest − nominal) + max(0, nominal − lowest)) / nominal × 100 over the window (GB/T 12325 ≥ 35 kV) */
+    direction: z.enum(['rise', 'fall', 'band']).default('rise'),
+    /** band: the event field holding the nominal value */
+    nominalField: z.string().min(1).optional(),
     levels: z.array(Level).min(1),
     /**
      * judge the change only while the value is at or above the item's reference setting
@@ -138,6 +141,9 @@ export const RateRule = z
     onlyAbove: z.strictObject({ ref: z.string().min(1), offset: z.number().default(0) }).optional(),
     /** the event field naming the monitored item whose reference `limits` `onlyAbove` reads (default `metric`) */
     limitKey: z.string().min(1).default('metric'),
+  })
+  .superRefine((r, ctx) => {
+    if ((r.direction === 'band') !== (r.nominalField !== undefined)) ctx.addIssue({ code: 'custom', path: ['nominalField'], message: 'nominalField goes with direction band, and band needs it' });
   });
 export type RateRule = z.infer<typeof RateRule>;
 
@@ -173,6 +179,8 @@ export const FlatlineRule = z.strictObject({
   subject: z.array(z.string().min(1)).min(1),
   epsilon: z.number().nonnegative(),
   duration: Duration,
+  /** a reading below this never counts as frozen (a low-gas mine reads a steady 0.0x % legitimately); it ends a frozen stretch */
+  minValue: z.number().optional(),
   severity: Severity,
 });
 export type FlatlineRule = z.infer<typeof FlatlineRule>;
@@ -286,7 +294,14 @@ export const NowcastImpactRule = z.strictObject({
   ...Common,
   kind: z.literal('nowcast_impact'),
   marginKm: z.number().nonnegative(),
-  levels: z.array(z.strictObject({ severity: Severity, dbz: z.number(), orHail: z.boolean().default(false) })).min(1),
+  /** a level holds when the cell reaches `dbz`, or carries hail (`orHail`), or at least `lightning` flashes per 10 min */
+  levels: z
+    .array(
+      z
+        .strictObject({ severity: Severity, dbz: z.number().optional(), orHail: z.boolean().default(false), lightning: z.number().nonnegative().optional() })
+        .refine((l) => l.dbz !== undefined || l.lightning !== undefined, { message: 'a nowcast level needs dbz or lightning' }),
+    )
+    .min(1),
   siteKinds: z.record(z.string(), z.array(z.string())),
   /** a cell not updated for this long is gone */
   ttl: Duration.default(1_800_000),

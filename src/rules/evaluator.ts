@@ -297,6 +297,8 @@ export class Emitter {
       threshold: em.threshold,
       // the colour of the level that was crossed; a special period's raise is said separately
       severityZh: SEVERITY_ZH[em.severity],
+      // "·特殊时期按红色响应" when a special period raised the level, else empty (a title says both colours)
+      responseZh: raisedBy && severity !== em.severity ? `·特殊时期按${SEVERITY_ZH[severity]}响应` : '',
       locationZh: location === undefined ? undefined : (LOCATION_ZH[location] ?? location),
       siteName: info.site?.name ?? e.siteId,
       townName: info.townName ?? info.town,

@@ -48,6 +48,8 @@ export class CorrelationEvaluator implements Evaluator {
   private readonly isA: Predicate;
   private readonly isB: Predicate;
   private readonly isClear: Predicate | undefined;
+  /** event types of A: a `clear` of another type (a power-off after readings) has no member identity */
+  private readonly aTypes: ReadonlySet<string>;
   private readonly emitter: Emitter;
   private readonly timers = new TimerQueue();
   private readonly due: { due: number; key: string }[] = [];
@@ -62,6 +64,7 @@ export class CorrelationEvaluator implements Evaluator {
     this.isA = compileAnyOf(rule.a);
     this.isB = compileAnyOf(rule.b);
     this.isClear = rule.clear ? compileAnyOf(rule.clear) : undefined;
+    this.aTypes = new Set(rule.a.map((m) => m.type));
     this.emitter = new Emitter(rule, env);
     // a `fields` scope key has always carried a doubled separator after the rule id: kept, since alert fingerprints derive from it
     this.keys = rule.scope.kind === 'fields' ? new SubjectKeys(rule.id + '\u001f', rule.scope.fields, true) : new SubjectKeys(rule.id, []);
@@ -97,6 +100,10 @@ export class CorrelationEvaluator implements Evaluator {
       this.notFollowedBy(ctx, e, key, inst, a, b, clear, out);
       return;
     }
+    if (this.isClear !== undefined) {
+      this.followedByEpisode(ctx, e, key, inst, a, b, clear, out);
+      return;
+    }
     // followed_by: remember the latest A; a B within the window fires; `clear` resolves
     if (clear && inst?.firing) {
       this.instances.delete(key);
@@ -116,6 +123,55 @@ export class CorrelationEvaluator implements Evaluator {
     }
   }
 
+  /**
+   * followedByEpisode: `followed_by` with `clear`. A is a state that lasts while its subjects keep
+   * reporting it (methane at or above the restore value): each A refreshes the episode and joins
+   * its subject; the episode lapses `window` after the last A. A B inside the episode fires, with
+   * the A's subject and value (the sensor that still reads high, not the power event). A `clear`
+   * from a member ends that member (all gone: the episode ends and a firing alert resolves); a
+   * `clear` of another event type than A's (a power-off) resolves a firing alert but keeps the episode,
+   * so a second B while A holds fires again.
+   */
+  private followedByEpisode(ctx: EvalContext, e: Record<string, unknown>, key: string, inst: Instance | undefined, a: boolean, b: boolean, clear: boolean, out: AlertTransition[]): void {
+    const t = ctx.time;
+    if (clear && inst) {
+      const id = this.aTypes.has(e.type as string) ? identityOf(e) : undefined;
+      if (id === undefined) {
+        if (inst.firing) {
+          inst.firing = false;
+          this.emit(out, 'resolve', key, inst, t, infoOf(ctx));
+        }
+        return;
+      }
+      if (!inst.members?.delete(id)) return; // a neighbour's normal reading: not this episode's end
+      if (inst.members.size > 0) return;
+      this.instances.delete(key);
+      if (inst.firing) this.emit(out, 'resolve', key, inst, t, infoOf(ctx));
+      return;
+    }
+    if (a) {
+      const id = identityOf(e);
+      if (inst) {
+        if (id !== undefined) inst.members?.add(id);
+        if (!inst.firing) {
+          inst.aAt = t;
+          inst.info = infoOf(ctx);
+          this.timers.push(t + this.rule.window, key);
+        }
+        return;
+      }
+      const severity = this.emitter.severityFor(e);
+      if (!severity) return;
+      this.instances.set(key, { aAt: t, info: infoOf(ctx), severity, firing: false, members: new Set(id !== undefined ? [id] : []), ...(ctx.specialPeriod ? { specialPeriod: ctx.specialPeriod } : {}) });
+      this.timers.push(t + this.rule.window, key);
+      return;
+    }
+    if (b && inst && !inst.firing && t >= inst.aAt && t - inst.aAt <= this.rule.window) {
+      inst.firing = true;
+      this.emit(out, 'fire', key, inst, t);
+    }
+  }
+
   private notFollowedBy(ctx: EvalContext, e: Record<string, unknown>, key: string, inst: Instance | undefined, a: boolean, b: boolean, clear: boolean, out: AlertTransition[]): void {
     const t = ctx.time;
     const episodes = this.isClear !== undefined;
@@ -123,6 +179,12 @@ export class CorrelationEvaluator implements Evaluator {
       if (!inst) {
         if (episodes) this.lastB.set(key, t);
         return;
+      }
+      // a B past the window whose timer has not run yet (the clock is the watermark, event time
+      // minus lateness): the window passed without B, so the alert fires at its end and resolves now
+      if (!inst.firing && !inst.satisfied && t > inst.aAt + this.rule.window) {
+        inst.firing = true;
+        this.emit(out, 'fire', key, inst, inst.aAt + this.rule.window);
       }
       if (inst.firing) this.emit(out, 'resolve', key, inst, t, infoOf(ctx));
       if (episodes) {
@@ -188,6 +250,8 @@ export class CorrelationEvaluator implements Evaluator {
       severity: inst.severity,
       at,
       ...(typeof e.value === 'number' ? { value: e.value } : {}),
+      // the unit of A's value (a methane reading in %), for texts that quote it
+      ...(typeof e.value === 'number' && typeof e.unit === 'string' ? { labels: { unit: e.unit } } : {}),
       evidenceTs: action === 'fire' ? inst.aAt : at,
       vars: { windowSec: Math.round(this.rule.window / 1000), aAt: inst.aAt },
       ...(inst.specialPeriod ? { specialPeriod: inst.specialPeriod } : {}),

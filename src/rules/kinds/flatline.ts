@@ -10,7 +10,7 @@ interface Anchor {
   firing: boolean;
 }
 
-/** FlatlineEvaluator: a value that stays within ±epsilon of where it started for `duration` (frozen data). */
+/** FlatlineEvaluator: a value that stays within ±epsilon of where it started for `duration` (frozen data); readings below `minValue` never count. */
 export class FlatlineEvaluator extends SubjectRuleBase<FlatlineRule> implements Evaluator {
   readonly acceptsLate = false;
   private readonly anchors = new Map<string, Anchor>();
@@ -23,6 +23,12 @@ export class FlatlineEvaluator extends SubjectRuleBase<FlatlineRule> implements 
     if (key === undefined) return;
     const t = ctx.time;
     const a = this.anchors.get(key);
+    if (this.rule.minValue !== undefined && v < this.rule.minValue) {
+      // a steady near-zero reading is normal (low-gas mines): no anchor, and a frozen stretch ends
+      if (a?.firing) this.emit(out, 'resolve', key, ctx, a, v);
+      if (a) this.anchors.delete(key);
+      return;
+    }
     if (!a) {
       this.anchors.set(key, { value: v, since: t, firing: false });
       return;

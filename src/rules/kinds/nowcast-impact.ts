@@ -2,7 +2,7 @@ import type { Matcher, NowcastImpactRule } from '../../contracts/rules.ts';
 import type { Site } from '../../contracts/reference.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import type { Severity } from '../../domain/severity.ts';
-import { distanceKm } from '../../domain/geo.ts';
+import { bearingDeg, distanceKm } from '../../domain/geo.ts';
 import type { EvalContext } from '../../enrich/eval-context.ts';
 import { TimerQueue } from '../../domain/timer-queue.ts';
 import { Emitter, infoOfSite, type EngineEnv, type Evaluator } from '../evaluator.ts';
@@ -13,9 +13,35 @@ interface Cell {
   ts: number;
   sites: Map<string, Severity>;
   last: Record<string, unknown>;
+  /** where the cell was at its previous update: its motion gives an arrival estimate */
+  prev?: { lat: number; lon: number; ts: number };
 }
 
-/** NowcastImpactEvaluator: a radar cell within its radius + margin of an exposed site; the cell's next update or its silence clears it. */
+const COMPASS_ZH = ['北', '东北', '东', '东南', '南', '西南', '西', '西北'] as const;
+
+/** compassZh names the 8-point direction of a bearing (degrees clockwise from north). */
+export function compassZh(deg: number): string {
+  return COMPASS_ZH[Math.round(deg / 45) % 8]!;
+}
+
+/**
+ * etaZh: "，预计约N分钟后到达" from the cell's approach between its previous and current update
+ * (distance to the site minus its radius, over the closing speed); "，已到达" inside the radius;
+ * empty when the motion is unknown or the cell is not closing in.
+ */
+export function etaZh(prevKm: number | undefined, prevTs: number | undefined, km: number, ts: number, radiusKm: number): string {
+  if (km <= radiusKm) return '，已到达';
+  if (prevKm === undefined || prevTs === undefined || ts <= prevTs) return '';
+  const closingKmPerMin = (prevKm - km) / ((ts - prevTs) / 60_000);
+  if (!(closingKmPerMin > 0)) return '';
+  return `，预计约${Math.max(1, Math.round((km - radiusKm) / closingKmPerMin))}分钟后到达`;
+}
+
+/**
+ * NowcastImpactEvaluator: a radar cell within its radius + margin of an exposed site; the cell's
+ * next update or its silence clears it. Every cell is kept until its silence (`ttl`), also one that
+ * touches no site yet: its previous position gives the arrival estimate when it comes in range.
+ */
 export class NowcastImpactEvaluator implements Evaluator {
   readonly matchers: readonly Matcher[] = [{ type: 'weather.nowcast', where: {} }];
   readonly acceptsLate = false;
@@ -24,6 +50,8 @@ export class NowcastImpactEvaluator implements Evaluator {
   private readonly emitter: Emitter;
   private readonly timers = new TimerQueue();
   private readonly due: { due: number; key: string }[] = [];
+  /** a rule of lightning levels only reports the flash count, not the reflectivity */
+  private readonly lightningOnly: boolean;
 
   constructor(
     readonly rule: NowcastImpactRule,
@@ -31,11 +59,14 @@ export class NowcastImpactEvaluator implements Evaluator {
   ) {
     this.exposed = env ? [...env.reference.sites.values()].filter((s) => rule.siteKinds[s.kind]) : [];
     this.emitter = new Emitter(rule, env);
+    this.lightningOnly = rule.levels.every((l) => l.dbz === undefined);
   }
 
-  private severityOf(dbz: number, hail: boolean): Severity | undefined {
+  private severityOf(dbz: number, hail: boolean, lightning: number | undefined): Severity | undefined {
     let sev: Severity | undefined;
-    for (const l of this.rule.levels) if (dbz >= l.dbz || (l.orHail && hail)) sev = l.severity;
+    for (const l of this.rule.levels) {
+      if ((l.dbz !== undefined && dbz >= l.dbz) || (l.orHail && hail) || (l.lightning !== undefined && lightning !== undefined && lightning >= l.lightning)) sev = l.severity;
+    }
     return sev;
   }
 
@@ -46,9 +77,10 @@ export class NowcastImpactEvaluator implements Evaluator {
     let cell = this.cells.get(e.cellId);
     if (cell && t < cell.ts) return; // an older update of the cell
     if (!cell) this.cells.set(e.cellId, (cell = { ts: t, sites: new Map(), last: {} }));
+    if (typeof cell.last.lat === 'number' && typeof cell.last.lon === 'number' && t > cell.ts) cell.prev = { lat: cell.last.lat, lon: cell.last.lon, ts: cell.ts };
     cell.ts = t;
     cell.last = e as unknown as Record<string, unknown>;
-    const sev = this.severityOf(e.reflectivityDbz, e.hail === true);
+    const sev = this.severityOf(e.reflectivityDbz, e.hail === true, e.lightningPer10Min);
     const targets = new Map<string, Severity>();
     if (sev) for (const s of this.exposed) if (distanceKm(e.lat, e.lon, s.lat, s.lon) <= e.radiusKm + this.rule.marginKm) targets.set(s.id, sev);
     this.apply(out, e.cellId, cell, targets, t);
@@ -64,7 +96,6 @@ export class NowcastImpactEvaluator implements Evaluator {
       cell.sites.set(siteId, sev);
       this.emit(out, 'fire', cellId, cell, siteId, sev, at);
     }
-    if (cell.sites.size === 0 && targets.size === 0) this.cells.delete(cellId);
   }
 
   advance(now: number, out: AlertTransition[]): void {
@@ -83,14 +114,27 @@ export class NowcastImpactEvaluator implements Evaluator {
     const site = env.reference.sites.get(siteId)!;
     const info = infoOfSite(env.reference, site, 'risk.weather.nowcast', { cellId, dbz: cell.last.reflectivityDbz, hail: cell.last.hail === true ? '是' : '否' });
     info.key = cellId;
-    const km = typeof cell.last.lat === 'number' ? distanceKm(cell.last.lat, cell.last.lon as number, site.lat, site.lon) : undefined;
+    const last = cell.last;
+    const located = typeof last.lat === 'number' && typeof last.lon === 'number';
+    const km = located ? distanceKm(last.lat as number, last.lon as number, site.lat, site.lon) : undefined;
+    const prevKm = cell.prev ? distanceKm(cell.prev.lat, cell.prev.lon, site.lat, site.lon) : undefined;
+    const lightning = typeof last.lightningPer10Min === 'number' ? last.lightningPer10Min : undefined;
+    const value = this.lightningOnly ? lightning : typeof last.reflectivityDbz === 'number' ? last.reflectivityDbz : undefined;
+    const labels: Record<string, string> = { unit: this.lightningOnly ? '次/10分钟' : 'dBZ' };
+    if (last.simulated === true) labels.simulated = 'true';
     this.emitter.push(out, action, this.rule.id + SEP + cellId + SEP + siteId, info, {
       severity,
       at,
-      ...(typeof cell.last.reflectivityDbz === 'number' ? { value: cell.last.reflectivityDbz } : {}),
+      ...(value !== undefined ? { value } : {}),
       actions: this.rule.siteKinds[site.kind] ?? this.rule.actions,
-      vars: { distanceKm: km === undefined ? undefined : Math.round(km * 10) / 10 },
-      ...(cell.last.simulated === true ? { labels: { simulated: 'true' } } : {}),
+      vars: {
+        distanceKm: km === undefined ? undefined : Math.round(km * 10) / 10,
+        // seen from the site: where the cell is
+        bearingZh: located ? compassZh(bearingDeg(site.lat, site.lon, last.lat as number, last.lon as number)) : undefined,
+        etaZh: km === undefined ? '' : etaZh(prevKm, cell.prev?.ts, km, cell.ts, typeof last.radiusKm === 'number' ? last.radiusKm : 0),
+        lightning,
+      },
+      labels,
     });
   }
 

@@ -13,7 +13,37 @@ interface Series {
   level: number;
 }
 
-/** RateEvaluator: change of `value` between the oldest sample inside `window` and the newest. */
+interface Band {
+  pct: number;
+  vars: Record<string, number>;
+  labels: Record<string, string>;
+}
+
+const r2 = (v: number): number => Math.round(v * 100) / 100;
+
+/**
+ * bandOf: the sum of the largest positive and the largest negative deviation from `nominal` among
+ * the samples, in % of nominal (GB/T 12325-2008 for ≥ 35 kV: |+dev| + |−dev| ≤ 10 %); a side
+ * without a deviation counts 0. Undefined without a positive nominal.
+ */
+export function bandOf(vs: readonly number[], nominal: unknown, unit = ''): Band | undefined {
+  if (typeof nominal !== 'number' || !(nominal > 0) || vs.length === 0) return undefined;
+  let hi = vs[0]!;
+  let lo = vs[0]!;
+  for (const v of vs) {
+    if (v > hi) hi = v;
+    if (v < lo) lo = v;
+  }
+  const pos = (Math.max(0, hi - nominal) / nominal) * 100;
+  const neg = (Math.max(0, nominal - lo) / nominal) * 100;
+  return {
+    pct: pos + neg,
+    vars: { highest: hi, lowest: lo, posPct: r2(pos), negPct: r2(neg), delta: r2(pos + neg) },
+    labels: { unit: '%', reading: `${lo}～${hi}${unit}` },
+  };
+}
+
+/** RateEvaluator: change of `value` between the oldest sample inside `window` and the newest, or (band) the deviation band of the window's samples. */
 export class RateEvaluator extends SubjectRuleBase<RateRule> implements Evaluator {
   readonly acceptsLate = false;
   private readonly series = new Map<string, Series>();
@@ -39,7 +69,12 @@ export class RateEvaluator extends SubjectRuleBase<RateRule> implements Evaluato
       s.ts.splice(0, drop);
       s.vs.splice(0, drop);
     }
-    const delta = this.rule.direction === 'rise' ? v - s.vs[0]! : s.vs[0]! - v;
+    let band: Band | undefined;
+    if (this.rule.direction === 'band') {
+      band = bandOf(s.vs, e[this.rule.nominalField!], typeof e.unit === 'string' ? e.unit : '');
+      if (!band) return; // no nominal: the band cannot be judged
+    }
+    const delta = band ? band.pct : this.rule.direction === 'rise' ? v - s.vs[0]! : s.vs[0]! - v;
     const levels = this.rule.levels;
     // below the reference gate the change is not judged: no level, an active one resolves
     const gated = gate !== undefined && v < gate;
@@ -64,7 +99,8 @@ export class RateEvaluator extends SubjectRuleBase<RateRule> implements Evaluato
       at: t,
       value: Math.round(delta * 1000) / 1000,
       threshold: level.value,
-      vars: { delta: Math.round(delta * 1000) / 1000, windowMin: Math.round(this.rule.window / 60_000), ...(gate !== undefined ? { gate: Math.round(gate * 1000) / 1000 } : {}) },
+      vars: { delta: Math.round(delta * 1000) / 1000, windowMin: Math.round(this.rule.window / 60_000), ...(gate !== undefined ? { gate: Math.round(gate * 1000) / 1000 } : {}), ...band?.vars },
+      ...(band ? { labels: band.labels } : {}),
       ...(ctx.specialPeriod ? { specialPeriod: ctx.specialPeriod } : {}),
     });
     if (target < 0 && s.ts.length <= 1) this.series.delete(key);

@@ -3,6 +3,7 @@ import type { AlertTransition } from '../../domain/transition.ts';
 import { SEVERITY_ZH, severityRank, type Severity } from '../../domain/severity.ts';
 import type { ActiveWarning, WarningChange } from '../../enrich/context.ts';
 import type { EvalContext } from '../../enrich/eval-context.ts';
+import { formatTs } from '../../domain/time.ts';
 import { Emitter, flaggedSite, infoOfSite, type EngineEnv, type Evaluator } from '../evaluator.ts';
 
 const SEP = '\u001f';
@@ -80,7 +81,7 @@ export class WarningImpactEvaluator implements Evaluator {
       at,
       labels,
       actions: site ? (this.rule.siteKinds[site.kind] ?? this.rule.actions) : this.rule.actions,
-      vars: { warningEvent: w.event, level: w.level, levelZh: SEVERITY_ZH[w.level], expires: w.expires, siteKind: site?.kind },
+      vars: { warningEvent: w.event, level: w.level, levelZh: SEVERITY_ZH[w.level], expires: w.expires, validZh: validityZh(w.onset, w.expires), siteKind: site?.kind },
     });
   }
 
@@ -102,4 +103,12 @@ export class WarningImpactEvaluator implements Evaluator {
     for (const m of this.byRoot.values()) n += m.size;
     return n;
   }
+}
+
+/** validityZh: a warning's validity in local time, "13:20至19:20", the end with its date when it falls on another day ("22:00至7月17日06:00"). */
+export function validityZh(onset: number, expires: number): string {
+  const a = formatTs(onset);
+  const b = formatTs(expires);
+  const end = a.slice(0, 10) === b.slice(0, 10) ? b.slice(11, 16) : `${Number(b.slice(5, 7))}月${Number(b.slice(8, 10))}日${b.slice(11, 16)}`;
+  return `${a.slice(11, 16)}至${end}`;
 }

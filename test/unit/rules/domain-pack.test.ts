@@ -75,6 +75,8 @@ function reading(siteId: string, sensorId: string, value: number, ts: string, ex
 }
 const calibrating = (siteId: string, sensorId: string, ts: string): Raw => reading(siteId, sensorId, 0.3, ts, { status: 'calibrating' });
 const power = (siteId: string, areaId: string, state: 'on' | 'off', ts: string): Raw => ({ type: 'mine.power', siteId, areaId, state, ts });
+/** fan: a local fan's state at a heading (mine.power with device local_fan). */
+const fan = (siteId: string, areaId: string, state: 'on' | 'off', ts: string): Raw => ({ type: 'mine.power', siteId, areaId, state, ts, device: 'local_fan' });
 
 type LatLon = [number, number];
 /** box: a CAP polygon [lat, lon] from the south-west and north-east corners. */
@@ -116,6 +118,8 @@ function cell(cellId: string, ts: string, dbz: number, o: { lat?: number; lon?: 
   return { type: 'weather.nowcast', cellId, ts, lat: o.lat ?? 37.762, lon: o.lon ?? 108.188, radiusKm: o.radiusKm ?? 3, reflectivityDbz: dbz, ...(o.hail !== undefined ? { hail: o.hail } : {}) };
 }
 const gridEvent = (siteId: string, equipmentId: string, ts: string, event = 'breaker_trip'): Raw => ({ type: 'grid.event', siteId, equipmentId, event, ts });
+/** busKv: a reading of the 110 kV bus of ss-alz-110kv, in kV. */
+const busKv = (value: number, ts: string): Raw => ({ type: 'grid.reading', siteId: 'ss-alz-110kv', equipmentId: '110kV-I-bus', quantity: 'voltage', value, unit: 'kV', nominal: 110, ts });
 const gridLoad = (siteId: string, equipmentId: string, value: number, ts: string): Raw => ({ type: 'grid.reading', siteId, equipmentId, quantity: 'load', value, unit: '%', ts });
 function hazard(hazardId: string, siteId: string, level: 'general' | 'major', status: 'open' | 'rectified' | 'closed', ts: string, deadline: string): Raw {
   return { type: 'enforcement.hazard', hazardId, siteId, level, status, foundAt: T(-HOUR), deadline, ts };
@@ -263,6 +267,16 @@ const FIRE: [string, FireCase][] = [
   ['沙尘暴 orange at a construction site', { ruleId: 'weather.impact.sandstorm', severity: 'orange', siteId: 'cs-edz-01', action: '高处作业', steps: [warning(W(54), '沙尘暴', 'orange', T(0), { towns: ['shanghaimiao-edz'] })] }],
   // 高温 red: outdoor work stops for the day
   ['高温 red at a construction site', { ruleId: 'weather.impact.heat', severity: 'red', siteId: 'cs-ccn-01', action: '停止当日室外露天作业', steps: [warning(W(55), '高温', 'red', T(0), { towns: ['chengchuan'] })] }],
+  // cut at 1.6 %, switched back on while the face still reads 1.2 % (restore value 1.0 %)
+  ['power back on above the restore value', { ruleId: 'mine.power-on-violation', severity: 'red', siteId: SHM1, labels: { sensorId: T1S, areaId: 'ws1201' }, steps: [reading(SHM1, T1S, 1.6, T(0)), power(SHM1, 'ws1201', 'off', T(0, 2)), reading(SHM1, T1S, 1.2, T(1)), power(SHM1, 'ws1201', 'on', T(1, 30))] }],
+  // the heading's local fan stops
+  ['local fan stopped', { ruleId: 'mine.local-fan.stopped', severity: 'orange', siteId: SHM1, labels: { areaId: 'hf1302' }, steps: [fan(SHM1, 'hf1302', 'off', T(0))] }],
+  // the fan stops and the heading keeps its power past 10 s
+  ['local fan stopped, heading not powered off', { ruleId: 'mine.local-fan.no-power-off', severity: 'red', siteId: SHM1, labels: { areaId: 'hf1302' }, steps: [fan(SHM1, 'hf1302', 'off', T(0)), tick(T(0, 11))] }],
+  // a 35 dBZ cell with 3 flashes per 10 min over the Chengchuan road works: stop blasting and cranes
+  ['lightning over the road works', { ruleId: 'weather.nowcast.lightning', severity: 'orange', siteId: 'cs-ccn-01', action: '塔吊', steps: [{ ...cell('NC-L1', T(0), 35), lightningPer10Min: 3 }] }],
+  // the committee letter's case: a 110 kV bus +6 % (116.6 kV), then −5 % (104.5 kV) half an hour later: 11 %
+  ['110 kV bus +6 % then −5 %', { ruleId: 'grid.voltage.transmission-band', severity: 'orange', siteId: 'ss-alz-110kv', labels: { equipmentId: '110kV-I-bus' }, steps: [busKv(116.6, T(0)), busKv(104.5, T(30))] }],
 ];
 
 const QUIET: [string, QuietCase][] = [
@@ -391,6 +405,16 @@ const QUIET: [string, QuietCase][] = [
   ['沙尘暴 yellow', { ruleId: 'weather.impact.sandstorm', steps: [warning(W(64), '沙尘暴', 'yellow', T(0), { towns: ['shanghaimiao-edz'] })] }],
   // 高温 at a scenic area: not an outdoor-work kind of this rule
   ['高温 at a scenic area', { ruleId: 'weather.impact.heat', siteId: 'sa-ccn-01', steps: [warning(W(65), '高温', 'red', T(0), { towns: ['chengchuan'] })] }],
+  // switched back on once methane is down to 0.9 %, under the 1.0 % restore value
+  ['power back on below the restore value', { ruleId: 'mine.power-on-violation', steps: [reading(SHM1, T1S, 1.6, T(0)), power(SHM1, 'ws1201', 'off', T(0, 2)), reading(SHM1, T1S, 0.9, T(1)), power(SHM1, 'ws1201', 'on', T(1, 30))] }],
+  // the fan reports running: no stop
+  ['local fan running', { ruleId: 'mine.local-fan.stopped', steps: [fan(SHM1, 'hf1302', 'on', T(0))] }],
+  // 风电闭锁 cuts the heading's power 2 s after the fan stops
+  ['local fan stopped, heading powered off in time', { ruleId: 'mine.local-fan.no-power-off', steps: [fan(SHM1, 'hf1302', 'off', T(0)), power(SHM1, 'hf1302', 'off', T(0, 2)), tick(T(0, 11))] }],
+  // a 50 dBZ cell without a flash count, and one with 0 flashes: not lightning
+  ['cells without lightning', { ruleId: 'weather.nowcast.lightning', steps: [cell('NC-L2', T(0), 50), { ...cell('NC-L3', T(0), 40), lightningPer10Min: 0 }] }],
+  // +6 % and −3.9 %: 9.9 %, inside the 10 % band; and −5 % more than an hour after the +6 %
+  ['110 kV bus within the band', { ruleId: 'grid.voltage.transmission-band', steps: [busKv(116.6, T(0)), busKv(105.7, T(30)), busKv(114.4, T(90)), busKv(104.5, T(151))] }],
 ];
 
 describe('every non-threshold rule of the pack fires and has a near miss', () => {

@@ -49,6 +49,12 @@ function grid(siteId: string, equipmentId: string, quantity: string, value: numb
   return Event.parse({ type: 'grid.reading', siteId, equipmentId, quantity, value, unit, ts: T0, ...(nominal !== undefined ? { nominal } : {}) });
 }
 
+/** gridAt builds a parsed grid.reading `min` minutes after 10:00. */
+function gridAt(siteId: string, equipmentId: string, quantity: string, value: number, min: number): Event {
+  siteOf(siteId);
+  return Event.parse({ type: 'grid.reading', siteId, equipmentId, quantity, value, unit: quantity === 'load' ? '%' : 'kV', ts: T0 + min * 60_000 });
+}
+
 /** site builds a parsed site.reading (a monitored item of a site: tank level, gauge, visitors). */
 function site(siteId: string, metric: string, value: number, unit: string): Event {
   siteOf(siteId);
@@ -124,6 +130,8 @@ interface FireCase {
   ruleId: string;
   severity: Severity;
   event: Event;
+  /** events the same engine sees first (a rule with `for` fires on the reading past its duration) */
+  prior?: Event[];
 }
 
 // Each case must fire its rule at the rule's top severity (and nothing else).
@@ -197,6 +205,12 @@ const FIRE: [string, FireCase][] = [
   ['mine.water.sump 90 %', { ruleId: 'mine.water.sump', severity: 'red', event: site('cm-alz-01', 'sump_level_pct', 90, '%') }],
   // slope moving 10 mm/d at a pit whose red setting is 10
   ['site.slope.displacement 10 mm/d', { ruleId: 'site.slope.displacement', severity: 'red', event: site('op-shm-01', 'slope_disp_mm_d', 10, 'mm/d') }],
+  // face-return air at 0.2 m/s: under the 0.25 m/s minimum of 第136条
+  ['mine.wind.low 0.2 m/s', { ruleId: 'mine.wind.low', severity: 'orange', event: mine('cm-shm-01', 'WIND-1201', 0.2, { unit: 'm/s' }) }],
+  // heading return at 4.2 m/s: over the 4 m/s maximum of a heading
+  ['mine.wind.high 4.2 m/s', { ruleId: 'mine.wind.high', severity: 'orange', event: mine('cm-shm-01', 'WIND-1302', 4.2, { unit: 'm/s' }) }],
+  // 105 % since 10:00, read every 30 min: the reading at 12:00 is past the 2 h allowance
+  ['grid.load.overload-duration 105 % for 2 h', { ruleId: 'grid.load.overload-duration', severity: 'red', prior: [0, 30, 60, 90].map((m) => gridAt('ss-alz-110kv', 'T1', 'load', 105, m)), event: gridAt('ss-alz-110kv', 'T1', 'load', 104, 120) }],
 ];
 
 // Each case must NOT fire the named rule: a value just on the safe side, or an event the rule does not match.
@@ -280,6 +294,14 @@ const QUIET: [string, { ruleId: string; event: Event }][] = [
   ['site.slope.displacement 4.9 mm/d', { ruleId: 'site.slope.displacement', event: site('op-shm-01', 'slope_disp_mm_d', 4.9, 'mm/d') }],
   // a pit without slope settings is not judged
   ['site.slope.displacement unconfigured pit', { ruleId: 'site.slope.displacement', event: site('op-ags-01', 'slope_disp_mm_d', 50, 'mm/d') }],
+  // exactly 0.25 m/s meets the minimum
+  ['mine.wind.low 0.25 m/s', { ruleId: 'mine.wind.low', event: mine('cm-shm-01', 'WIND-1201', 0.25, { unit: 'm/s' }) }],
+  // exactly 4.0 m/s meets the maximum
+  ['mine.wind.high 4.0 m/s', { ruleId: 'mine.wind.high', event: mine('cm-shm-01', 'WIND-1302', 4.0, { unit: 'm/s' }) }],
+  // 5 m/s in a face return: its maximum (4 m/s face or 6 m/s district roadway) is not judged
+  ['mine.wind.high not at coal_face_return', { ruleId: 'mine.wind.high', event: mine('cm-shm-01', 'WIND-1201', 5, { unit: 'm/s' }) }],
+  // a single 120 % reading is an orange overload (grid.load), not yet an overload past its allowance
+  ['grid.load.overload-duration one reading', { ruleId: 'grid.load.overload-duration', event: grid('ss-alz-110kv', 'T1', 'load', 120) }],
 ];
 
 describe('every rule of the pack fires at its top severity', () => {
@@ -293,7 +315,7 @@ describe('every rule of the pack fires at its top severity', () => {
   });
 
   it.each(FIRE)('%s', (_name, c) => {
-    const out = once(c.event);
+    const out = c.prior ? run(new RuleEngine(pack), ...c.prior, c.event).at(-1)!.filter((t) => t.ruleId === c.ruleId) : once(c.event);
     expect(out).toHaveLength(1);
     const t = out[0]!;
     expect(t.action).toBe('fire');
@@ -359,9 +381,9 @@ describe('levels below the top', () => {
 
 describe('titles per level', () => {
   it('calls a methane reading under the alarm value a 预警, not 超限', () => {
-    expect(once(mine('cm-shm-01', 'CH4-T1-1201', 0.9))[0]!.title).toBe('甲烷预警 采煤工作面');
-    expect(once(mine('cm-shm-01', 'CH4-T1-1201', 1.0))[0]!.title).toBe('甲烷超限 采煤工作面');
-    expect(once(mine('cm-edz-02', 'CH4-DR-01', 2.6))[0]!.title).toBe('甲烷超限 专用排瓦斯巷');
+    expect(once(mine('cm-shm-01', 'CH4-T1-1201', 0.9))[0]!.title).toBe('甲烷预警 采煤工作面 CH4-T1-1201');
+    expect(once(mine('cm-shm-01', 'CH4-T1-1201', 1.0))[0]!.title).toBe('甲烷超限 采煤工作面 CH4-T1-1201');
+    expect(once(mine('cm-edz-02', 'CH4-DR-01', 2.6))[0]!.title).toBe('甲烷超限 专用排瓦斯巷 CH4-DR-01');
   });
 });
 
