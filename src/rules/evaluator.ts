@@ -179,7 +179,7 @@ export class SubjectKeys {
 }
 
 /** LABEL_FIELDS: identifiers copied from the event into alert labels (CONTRACT.md §4). */
-export const LABEL_FIELDS = ['sensorId', 'areaId', 'equipmentId', 'cellId', 'hazardId', 'permitId', 'accidentId', 'location', 'sensorType', 'quantity', 'metric'] as const;
+export const LABEL_FIELDS = ['sensorId', 'areaId', 'equipmentId', 'cellId', 'hazardId', 'permitId', 'accidentId', 'location', 'sensorType', 'quantity', 'metric', 'itemId'] as const;
 
 /**
  * scopedInfo drops the event's label fields when the subject is coarser than a sensor or piece of
@@ -209,6 +209,19 @@ export const LOCATION_ZH: Record<string, string> = {
   series_intake: '被串工作面进风巷',
   coal_bunker: '煤仓上方',
   belt_drum: '胶带输送机滚筒上方',
+};
+
+/** WORK_ZH: Chinese names of the permit work types (GB 30871-2022 特殊作业), for titles and texts. */
+export const WORK_ZH: Record<string, string> = {
+  hot_work: '动火作业',
+  confined_space: '受限空间作业',
+  blind_plate: '盲板抽堵作业',
+  work_at_height: '高处作业',
+  lifting: '吊装作业',
+  temporary_electricity: '临时用电作业',
+  earthwork: '动土作业',
+  road_breaking: '断路作业',
+  maintenance: '检维修作业',
 };
 
 const round3 = (v: number): number => Math.round(v * 1000) / 1000;
@@ -292,6 +305,7 @@ export class Emitter {
       // the colour of the level that was crossed; a special period's raise is said separately
       severityZh: SEVERITY_ZH[em.severity],
       locationZh: location === undefined ? undefined : (LOCATION_ZH[location] ?? location),
+      workZh: typeof e.work === 'string' ? (WORK_ZH[e.work] ?? e.work) : undefined,
       siteName: info.site?.name ?? e.siteId,
       townName: info.townName ?? info.town,
     };

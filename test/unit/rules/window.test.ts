@@ -21,7 +21,8 @@ describe('warmupByTopic (per topic: only the rules that read it)', () => {
     expect(w['risk.enforcement.events']).toBe(day); // the 30-day counts, capped
     expect(w['risk.mine.telemetry']).toBeLessThan(day);
     expect(w['risk.mine.telemetry']).toBeGreaterThanOrEqual(5 * 60_000);
-    expect(w['risk.site.telemetry']).toBe(0);
+    // the confined-space gas watch (site.confined.gas-missing) looks back 30 min
+    expect(w['risk.site.telemetry']).toBe(30 * 60_000);
     const rise = rules.filter((r) => r.id === 'mine.ch4.rise');
     expect(warmupByTopic(rise, day)).toMatchObject({ 'risk.mine.telemetry': 5 * 60_000, 'risk.grid.telemetry': 0, 'risk.enforcement.events': 0 });
   });
