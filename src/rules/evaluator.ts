@@ -2,6 +2,7 @@ import type { FieldCondition, Matcher, Rule } from '../contracts/rules.ts';
 import type { Site } from '../contracts/reference.ts';
 import type { AlertTransition } from '../domain/transition.ts';
 import { raiseSeverity, SEVERITY_ZH, type Severity } from '../domain/severity.ts';
+import { WORK_ZH } from '../domain/permit-work.ts';
 import { compileTemplate, type Template } from '../domain/template.ts';
 import type { ContextState, WarningChange } from '../enrich/context.ts';
 import { escalatingPeriod, type ReferenceData } from '../enrich/reference.ts';
@@ -209,19 +210,6 @@ export const LOCATION_ZH: Record<string, string> = {
   series_intake: '被串工作面进风巷',
   coal_bunker: '煤仓上方',
   belt_drum: '胶带输送机滚筒上方',
-};
-
-/** WORK_ZH: Chinese names of the permit work types (GB 30871-2022 特殊作业), for titles and texts. */
-export const WORK_ZH: Record<string, string> = {
-  hot_work: '动火作业',
-  confined_space: '受限空间作业',
-  blind_plate: '盲板抽堵作业',
-  work_at_height: '高处作业',
-  lifting: '吊装作业',
-  temporary_electricity: '临时用电作业',
-  earthwork: '动土作业',
-  road_breaking: '断路作业',
-  maintenance: '检维修作业',
 };
 
 const round3 = (v: number): number => Math.round(v * 1000) / 1000;
