@@ -143,12 +143,14 @@ export const AbsenceRule = z.strictObject({
   severity: Severity,
   /**
    * watch only while something is open: an event matching `start` opens the watch of its subject
-   * (e.g. a confined-space permit), which ends at the instant in its `until` field or at an event of
-   * the subject matching `stop` (an open alert resolves then); `match` events only keep it fed
+   * (e.g. a confined-space permit) from the instant in its `from` field (default: the event's time),
+   * which ends at the instant in its `until` field or at an event of the subject matching `stop`
+   * (an open alert resolves then); `match` events only keep it fed
    */
   during: z
     .strictObject({
       start: Matcher,
+      from: z.string().min(1).optional(),
       until: z.string().min(1).optional(),
       stop: z.record(z.string(), FieldCondition).optional(),
     })
@@ -161,6 +163,8 @@ export const AbsenceRule = z.strictObject({
       where: z.record(z.string(), FieldCondition).default({}),
     })
     .optional(),
+}).superRefine((r, ctx) => {
+  if (r.during && r.expected) ctx.addIssue({ code: 'custom', path: ['during'], message: 'give at most one of during (watches opened by an event) and expected (watches from the reference data)' });
 });
 export type AbsenceRule = z.infer<typeof AbsenceRule>;
 

@@ -114,9 +114,12 @@ export class AbsenceEvaluator implements Evaluator {
     const key = this.keys.part(e);
     if (key === undefined) return;
     const t = ctx.time;
-    const untilField = this.rule.during!.until;
+    const { from: fromField, until: untilField } = this.rule.during!;
     const u = untilField !== undefined ? e[untilField] : undefined;
     const until = typeof u === 'number' ? u : Infinity;
+    // a permit issued ahead of its validity is watched from validFrom, not from its issue
+    const f = fromField !== undefined ? e[fromField] : undefined;
+    const from = typeof f === 'number' && f > t ? f : t;
     const w = this.watches.get(key);
     if (this.isStop?.(e) || until <= t) {
       if (w) this.end(key, w, t, out, infoOf(ctx));
@@ -125,8 +128,8 @@ export class AbsenceEvaluator implements Evaluator {
     if (w) {
       w.until = until;
       w.info = infoOf(ctx);
-    } else this.watches.set(key, { lastSeen: t, info: infoOf(ctx), heard: true, firing: false, scheduled: true, expected: false, until });
-    if (!w) this.timers.push(t + this.rule.period, key);
+    } else this.watches.set(key, { lastSeen: from, info: infoOf(ctx), heard: true, firing: false, scheduled: true, expected: false, until });
+    if (!w) this.timers.push(from + this.rule.period, key);
     if (until !== Infinity) this.timers.push(until, key);
   }
 

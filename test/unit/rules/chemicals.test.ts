@@ -101,6 +101,9 @@ describe('confined space', () => {
     // a re-sent permit extends the watch, and a reading feeds it
     const log = run([permit('YK-3', 'cp-edz-02', 'confined_space', T(0), T(20), T(0)), permit('YK-3', 'cp-edz-02', 'confined_space', T(0), T(2 * HOUR), T(10)), gas('cp-edz-02', 'lel_pct', 0, T(15), { permitId: 'YK-3' }), tick(T(44)), tick(T(46))]);
     expect(of(log, 'site.confined.gas-missing')).toEqual([['fire', 'orange', T(45)]]);
+    // a permit issued two hours ahead is watched from its validFrom
+    const ahead = run([permit('YK-8', 'cp-edz-02', 'confined_space', T(2 * HOUR), T(4 * HOUR), T(0)), tick(T(HOUR)), tick(T(2 * HOUR + 20)), gas('cp-edz-02', 'o2_pct', 20.8, T(2 * HOUR + 25), { permitId: 'YK-8' }), tick(T(2 * HOUR + 56))]);
+    expect(of(ahead, 'site.confined.gas-missing')).toEqual([['fire', 'orange', T(2 * HOUR + 55)]]);
     // readings of another permit of the same site do not feed it
     const other = run([permit('YK-4', 'cp-edz-02', 'confined_space', T(0), T(2 * HOUR), T(0)), gas('cp-edz-02', 'o2_pct', 20.8, T(20), { permitId: 'YK-5' }), tick(T(31))]);
     expect(of(other, 'site.confined.gas-missing')).toEqual([['fire', 'orange', T(30)]]);
@@ -111,6 +114,15 @@ describe('confined space', () => {
     expect(of(expired, 'site.confined.gas-missing')).toEqual([['fire', 'orange', T(30)], ['resolve', 'orange', T(HOUR)]]);
     const cancelled = run([permit('YK-7', 'cp-edz-02', 'confined_space', T(0), T(HOUR), T(0)), tick(T(31)), permit('YK-7', 'cp-edz-02', 'confined_space', T(0), T(HOUR), T(40), { status: 'cancelled' }), tick(T(2 * HOUR))]);
     expect(of(cancelled, 'site.confined.gas-missing')).toEqual([['fire', 'orange', T(30)], ['resolve', 'orange', T(40)]]);
+  });
+});
+
+describe('absence `during` in the rule contract', () => {
+  it('refuses a watch opened by events and from the reference data at once', () => {
+    const gasMissing = pack.find((r) => r.id === 'site.confined.gas-missing')!;
+    const r = Rule.safeParse({ ...(gasMissing as object), period: '30m', expected: { from: 'sites' } });
+    expect(r.success).toBe(false);
+    expect(JSON.stringify(r.error?.issues)).toContain('at most one of during');
   });
 });
 
