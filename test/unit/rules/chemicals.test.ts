@@ -3,6 +3,7 @@ import { AlertBook } from '../../../src/alerts/book.ts';
 import { BUNDLED } from '../../../src/config/paths.ts';
 import { Event, TOPIC_TYPES } from '../../../src/contracts/events.ts';
 import { CalendarFile, sameEffect } from '../../../src/contracts/reference.ts';
+import { ContextState } from '../../../src/enrich/context.ts';
 import { Rule } from '../../../src/contracts/rules.ts';
 import { formatTs } from '../../../src/domain/time.ts';
 import type { AlertTransition } from '../../../src/domain/transition.ts';
@@ -161,5 +162,16 @@ describe('permits', () => {
     const log = run([permit('DZ-1', 'cp-edz-04', 'road_breaking', T(0), T(2 * HOUR), T(0), { status: 'in_progress' }), tick(T(2 * HOUR + 1)), permit('DZ-1', 'cp-edz-04', 'road_breaking', T(0), T(2 * HOUR), T(3 * HOUR), { status: 'closed' })]);
     expect(of(log, 'enforcement.permit.overrun')).toEqual([['fire', 'orange', T(2 * HOUR)], ['resolve', 'orange', T(3 * HOUR)]]);
     expect(log.find((x) => x.ruleId === 'enforcement.permit.overrun')!.summary).toBe('开发区示范煤制烯烃厂（虚构） 断路作业许可 DZ-1 已于 06-03 12:00:00 到期，作业票仍未关闭，疑似超期作业');
+  });
+});
+
+describe('open permits (situation, briefing)', () => {
+  it('a permit closed before its validTo is no longer open work', () => {
+    const c = new ContextState(reference);
+    const p = Event.parse(permit('YK-9', 'cp-edz-02', 'confined_space', T(0), T(4 * HOUR), T(0), { status: 'in_progress' })) as Extract<Event, { type: 'enforcement.permit' }>;
+    c.observeEnforcement(p, Date.parse(T(0)));
+    expect([...c.openPermits.keys()]).toEqual(['YK-9']);
+    c.observeEnforcement({ ...p, status: 'closed', ts: Date.parse(T(HOUR)) }, Date.parse(T(HOUR)));
+    expect([...c.openPermits.keys()]).toEqual([]);
   });
 });
