@@ -212,6 +212,16 @@ export const LOCATION_ZH: Record<string, string> = {
   belt_drum: '胶带输送机滚筒上方',
 };
 
+/** METRIC_ZH: Chinese names of the gas metrics of site.reading, for titles and texts (other metrics show as sent). */
+export const METRIC_ZH: Record<string, string> = {
+  lel_pct: '可燃气体',
+  h2s_ppm: '硫化氢',
+  co_ppm: '一氧化碳',
+  cl2_ppm: '氯气',
+  nh3_ppm: '氨气',
+  o2_pct: '氧气',
+};
+
 const round3 = (v: number): number => Math.round(v * 1000) / 1000;
 
 /** Emission: the per-transition parts of an alert. */
@@ -294,6 +304,7 @@ export class Emitter {
       severityZh: SEVERITY_ZH[em.severity],
       locationZh: location === undefined ? undefined : (LOCATION_ZH[location] ?? location),
       workZh: typeof e.work === 'string' ? (WORK_ZH[e.work] ?? e.work) : undefined,
+      metricZh: typeof e.metric === 'string' ? (METRIC_ZH[e.metric] ?? e.metric) : undefined,
       siteName: info.site?.name ?? e.siteId,
       townName: info.townName ?? info.town,
     };

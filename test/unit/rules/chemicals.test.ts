@@ -86,7 +86,7 @@ describe('detector bypass (deadline `first` and `plusRef`)', () => {
 
   it('names the deadline in the text', () => {
     const t = run([bypassed('cp-edz-01', T(0)), tick(T(4 * HOUR))]).find((x) => x.ruleId === 'site.detector.bypass')!;
-    expect(t.summary).toBe('开发区示范煤制甲醇厂（虚构） GT-9（lel_pct）处于旁路状态，超过允许的旁路时限（应于 06-03 14:00:00 前恢复投用）');
+    expect(t.summary).toBe('开发区示范煤制甲醇厂（虚构） 可燃气体检测报警/联锁 GT-9 处于旁路状态，超过允许的旁路时限（应于 06-03 14:00:00 前恢复投用）');
   });
 });
 
