@@ -106,17 +106,26 @@ export const EnforcementHazard = z.looseObject({
   description: z.string().optional(),
 });
 
-/** EnforcementPermit: a high-risk work permit (hot work etc.). */
+/** PermitWork: the special work types of GB 30871-2022 (特殊作业), plus maintenance (检维修) the committee's letter names. */
+export const PermitWork = z.enum([
+  'hot_work', 'confined_space', 'blind_plate', 'work_at_height', 'lifting', 'temporary_electricity', 'earthwork', 'road_breaking', 'maintenance',
+]);
+
+/** EnforcementPermit: a high-risk work permit (hot work etc.); re-sent as its status changes. */
 export const EnforcementPermit = z.looseObject({
   type: z.literal('enforcement.permit'),
   permitId: Id,
   siteId: Id,
-  work: z.enum(['hot_work', 'confined_space', 'work_at_height', 'maintenance']),
-  grade: z.enum(['special', '1', '2']),
-  validFrom: Timestamp,
-  validTo: Timestamp,
-  escalatedApproval: z.boolean(),
+  work: PermitWork.describe('work type (GB 30871-2022): 动火 hot_work, 受限空间 confined_space, 盲板抽堵 blind_plate, 高处 work_at_height, 吊装 lifting, 临时用电 temporary_electricity, 动土 earthwork, 断路 road_breaking, 检维修 maintenance'),
+  grade: z.enum(['special', '1', '2']).describe('grade of the work (动火: 特级 special, 一级 1, 二级 2; 高处: I–IV mapped by the producer)'),
+  validFrom: Timestamp.describe('start of the permit\'s validity'),
+  validTo: Timestamp.describe('end of the permit\'s validity: work still open after it is work past its permit'),
+  escalatedApproval: z.boolean().describe('approved one level higher (提级审批), required in special periods'),
   ts: Timestamp,
+  status: z
+    .enum(['issued', 'in_progress', 'closed', 'cancelled'])
+    .optional()
+    .describe('lifecycle: issued, in_progress (作业中), closed (验收关闭), cancelled; a permit sent without status is not judged for work past validTo'),
 });
 
 /** EnforcementAccident: an accident and when it was reported. */
@@ -142,14 +151,17 @@ export const EnforcementInspection = z.looseObject({
   caseFiled: z.boolean().optional(),
 });
 
-/** SiteReading: telemetry of other domains (tanks, dust, water level, crowds). */
+/** SiteReading: telemetry of other domains (tanks, gas detectors, dust, water level, crowds). */
 export const SiteReading = z.looseObject({
   type: z.literal('site.reading'),
   siteId: Id,
-  metric: z.string().min(1),
+  metric: z.string().min(1).describe('what is measured, e.g. lel_pct, h2s_ppm, o2_pct, tank_level_T101, water_level_m, visitors'),
   value: Measure,
   unit: z.string().min(1),
   ts: Timestamp,
+  itemId: Id.optional().describe('the monitored item within the site (位号 of a gas detector, SIS loop or tank, e.g. GT-101): several detectors of one site are distinct subjects; gas-detector rules judge only readings that carry it'),
+  permitId: Id.optional().describe('the work permit (enforcement.permit) a reading belongs to: gas tests of a confined space during its permit'),
+  bypass: z.boolean().optional().describe('the detector or safety-instrumented function is bypassed (旁路/摘除联锁); send false when it is put back'),
 });
 
 /** EVENT_SCHEMAS: every input event type and its schema. */

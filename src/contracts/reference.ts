@@ -80,12 +80,26 @@ export type RosterEntry = z.infer<typeof RosterEntry>;
 export const RosterFile = z.array(RosterEntry).min(1);
 export type RosterFile = z.infer<typeof RosterFile>;
 
-/** SpecialPeriod: a calendar period with effects (提级管理, 严禁动火). */
+/**
+ * SpecialEffect: what a special period does — `escalate` (提级管理) or `forbid_high_risk_work`
+ * (严禁动火、检维修等高风险作业: every special work type of a permit). `forbid_hot_work` is its
+ * former name, still accepted and read as `forbid_high_risk_work` (sameEffect).
+ */
+export const SpecialEffect = z.enum(['escalate', 'forbid_high_risk_work', 'forbid_hot_work']);
+export type SpecialEffect = z.infer<typeof SpecialEffect>;
+
+/** sameEffect tells whether two effect names mean the same (the former name `forbid_hot_work` is `forbid_high_risk_work`). */
+export function sameEffect(a: SpecialEffect, b: SpecialEffect): boolean {
+  const norm = (e: SpecialEffect): SpecialEffect => (e === 'forbid_hot_work' ? 'forbid_high_risk_work' : e);
+  return norm(a) === norm(b);
+}
+
+/** SpecialPeriod: a calendar period with effects (提级管理, 严禁高风险作业). */
 export const SpecialPeriod = z.strictObject({
   name: z.string().min(1),
   from: Timestamp,
   to: Timestamp,
-  effects: z.array(z.enum(['escalate', 'forbid_hot_work'])),
+  effects: z.array(SpecialEffect),
 });
 export type SpecialPeriod = z.infer<typeof SpecialPeriod>;
 /** CalendarFile: special periods, a YAML list. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Domain, Duration, Id, Severity } from './common.ts';
 import { EVENT_SCHEMAS } from './events.ts';
-import { SiteFlag } from './reference.ts';
+import { SiteFlag, SpecialEffect } from './reference.ts';
 import { severityRank } from '../domain/severity.ts';
 
 const EventTypeName = z.enum(Object.keys(EVENT_SCHEMAS) as [keyof typeof EVENT_SCHEMAS, ...(keyof typeof EVENT_SCHEMAS)[]]);
@@ -156,6 +156,20 @@ export const AbsenceRule = z.strictObject({
   period: Duration,
   severity: Severity,
   /**
+   * watch only while something is open: an event matching `start` opens the watch of its subject
+   * (e.g. a confined-space permit) from the instant in its `from` field (default: the event's time),
+   * which ends at the instant in its `until` field or at an event of the subject matching `stop`
+   * (an open alert resolves then); `match` events only keep it fed
+   */
+  during: z
+    .strictObject({
+      start: Matcher,
+      from: z.string().min(1).optional(),
+      until: z.string().min(1).optional(),
+      stop: z.record(z.string(), FieldCondition).optional(),
+    })
+    .optional(),
+  /**
    * expected subjects: every reference sensor (of sites of these kinds, matching `where`), every site
    * of these kinds, or every feed a site declares (sites.yaml `feeds` of the matched event type; the
    * subject is silent after `periods` × the feed's `every`; only declared feeds are watched)
@@ -168,6 +182,8 @@ export const AbsenceRule = z.strictObject({
       where: z.record(z.string(), FieldCondition).default({}),
     })
     .optional(),
+}).superRefine((r, ctx) => {
+  if (r.during && r.expected) ctx.addIssue({ code: 'custom', path: ['during'], message: 'give at most one of during (watches opened by an event) and expected (watches from the reference data)' });
 });
 export type AbsenceRule = z.infer<typeof AbsenceRule>;
 
@@ -237,7 +253,14 @@ export const DeadlineRule = z
     match: Match,
     subject: z.array(z.string().min(1)).min(1),
     /** the instant that starts the clock, and the allowance after it */
-    due: z.strictObject({ field: z.string().min(1), plus: Duration.default(0) }),
+    due: z.strictObject({
+      field: z.string().min(1),
+      plus: Duration.default(0),
+      /** the allowance from the site's reference limits (`limits[limit][key]` × `unit`); `plus` when the site has none */
+      plusRef: z.strictObject({ limit: z.string().min(1), key: z.string().min(1), unit: Duration }).optional(),
+      /** the clock starts at the subject's first matching event and later ones do not move it (a state that persists, e.g. a bypass) */
+      first: z.boolean().default(false),
+    }),
     /** the subject is closed by an event matching this … */
     closedWhen: z.record(z.string(), FieldCondition).optional(),
     /** … or by a timestamp field being present (closed in time when it is ≤ the due instant, late otherwise) */
@@ -249,7 +272,9 @@ export type DeadlineRule = z.infer<typeof DeadlineRule>;
 /** Requirement: context a `condition` rule needs at the moment its event arrives. */
 export const Requirement = z.discriminatedUnion('kind', [
   // an active special period with this effect overlapping [fromField, toField] of the event (or its time)
-  z.strictObject({ kind: z.literal('special_period'), effect: z.enum(['escalate', 'forbid_hot_work']), fromField: z.string().optional(), toField: z.string().optional() }),
+  z.strictObject({ kind: z.literal('special_period'), effect: SpecialEffect, fromField: z.string().optional(), toField: z.string().optional() }),
+  // the span from fromField to toField of the event is longer than `over` (a permit issued for longer than allowed)
+  z.strictObject({ kind: z.literal('span_over'), fromField: z.string().min(1), toField: z.string().min(1), over: Duration }),
   // the event's site lies inside an active weather warning of these events and at least this level
   z.strictObject({ kind: z.literal('inside_warning'), events: z.array(z.string()).min(1), minLevel: Severity.default('blue') }),
   // the event's site has a firing alert of at least this severity (from another rule)

@@ -231,7 +231,8 @@ export class ContextState {
         this.openHazards.set(e.hazardId, e);
       }
     } else if (e.type === 'enforcement.permit') {
-      if (e.validTo <= now) this.openPermits.delete(e.permitId);
+      // a permit closed (验收关闭) or cancelled before its validTo is no longer open work
+      if (e.validTo <= now || e.status === 'closed' || e.status === 'cancelled') this.openPermits.delete(e.permitId);
       else this.openPermits.set(e.permitId, e);
     } else if (e.reportedAt === undefined) this.openAccidents.set(e.accidentId, e);
     else this.openAccidents.delete(e.accidentId);

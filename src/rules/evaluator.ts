@@ -2,6 +2,7 @@ import type { FieldCondition, Matcher, Rule } from '../contracts/rules.ts';
 import type { Site, SiteFlag } from '../contracts/reference.ts';
 import type { AlertTransition } from '../domain/transition.ts';
 import { raiseSeverity, SEVERITY_ZH, type Severity } from '../domain/severity.ts';
+import { WORK_ZH } from '../domain/permit-work.ts';
 import { compileTemplate, type Template } from '../domain/template.ts';
 import type { ContextState, WarningChange } from '../enrich/context.ts';
 import { escalatingPeriod, type ReferenceData } from '../enrich/reference.ts';
@@ -185,7 +186,7 @@ export class SubjectKeys {
 }
 
 /** LABEL_FIELDS: identifiers copied from the event into alert labels (CONTRACT.md §4). */
-export const LABEL_FIELDS = ['sensorId', 'areaId', 'equipmentId', 'cellId', 'hazardId', 'permitId', 'accidentId', 'location', 'sensorType', 'quantity', 'metric'] as const;
+export const LABEL_FIELDS = ['sensorId', 'areaId', 'equipmentId', 'cellId', 'hazardId', 'permitId', 'accidentId', 'location', 'sensorType', 'quantity', 'metric', 'itemId'] as const;
 
 /**
  * scopedInfo drops the event's label fields when the subject is coarser than a sensor or piece of
@@ -215,6 +216,16 @@ export const LOCATION_ZH: Record<string, string> = {
   series_intake: '被串工作面进风巷',
   coal_bunker: '煤仓上方',
   belt_drum: '胶带输送机滚筒上方',
+};
+
+/** METRIC_ZH: Chinese names of the gas metrics of site.reading, for titles and texts (other metrics show as sent). */
+export const METRIC_ZH: Record<string, string> = {
+  lel_pct: '可燃气体',
+  h2s_ppm: '硫化氢',
+  co_ppm: '一氧化碳',
+  cl2_ppm: '氯气',
+  nh3_ppm: '氨气',
+  o2_pct: '氧气',
 };
 
 const round3 = (v: number): number => Math.round(v * 1000) / 1000;
@@ -300,6 +311,8 @@ export class Emitter {
       // "·特殊时期按红色响应" when a special period raised the level, else empty (a title says both colours)
       responseZh: raisedBy && severity !== em.severity ? `·特殊时期按${SEVERITY_ZH[severity]}响应` : '',
       locationZh: location === undefined ? undefined : (LOCATION_ZH[location] ?? location),
+      workZh: typeof e.work === 'string' ? (WORK_ZH[e.work] ?? e.work) : undefined,
+      metricZh: typeof e.metric === 'string' ? (METRIC_ZH[e.metric] ?? e.metric) : undefined,
       siteName: info.site?.name ?? e.siteId,
       townName: info.townName ?? info.town,
     };

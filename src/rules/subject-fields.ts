@@ -8,7 +8,7 @@ export function recordOf(e: Event): { key: string; field: string; closes: boolea
     case 'enforcement.hazard':
       return { key: `hazardId:${e.hazardId}`, field: 'hazardId', closes: e.status === 'closed', endsAt: Infinity };
     case 'enforcement.permit':
-      return { key: `permitId:${e.permitId}`, field: 'permitId', closes: false, endsAt: e.validTo };
+      return { key: `permitId:${e.permitId}`, field: 'permitId', closes: e.status === 'closed' || e.status === 'cancelled', endsAt: e.validTo };
     case 'enforcement.accident':
       return { key: `accidentId:${e.accidentId}`, field: 'accidentId', closes: e.reportedAt !== undefined, endsAt: Infinity };
     default:

@@ -27,6 +27,10 @@ const UPDATE = process.env.RISKSTREAM_UPDATE_GOLDEN === '1';
 const NOT_EXERCISED: Record<string, string> = {
   'mine.ch4.bunker-belt': 'no sensor above a coal bunker or belt drum in deploy/reference/sites.yaml',
   'mine.o2.intake': 'no O2 sensor in an intake in deploy/reference/sites.yaml',
+  'enforcement.permit.hot-work-validity-2': 'the day has no grade-2 hot-work permit over 72 h (the grade-1 case is exercised at 18:00)',
+  'site.confined.combustible': 'the confined-space entry of the day shows oxygen falling, not combustible gas (both are checked in test/unit/rules/pack.test.ts)',
+  'site.confined.o2-high': 'the confined-space entry of the day shows oxygen falling, not oxygen enrichment',
+  'site.confined.toxic': 'the confined-space entry of the day shows oxygen falling, not toxic gas',
   'mine.wind.high': 'the day has no roadway over 4 m/s (the low side is exercised at the 4303 heading)',
   'site.limit.low': 'the day has no item with low settings falling (the methanol plant pressure stays normal)',
   'mine.co2.intake': 'no CO2 sensor in deploy/reference/sites.yaml (the day only uses reference sensors)',
@@ -153,7 +157,9 @@ describe('demo day golden (deploy/demo/day.yaml → backtest)', () => {
     expect(list.some((e) => e.alert.labels.hazardId === 'HZ-20240714-022')).toBe(false); // closed in time
     expect(firstFire('enforcement.permit.special-period', 'cp-edz-02').severity).toBe('red'); // hot work, no escalated approval
     expect(firstFire('enforcement.permit.special-period', 'cp-edz-01').severity).toBe('orange'); // maintenance, escalated approval
-    expect(firstFire('enforcement.permit.site-red-alert').siteId).toBe('cs-edz-01');
+    // the confined-space entry at the coking plant (13:25) and the work at height at the road works (13:35), both under a red weather alert
+    expect(firstFire('enforcement.permit.site-red-alert').siteId).toBe('cp-edz-02');
+    expect(firstFire('enforcement.permit.site-red-alert', 'cs-edz-01').labels.permitId).toBe('GC-20240716-012');
     // grid
     expect(firstFire('grid.trip.weather').labels.warningEvent).toBe('雷雨大风');
     expect(firstFire('grid.trip.repeat').severity).toBe('red');

@@ -2,7 +2,7 @@ import type { AbsenceRule, Matcher } from '../../contracts/rules.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import { formatLocal } from '../../domain/time.ts';
 import type { EvalContext } from '../../enrich/eval-context.ts';
-import { compileWhere, type Predicate } from '../match.ts';
+import { compileAnyOf, compileWhere, type Predicate } from '../match.ts';
 import { TimerQueue } from '../../domain/timer-queue.ts';
 import { Emitter, infoOf, infoOfSite, scopedInfo, stoppedEmission, SubjectKeys, type EngineEnv, type Evaluator, type SubjectField, type SubjectInfo } from '../evaluator.ts';
 
@@ -25,6 +25,8 @@ interface Watch {
   expected: boolean;
   /** how long it may be silent: the rule's period, or `periods` × a declared feed's `every` */
   period: number;
+  /** `during`: the instant the watch ends (Infinity: until a `stop` event) */
+  until?: number;
 }
 
 /**
@@ -42,13 +44,19 @@ export class AbsenceEvaluator implements Evaluator {
   private readonly due: { due: number; key: string }[] = [];
   /** watches and timers are keyed by the subject part (rule id left out) */
   private readonly keys: SubjectKeys;
+  /** `during`: what opens a watch and what ends it */
+  private readonly isStart: Predicate | undefined;
+  private readonly isStop: Predicate | undefined;
 
   constructor(
     readonly rule: AbsenceRule,
     private readonly env?: EngineEnv,
   ) {
-    this.matchers = [rule.match];
+    const during = rule.during;
+    this.matchers = during ? [rule.match, during.start] : [rule.match];
     this.where = compileWhere(rule.match.where);
+    this.isStart = during ? compileAnyOf([during.start]) : undefined;
+    this.isStop = during?.stop ? compileWhere(during.stop) : undefined;
     this.emitter = new Emitter(rule, env);
     this.keys = new SubjectKeys(rule.id, rule.subject);
     this.feedsOnly = rule.expected?.from === 'feeds';
@@ -88,7 +96,12 @@ export class AbsenceEvaluator implements Evaluator {
 
   evaluate(ctx: EvalContext, out: AlertTransition[]): void {
     const e = ctx.event as unknown as Record<string, unknown>;
-    if (!this.where(e)) return;
+    if (this.isStart?.(e)) {
+      this.startOrStop(ctx, e, out);
+      return;
+    }
+    if (e.type !== this.rule.match.type || !this.where(e)) return;
+    if (this.isStart && !this.watches.has(this.keys.part(e) ?? '')) return; // `during`: nothing open, nothing expected
     const key = this.keys.part(e);
     if (key === undefined) return;
     const t = ctx.time;
@@ -110,6 +123,36 @@ export class AbsenceEvaluator implements Evaluator {
     }
   }
 
+  /** startOrStop: a `during.start` event opens its subject's watch (or moves its end), or ends it when it matches `stop`. */
+  private startOrStop(ctx: EvalContext, e: Record<string, unknown>, out: AlertTransition[]): void {
+    const key = this.keys.part(e);
+    if (key === undefined) return;
+    const t = ctx.time;
+    const { from: fromField, until: untilField } = this.rule.during!;
+    const u = untilField !== undefined ? e[untilField] : undefined;
+    const until = typeof u === 'number' ? u : Infinity;
+    // a permit issued ahead of its validity is watched from validFrom, not from its issue
+    const f = fromField !== undefined ? e[fromField] : undefined;
+    const from = typeof f === 'number' && f > t ? f : t;
+    const w = this.watches.get(key);
+    if (this.isStop?.(e) || until <= t) {
+      if (w) this.end(key, w, t, out, infoOf(ctx));
+      return;
+    }
+    if (w) {
+      w.until = until;
+      w.info = infoOf(ctx);
+    } else this.watches.set(key, { lastSeen: from, info: infoOf(ctx), heard: true, firing: false, scheduled: true, expected: false, until, period: this.rule.period });
+    if (!w) this.timers.push(from + this.rule.period, key);
+    if (until !== Infinity) this.timers.push(until, key);
+  }
+
+  /** end: a `during` watch is over (its end instant, a stop event); an open alert resolves. */
+  private end(key: string, w: Watch, at: number, out: AlertTransition[], info: SubjectInfo = w.info): void {
+    this.watches.delete(key);
+    if (w.firing) this.emit(out, 'resolve', key, w, at, info);
+  }
+
   advance(now: number, out: AlertTransition[]): void {
     if (!Number.isFinite(now)) return; // no clock yet (a backtest without events: watermark −∞)
     if (!this.started) {
@@ -128,6 +171,10 @@ export class AbsenceEvaluator implements Evaluator {
     for (const { key } of this.due) {
       const w = this.watches.get(key);
       if (!w) continue;
+      if (w.until !== undefined && w.until <= now) {
+        this.end(key, w, w.until, out);
+        continue;
+      }
       w.scheduled = false;
       if (w.firing) continue;
       const dueAt = w.lastSeen + w.period;

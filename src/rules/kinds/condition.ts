@@ -1,4 +1,5 @@
 import type { ConditionRule, Matcher, Requirement } from '../../contracts/rules.ts';
+import { sameEffect } from '../../contracts/reference.ts';
 import type { AlertTransition } from '../../domain/transition.ts';
 import { severityRank, type Severity } from '../../domain/severity.ts';
 import type { EvalContext } from '../../enrich/eval-context.ts';
@@ -46,11 +47,19 @@ export class ConditionEvaluator implements Evaluator {
 
   private check(r: Requirement, ctx: EvalContext, e: Record<string, unknown>, labels: Record<string, string>): boolean {
     const env = this.env;
+    if (r.kind === 'span_over') {
+      const from = e[r.fromField];
+      const to = e[r.toField];
+      if (typeof from !== 'number' || typeof to !== 'number' || to - from <= r.over) return false;
+      labels.spanHours = String(Math.round(((to - from) / 3_600_000) * 10) / 10);
+      labels.allowedHours = String(Math.round((r.over / 3_600_000) * 10) / 10);
+      return true;
+    }
     if (!env) return false;
     if (r.kind === 'special_period') {
       const from = r.fromField && typeof e[r.fromField] === 'number' ? (e[r.fromField] as number) : ctx.time;
       const to = r.toField && typeof e[r.toField] === 'number' ? (e[r.toField] as number) : from;
-      const p = env.reference.calendar.find((p) => p.effects.includes(r.effect) && from < p.to && to >= p.from);
+      const p = env.reference.calendar.find((p) => p.effects.some((x) => sameEffect(x, r.effect)) && from < p.to && to >= p.from);
       if (!p) return false;
       labels.specialPeriod = p.name;
       return true;
@@ -113,7 +122,8 @@ export class ConditionEvaluator implements Evaluator {
   }
 
   private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, o: Open, at: number, info?: SubjectInfo, labels?: Record<string, string>, specialPeriod?: string): void {
-    this.emitter.push(out, action, key, info ?? o.info, { severity: o.severity, at, ...(labels ? { labels } : {}), ...(specialPeriod ? { specialPeriod } : {}) });
+    // what the requirements found (the special period, the permit's span) is labelled and may be named in the texts
+    this.emitter.push(out, action, key, info ?? o.info, { severity: o.severity, at, ...(labels ? { labels, vars: labels } : {}), ...(specialPeriod ? { specialPeriod } : {}) });
   }
 
   seed(subjectKey: string, severity: Severity): void {

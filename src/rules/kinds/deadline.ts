@@ -45,9 +45,10 @@ export class DeadlineEvaluator implements Evaluator {
     if (key === undefined) return;
     const start = e[this.rule.due.field];
     if (typeof start !== 'number') return;
-    const due = start + this.rule.due.plus;
     const t = ctx.time;
     let c = this.clocks.get(key);
+    // `first`: a clock already running is not moved by a later event of the same state
+    const due = this.rule.due.first && c && !this.closes(e) ? c.due : start + this.allowance(ctx);
     const closedAt = this.rule.closedBy !== undefined ? e[this.rule.closedBy] : undefined;
     if (typeof closedAt === 'number') {
       if (closedAt <= due) {
@@ -71,6 +72,8 @@ export class DeadlineEvaluator implements Evaluator {
     }
     const severity = this.emitter.severityFor(e);
     if (!severity) return;
+    // one timer per deadline: a re-sent event with the same deadline pushes none (a bypass re-read every minute)
+    const moved = c === undefined || c.due !== due;
     if (c) {
       c.info = infoOf(ctx);
       if (c.firing && due > t && due !== c.due) {
@@ -81,7 +84,19 @@ export class DeadlineEvaluator implements Evaluator {
       c.due = due;
       c.severity = severity;
     } else this.clocks.set(key, (c = { due, info: infoOf(ctx), severity, firing: false }));
-    if (!c.firing) this.timers.push(due, key);
+    if (!c.firing && moved) this.timers.push(due, key);
+  }
+
+  /** allowance: the site's own setting (`plusRef`), else `plus`. */
+  private allowance(ctx: EvalContext): number {
+    const ref = this.rule.due.plusRef;
+    const v = ref ? ctx.site?.limits?.[ref.limit]?.[ref.key] : undefined;
+    return v !== undefined && v >= 0 ? v * ref!.unit : this.rule.due.plus;
+  }
+
+  /** closes: whether an event ends the subject (closedBy is judged apart: it may close late). */
+  private closes(e: Record<string, unknown>): boolean {
+    return this.closedWhen?.(e) === true;
   }
 
   advance(now: number, out: AlertTransition[]): void {

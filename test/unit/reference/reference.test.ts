@@ -86,7 +86,7 @@ describe('deploy/reference/calendar.yaml', () => {
     const at = Date.parse('2024-07-16T09:05:00+08:00');
     const p = calendar.find((c) => c.from <= at && at < c.to);
     expect(p).toBeDefined();
-    expect(p?.effects).toEqual(expect.arrayContaining(['escalate', 'forbid_hot_work']));
+    expect(p?.effects).toEqual(expect.arrayContaining(['escalate', 'forbid_high_risk_work']));
     for (const c of calendar) expect(c.from, c.name).toBeLessThan(c.to);
   });
 });

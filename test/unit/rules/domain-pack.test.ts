@@ -17,7 +17,7 @@ const rules: Rule[] = loadRulePack(BUNDLED.rules);
 const nonThreshold = rules.filter((r) => r.kind !== 'threshold');
 
 // An ordinary working day outside every special period, and a day of the plenary session
-// (2024-07-15..18: escalate + forbid_hot_work) and of the 草原村排 event (2024-07-20..28: escalate).
+// (2024-07-15..18: escalate + forbid_high_risk_work) and of the 草原村排 event (2024-07-20..28: escalate).
 const DAY = Date.parse('2024-06-03T10:00:00+08:00');
 const PLENARY = Date.parse('2024-07-16T10:00:00+08:00');
 const CUNPAI = Date.parse('2024-07-22T10:00:00+08:00');
@@ -130,6 +130,11 @@ function accident(accidentId: string, siteId: string, occurredAt: string, ts: st
 }
 function permit(permitId: string, siteId: string, work: string, validFrom: string, validTo: string, escalatedApproval: boolean, ts: string): Raw {
   return { type: 'enforcement.permit', permitId, siteId, work, grade: '1', validFrom, validTo, escalatedApproval, ts };
+}
+/** gas: a site.reading of a chemical plant's detector or a confined-space gas test (extra: itemId, permitId, bypass). */
+function gas(siteId: string, metric: string, value: number, ts: string, extra: Raw = {}): Raw {
+  const unit = metric === 'lel_pct' ? '%LEL' : metric === 'o2_pct' ? '%' : 'ppm';
+  return { type: 'site.reading', siteId, metric, value, unit, ts, ...extra };
 }
 const tick = (at: string): Step => ({ tick: at });
 /** siteReading: a site.reading (gauge, rain gauge) of a reference site. */
@@ -277,6 +282,22 @@ const FIRE: [string, FireCase][] = [
   ['lightning over the road works', { ruleId: 'weather.nowcast.lightning', severity: 'orange', siteId: 'cs-ccn-01', action: '塔吊', steps: [{ ...cell('NC-L1', T(0), 35), lightningPer10Min: 3 }] }],
   // the committee letter's case: a 110 kV bus +6 % (116.6 kV), then −5 % (104.5 kV) half an hour later: 11 %
   ['110 kV bus +6 % then −5 %', { ruleId: 'grid.voltage.transmission-band', severity: 'orange', siteId: 'ss-alz-110kv', labels: { equipmentId: '110kV-I-bus' }, steps: [busKv(116.6, T(0)), busKv(104.5, T(30))] }],
+  // ── chemicals.yaml, enforcement.yaml (special work) ──
+  // work at height and confined-space entry are banned in the plenary like hot work
+  ['work at height in the plenary', { ruleId: 'enforcement.permit.special-period', severity: 'red', siteId: 'cp-edz-04', labels: { permitId: 'GC-1', specialPeriod: '二十届三中全会期间' }, steps: [permit('GC-1', 'cp-edz-04', 'work_at_height', P(0), P(4 * HOUR), false, P(-60))] }],
+  ['confined space in the plenary', { ruleId: 'enforcement.permit.special-period', severity: 'red', siteId: 'cp-edz-02', labels: { permitId: 'YK-2' }, steps: [permit('YK-2', 'cp-edz-02', 'confined_space', P(0), P(4 * HOUR), false, P(-60))] }],
+  // a detector bypassed past cp-edz-01's 4 h allowance (limits.bypass.maxHours), re-read every hour
+  ['detector bypassed past the site allowance', { ruleId: 'site.detector.bypass', severity: 'orange', siteId: 'cp-edz-01', labels: { itemId: 'GT-101' }, steps: [gas('cp-edz-01', 'lel_pct', 2, T(0), { itemId: 'GT-101', bypass: true }), gas('cp-edz-01', 'lel_pct', 2, T(HOUR), { itemId: 'GT-101', bypass: true }), gas('cp-edz-01', 'lel_pct', 2, T(3 * HOUR), { itemId: 'GT-101', bypass: true }), tick(T(4 * HOUR + 1))] }],
+  // a site without its own allowance: 8 h
+  ['detector bypassed past the default 8 h', { ruleId: 'site.detector.bypass', severity: 'orange', siteId: 'cp-edz-02', labels: { itemId: 'GT-201' }, steps: [gas('cp-edz-02', 'h2s_ppm', 0, T(0), { itemId: 'GT-201', bypass: true }), tick(T(8 * HOUR + 1))] }],
+  // a confined-space permit whose gas tests stopped: last reading at 10:05, nothing by 10:35
+  ['confined space without gas readings for 30 min', { ruleId: 'site.confined.gas-missing', severity: 'orange', siteId: 'cp-edz-02', labels: { permitId: 'YK-3' }, steps: [{ ...permit('YK-3', 'cp-edz-02', 'confined_space', T(0), T(4 * HOUR), false, T(0)), status: 'in_progress' }, gas('cp-edz-02', 'o2_pct', 20.8, T(5), { permitId: 'YK-3' }), tick(T(36))] }],
+  // a grade-1 hot-work permit issued for 10 h (≤ 8 h)
+  ['grade-1 hot work permit for 10 h', { ruleId: 'enforcement.permit.hot-work-validity', severity: 'orange', siteId: 'cp-edz-01', labels: { permitId: 'DH-41', spanHours: '10' }, steps: [permit('DH-41', 'cp-edz-01', 'hot_work', T(0), T(10 * HOUR), false, T(-10))] }],
+  // a grade-2 hot-work permit issued for 4 days (≤ 72 h)
+  ['grade-2 hot work permit for 96 h', { ruleId: 'enforcement.permit.hot-work-validity-2', severity: 'orange', siteId: 'cp-edz-03', labels: { permitId: 'DH-42' }, steps: [{ ...permit('DH-42', 'cp-edz-03', 'hot_work', T(0), T(96 * HOUR), false, T(-10)), grade: '2' }] }],
+  // a permit still in progress past its validTo
+  ['work past the permit', { ruleId: 'enforcement.permit.overrun', severity: 'orange', siteId: 'cp-edz-04', labels: { permitId: 'DZ-1' }, steps: [{ ...permit('DZ-1', 'cp-edz-04', 'lifting', T(0), T(4 * HOUR), false, T(0)), status: 'issued' }, { ...permit('DZ-1', 'cp-edz-04', 'lifting', T(0), T(4 * HOUR), false, T(3 * HOUR)), status: 'in_progress' }, tick(T(4 * HOUR + 1))] }],
 ];
 
 const QUIET: [string, QuietCase][] = [
@@ -369,8 +390,8 @@ const QUIET: [string, QuietCase][] = [
   ['passed inspections', { ruleId: 'enforcement.repeat-offender', steps: [inspection('IN-12', 'cp-edz-04', 0, T(0)), inspection('IN-13', 'cp-edz-04', 0, T(60)), inspection('IN-14', 'cp-edz-04', 0, T(120))] }],
   // reported 50 min after the accident
   ['accident reported within 60 min', { ruleId: 'enforcement.accident.late-report', steps: [accident('AC-11', 'cs-edz-01', T(0), T(10)), accident('AC-11', 'cs-edz-01', T(0), T(50), T(50)), tick(T(2 * HOUR))] }],
-  // confined-space work is not hot work or maintenance
-  ['confined space in the plenary', { ruleId: 'enforcement.permit.special-period', steps: [permit('YK-1', 'cp-edz-02', 'confined_space', P(0), P(4 * HOUR), false, P(-60))] }],
+  // confined-space work that ends before the plenary (the ban covers every special work type now)
+  ['confined space ending before the plenary', { ruleId: 'enforcement.permit.special-period', steps: [permit('YK-1', 'cp-edz-02', 'confined_space', '2024-07-14T08:00:00+08:00', '2024-07-14T12:00:00+08:00', false, '2024-07-13T18:00:00+08:00')] }],
   // 草原村排 escalates but does not forbid hot work
   ['hot work during 草原村排', { ruleId: 'enforcement.permit.special-period', steps: [permit('DH-11', 'cp-edz-02', 'hot_work', C(0), C(4 * HOUR), false, C(-60))] }],
   // hot work that ends before the plenary begins
@@ -415,6 +436,25 @@ const QUIET: [string, QuietCase][] = [
   ['cells without lightning', { ruleId: 'weather.nowcast.lightning', steps: [cell('NC-L2', T(0), 50), { ...cell('NC-L3', T(0), 40), lightningPer10Min: 0 }] }],
   // +6 % and −3.9 %: 9.9 %, inside the 10 % band; and −5 % more than an hour after the +6 %
   ['110 kV bus within the band', { ruleId: 'grid.voltage.transmission-band', steps: [busKv(116.6, T(0)), busKv(105.7, T(30)), busKv(114.4, T(90)), busKv(104.5, T(151))] }],
+  // ── chemicals.yaml, enforcement.yaml (special work) ──
+  // bypassed 3 h at cp-edz-01 (allowance 4 h), then back in service
+  ['detector bypass ended within the allowance', { ruleId: 'site.detector.bypass', steps: [gas('cp-edz-01', 'lel_pct', 2, T(0), { itemId: 'GT-101', bypass: true }), gas('cp-edz-01', 'lel_pct', 2, T(3 * HOUR), { itemId: 'GT-101', bypass: false }), tick(T(5 * HOUR))] }],
+  // 7 h at a site with the default 8 h
+  ['detector bypassed 7 h, default allowance', { ruleId: 'site.detector.bypass', steps: [gas('cp-edz-02', 'h2s_ppm', 0, T(0), { itemId: 'GT-201', bypass: true }), tick(T(7 * HOUR))] }],
+  // gas tests every 20 min during the permit
+  ['confined space tested every 20 min', { ruleId: 'site.confined.gas-missing', steps: [permit('YK-4', 'cp-edz-02', 'confined_space', T(0), T(2 * HOUR), false, T(0)), ...[10, 30, 50, 70, 90, 110].map((m) => gas('cp-edz-02', 'o2_pct', 20.8, T(m), { permitId: 'YK-4' })), tick(T(2 * HOUR + 40))] }],
+  // the permit closed after 20 min: no more readings expected
+  ['confined space permit closed', { ruleId: 'site.confined.gas-missing', steps: [permit('YK-5', 'cp-edz-02', 'confined_space', T(0), T(4 * HOUR), false, T(0)), gas('cp-edz-02', 'o2_pct', 20.8, T(5), { permitId: 'YK-5' }), { ...permit('YK-5', 'cp-edz-02', 'confined_space', T(0), T(4 * HOUR), false, T(20)), status: 'closed' }, tick(T(2 * HOUR))] }],
+  // readings of a permit not heard of (or a plant's own detectors) are no confined-space watch
+  ['gas readings without a permit', { ruleId: 'site.confined.gas-missing', steps: [gas('cp-edz-02', 'o2_pct', 20.8, T(0), { permitId: 'YK-6' }), tick(T(2 * HOUR))] }],
+  // grade-1 hot work for exactly 8 h
+  ['grade-1 hot work permit for 8 h', { ruleId: 'enforcement.permit.hot-work-validity', steps: [permit('DH-43', 'cp-edz-01', 'hot_work', T(0), T(8 * HOUR), false, T(-10))] }],
+  // 10 h is fine for grade 2
+  ['grade-2 hot work permit for 72 h', { ruleId: 'enforcement.permit.hot-work-validity-2', steps: [{ ...permit('DH-44', 'cp-edz-03', 'hot_work', T(0), T(72 * HOUR), false, T(-10)), grade: '2' }, { ...permit('DH-45', 'cp-edz-03', 'hot_work', T(0), T(10 * HOUR), false, T(-10)), grade: '2' }] }],
+  // a permit closed before its validTo
+  ['permit closed in time', { ruleId: 'enforcement.permit.overrun', steps: [{ ...permit('DZ-2', 'cp-edz-04', 'lifting', T(0), T(4 * HOUR), false, T(0)), status: 'issued' }, { ...permit('DZ-2', 'cp-edz-04', 'lifting', T(0), T(4 * HOUR), false, T(3 * HOUR)), status: 'closed' }, tick(T(5 * HOUR))] }],
+  // a permit without a lifecycle status is not judged
+  ['permit without status', { ruleId: 'enforcement.permit.overrun', steps: [permit('DZ-3', 'cp-edz-04', 'lifting', T(0), T(4 * HOUR), false, T(0)), tick(T(5 * HOUR))] }],
 ];
 
 describe('every non-threshold rule of the pack fires and has a near miss', () => {
@@ -535,6 +575,20 @@ describe('resolve paths', () => {
     // a silent feed reports again
     ['grid feed reports again', [tick(T(0)), gridLoad('pl-ags-35kv', 'L3512', 50, T(0)), tick(T(16))], [gridLoad('pl-ags-35kv', 'L3512', 50, T(20))], { ruleId: 'system.feed.grid-silent', siteId: 'pl-ags-35kv' }],
     ['visitor count reports again', [tick(T(0)), tick(T(91))], [siteReading('sa-ccn-01', 'visitors', 300, '人', T(95))], { ruleId: 'system.feed.site-silent', siteId: 'sa-ccn-01' }],
+    // ── chemicals.yaml, enforcement.yaml (special work) ──
+    // a banned work-at-height permit closed early
+    ['special-period permit closed', [permit('GC-21', 'cp-edz-04', 'work_at_height', P(0), P(4 * HOUR), false, P(-60))], [{ ...permit('GC-21', 'cp-edz-04', 'work_at_height', P(0), P(4 * HOUR), false, P(60)), status: 'closed' }], { ruleId: 'enforcement.permit.special-period' }],
+    // the bypassed detector is put back in service
+    ['bypass ends', [gas('cp-edz-01', 'lel_pct', 2, T(0), { itemId: 'GT-101', bypass: true }), tick(T(4 * HOUR + 1))], [gas('cp-edz-01', 'lel_pct', 2, T(5 * HOUR), { itemId: 'GT-101', bypass: false }), tick(T(6 * HOUR))], { ruleId: 'site.detector.bypass' }],
+    // gas tests resume
+    ['confined-space gas readings resume', [permit('YK-21', 'cp-edz-02', 'confined_space', T(0), T(4 * HOUR), false, T(0)), tick(T(31))], [gas('cp-edz-02', 'o2_pct', 20.8, T(40), { permitId: 'YK-21' })], { ruleId: 'site.confined.gas-missing' }],
+    // the silent permit reaches its validTo: the watch ends
+    ['confined-space permit expires while silent', [permit('YK-22', 'cp-edz-02', 'confined_space', T(0), T(HOUR), false, T(0)), tick(T(31))], [tick(T(HOUR + 1)), tick(T(3 * HOUR))], { ruleId: 'site.confined.gas-missing' }],
+    // the over-long permit is closed
+    ['over-long hot work permit closed', [permit('DH-51', 'cp-edz-01', 'hot_work', T(0), T(10 * HOUR), false, T(-10))], [{ ...permit('DH-51', 'cp-edz-01', 'hot_work', T(0), T(10 * HOUR), false, T(3 * HOUR)), status: 'closed' }], { ruleId: 'enforcement.permit.hot-work-validity' }],
+    ['over-long grade-2 permit ends', [{ ...permit('DH-52', 'cp-edz-03', 'hot_work', T(0), T(96 * HOUR), false, T(-10)), grade: '2' }], [tick(T(96 * HOUR))], { ruleId: 'enforcement.permit.hot-work-validity-2' }],
+    // the overrunning work is closed
+    ['overrunning permit closed', [{ ...permit('DZ-21', 'cp-edz-04', 'lifting', T(0), T(4 * HOUR), false, T(0)), status: 'in_progress' }, tick(T(4 * HOUR + 1))], [{ ...permit('DZ-21', 'cp-edz-04', 'lifting', T(0), T(4 * HOUR), false, T(5 * HOUR)), status: 'closed' }], { ruleId: 'enforcement.permit.overrun' }],
   ])('%s', (_name, fire, after, pick) => {
     const r = run(fire);
     const fired = firesOf(r, pick);

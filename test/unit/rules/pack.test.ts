@@ -84,7 +84,7 @@ describe('deploy/rules', () => {
     const r = checkRulePack(RULES_DIR);
     if (!r.ok) throw new Error(r.errors.map(formatRuleError).join('\n'));
     // the threshold files tested here, plus the other kinds (test/unit/rules/domain-pack.test.ts)
-    expect(r.files.map((f) => basename(f))).toEqual(['enforcement.yaml', 'feeds.yaml', 'flood.yaml', 'grid-correlation.yaml', 'grid.yaml', 'mine-air.yaml', 'mine-gas.yaml', 'mine-monitoring.yaml', 'site-limits.yaml', 'weather.yaml']);
+    expect(r.files.map((f) => basename(f))).toEqual(['chemicals.yaml', 'enforcement.yaml', 'feeds.yaml', 'flood.yaml', 'grid-correlation.yaml', 'grid.yaml', 'mine-air.yaml', 'mine-gas.yaml', 'mine-monitoring.yaml', 'site-limits.yaml', 'weather.yaml']);
     expect(r.rules.length).toBeGreaterThanOrEqual(13);
   });
 
@@ -211,6 +211,19 @@ const FIRE: [string, FireCase][] = [
   ['mine.wind.high 4.2 m/s', { ruleId: 'mine.wind.high', severity: 'orange', event: mine('cm-shm-01', 'WIND-1302', 4.2, { unit: 'm/s' }) }],
   // 105 % since 10:00, read every 30 min: the reading at 12:00 is past the 2 h allowance
   ['grid.load.overload-duration 105 % for 2 h', { ruleId: 'grid.load.overload-duration', severity: 'red', prior: [0, 30, 60, 90].map((m) => gridAt('ss-alz-110kv', 'T1', 'load', 105, m)), event: gridAt('ss-alz-110kv', 'T1', 'load', 104, 120) }],
+  // ── chemicals.yaml ──
+  // a combustible gas detector at 55 % LEL (second level 50 %)
+  ['site.gas.combustible 55 %LEL', { ruleId: 'site.gas.combustible', severity: 'red', event: Event.parse({ ...(site('cp-edz-01', 'lel_pct', 55, '%LEL') as object), itemId: 'GT-101' }) }],
+  // an H2S detector at 15 ppm: over twice the 7 ppm OEL of cp-edz-02
+  ['site.gas.toxic H2S 15 ppm', { ruleId: 'site.gas.toxic', severity: 'red', event: Event.parse({ ...(site('cp-edz-02', 'h2s_ppm', 15, 'ppm') as object), itemId: 'GT-201' }) }],
+  // a confined-space gas test at 18.9 % O2
+  ['site.confined.o2-low 18.9 %', { ruleId: 'site.confined.o2-low', severity: 'red', event: Event.parse({ ...(site('cp-edz-02', 'o2_pct', 18.9, '%') as object), permitId: 'YK-1' }) }],
+  // a confined-space gas test at 24 % O2
+  ['site.confined.o2-high 24 %', { ruleId: 'site.confined.o2-high', severity: 'red', event: Event.parse({ ...(site('cp-edz-02', 'o2_pct', 24, '%') as object), permitId: 'YK-1' }) }],
+  // a confined-space gas test at 12 % LEL (the plant's fixed-detector rule starts at 25 %)
+  ['site.confined.combustible 12 %LEL', { ruleId: 'site.confined.combustible', severity: 'red', event: Event.parse({ ...(site('cp-edz-02', 'lel_pct', 12, '%LEL') as object), permitId: 'YK-1' }) }],
+  // a confined-space H2S test at 8 ppm (OEL 7 ppm)
+  ['site.confined.toxic H2S 8 ppm', { ruleId: 'site.confined.toxic', severity: 'red', event: Event.parse({ ...(site('cp-edz-02', 'h2s_ppm', 8, 'ppm') as object), permitId: 'YK-1' }) }],
 ];
 
 // Each case must NOT fire the named rule: a value just on the safe side, or an event the rule does not match.
@@ -302,6 +315,25 @@ const QUIET: [string, { ruleId: string; event: Event }][] = [
   ['mine.wind.high not at coal_face_return', { ruleId: 'mine.wind.high', event: mine('cm-shm-01', 'WIND-1201', 5, { unit: 'm/s' }) }],
   // a single 120 % reading is an orange overload (grid.load), not yet an overload past its allowance
   ['grid.load.overload-duration one reading', { ruleId: 'grid.load.overload-duration', event: grid('ss-alz-110kv', 'T1', 'load', 120) }],
+  // ── chemicals.yaml ──
+  // just under the first-level 25 % LEL
+  ['site.gas.combustible 24.9 %LEL', { ruleId: 'site.gas.combustible', event: Event.parse({ ...(site('cp-edz-01', 'lel_pct', 24.9, '%LEL') as object), itemId: 'GT-101' }) }],
+  // a reading that names no detector is not judged by the detector rule (documented in chemicals.yaml)
+  ['site.gas.combustible without itemId', { ruleId: 'site.gas.combustible', event: site('cp-edz-01', 'lel_pct', 60, '%LEL') }],
+  // H2S just under the 7 ppm OEL
+  ['site.gas.toxic H2S 6.9 ppm', { ruleId: 'site.gas.toxic', event: Event.parse({ ...(site('cp-edz-02', 'h2s_ppm', 6.9, 'ppm') as object), itemId: 'GT-201' }) }],
+  // a site without an H2S OEL in sites.yaml is not judged
+  ['site.gas.toxic unconfigured detector', { ruleId: 'site.gas.toxic', event: Event.parse({ ...(site('cp-edz-03', 'h2s_ppm', 50, 'ppm') as object), itemId: 'GT-301' }) }],
+  // O2 at 19.6 % inside the confined space
+  ['site.confined.o2-low 19.6 %', { ruleId: 'site.confined.o2-low', event: Event.parse({ ...(site('cp-edz-02', 'o2_pct', 19.6, '%') as object), permitId: 'YK-1' }) }],
+  // low O2 without a permit is not a confined-space test
+  ['site.confined.o2-low without permitId', { ruleId: 'site.confined.o2-low', event: site('cp-edz-02', 'o2_pct', 18, '%') }],
+  // O2 at 23.4 %
+  ['site.confined.o2-high 23.4 %', { ruleId: 'site.confined.o2-high', event: Event.parse({ ...(site('cp-edz-02', 'o2_pct', 23.4, '%') as object), permitId: 'YK-1' }) }],
+  // 9.9 % LEL inside the space
+  ['site.confined.combustible 9.9 %LEL', { ruleId: 'site.confined.combustible', event: Event.parse({ ...(site('cp-edz-02', 'lel_pct', 9.9, '%LEL') as object), permitId: 'YK-1' }) }],
+  // H2S 6.9 ppm inside the space
+  ['site.confined.toxic H2S 6.9 ppm', { ruleId: 'site.confined.toxic', event: Event.parse({ ...(site('cp-edz-02', 'h2s_ppm', 6.9, 'ppm') as object), permitId: 'YK-1' }) }],
 ];
 
 describe('every rule of the pack fires at its top severity', () => {
