@@ -179,7 +179,7 @@ export class SubjectKeys {
 }
 
 /** LABEL_FIELDS: identifiers copied from the event into alert labels (CONTRACT.md §4). */
-export const LABEL_FIELDS = ['sensorId', 'areaId', 'equipmentId', 'cellId', 'hazardId', 'permitId', 'accidentId', 'location', 'sensorType', 'quantity', 'metric'] as const;
+export const LABEL_FIELDS = ['sensorId', 'areaId', 'equipmentId', 'cellId', 'hazardId', 'permitId', 'accidentId', 'signalId', 'location', 'sensorType', 'quantity', 'metric'] as const;
 
 /**
  * scopedInfo drops the event's label fields when the subject is coarser than a sensor or piece of
@@ -209,6 +209,25 @@ export const LOCATION_ZH: Record<string, string> = {
   series_intake: '被串工作面进风巷',
   coal_bunker: '煤仓上方',
   belt_drum: '胶带输送机滚筒上方',
+};
+
+/** SOURCE_ZH: Chinese names of the sources of a casualty signal (signal.casualty), for texts. */
+export const SOURCE_ZH: Record<string, string> = {
+  emergency_120: '120急救调度',
+  hospital: '医院接诊',
+  public_opinion: '舆情监测',
+  police_110: '110接警',
+  other: '其他渠道',
+};
+
+/** CATEGORY_ZH: Chinese names of accident categories (enforcement.accident), for texts. */
+export const CATEGORY_ZH: Record<string, string> = {
+  road_traffic: '道路交通事故',
+  fire: '火灾事故',
+  mining: '矿山事故',
+  chemical: '危险化学品事故',
+  construction: '建筑施工事故',
+  other: '生产安全事故',
 };
 
 const round3 = (v: number): number => Math.round(v * 1000) / 1000;
@@ -292,6 +311,8 @@ export class Emitter {
       // the colour of the level that was crossed; a special period's raise is said separately
       severityZh: SEVERITY_ZH[em.severity],
       locationZh: location === undefined ? undefined : (LOCATION_ZH[location] ?? location),
+      sourceZh: typeof e.source === 'string' ? (SOURCE_ZH[e.source] ?? e.source) : undefined,
+      categoryZh: e.type === 'enforcement.accident' ? (CATEGORY_ZH[typeof e.category === 'string' ? e.category : 'other'] ?? e.category) : undefined,
       siteName: info.site?.name ?? e.siteId,
       townName: info.townName ?? info.town,
     };
