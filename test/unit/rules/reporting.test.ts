@@ -6,7 +6,7 @@ import { Rule } from '../../../src/contracts/rules.ts';
 import { formatTs } from '../../../src/domain/time.ts';
 import type { AlertTransition } from '../../../src/domain/transition.ts';
 import { loadReference } from '../../../src/enrich/reference.ts';
-import { loadRulePack } from '../../../src/rules/pack.ts';
+import { loadRulePack, warmupByTopic } from '../../../src/rules/pack.ts';
 import { Stepper } from '../../../src/rules/stepper.ts';
 import { recordOf } from '../../../src/rules/subject-fields.ts';
 
@@ -196,6 +196,12 @@ describe('疑似瞒报 (enforcement.accident.suspected-concealment)', () => {
     ['accident known, not reported by the unit', [casualty('S-9', T(0)), acc('A-9', MINE, { ts: T(20) }), tick(T(2 * HOUR))], []],
   ])('%s', (_n, steps, expected) => {
     expect(fires(steps)).toEqual(expected);
+  });
+
+  it('a Kafka warm-up replays 24 h of both topics, so a report made before a restart still answers a signal after it', () => {
+    const w = warmupByTopic(rules, 7 * 86_400_000);
+    expect(w['risk.signals.casualty']).toBe(86_400_000);
+    expect(w['risk.enforcement.events']).toBe(86_400_000);
   });
 
   it('says it is a suspicion to verify, with the source, the counts and the signal', () => {
