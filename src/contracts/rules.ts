@@ -222,8 +222,10 @@ export const DeadlineRule = z
     due: z.strictObject({ field: z.string().min(1), plus: Duration.default(0) }),
     /** the subject is closed by an event matching this … */
     closedWhen: z.record(z.string(), FieldCondition).optional(),
-    /** … or by a timestamp field being present (closed in time when it is ≤ the due instant, late otherwise); one before the start field belongs to an earlier round and does not close */
+    /** … or by a timestamp field being present (closed in time when it is ≤ the due instant, late otherwise) */
     closedBy: z.string().optional(),
+    /** the start field moves on for each new round (a new casualty change): a closedBy stamped before the current start answers an earlier round and does not close */
+    rounds: z.boolean().default(false),
     /** closedBy past the due instant: `keep` the alert open as the record of the lateness (迟报 of a unit), or `resolve` it (the pending duty is now done) */
     lateClose: z.enum(['keep', 'resolve']).default('keep'),
     /** the clock starts only when the start field lies at most `max` after this field (a casualty change within 30 days of the accident) */
@@ -232,6 +234,7 @@ export const DeadlineRule = z
   .superRefine(needsSeverity)
   .superRefine((r, ctx) => {
     if (r.lateClose === 'resolve' && r.closedBy === undefined) ctx.addIssue({ code: 'custom', path: ['lateClose'], message: 'lateClose applies to closedBy (give closedBy or leave lateClose out)' });
+    if (r.rounds && r.closedBy === undefined) ctx.addIssue({ code: 'custom', path: ['rounds'], message: 'rounds applies to closedBy (give closedBy or leave rounds out)' });
   });
 export type DeadlineRule = z.infer<typeof DeadlineRule>;
 

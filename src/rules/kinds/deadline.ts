@@ -56,8 +56,8 @@ export class DeadlineEvaluator implements Evaluator {
     const t = ctx.time;
     let c = this.clocks.get(key);
     const closedAt = this.rule.closedBy !== undefined ? e[this.rule.closedBy] : undefined;
-    // a close stamped before the start answers an earlier round (a follow-up before the latest change)
-    if (typeof closedAt === 'number' && closedAt >= start) {
+    // rounds: a close stamped before the start answers an earlier round (a follow-up before the latest change)
+    if (typeof closedAt === 'number' && (closedAt >= start || !this.rule.rounds)) {
       if (closedAt <= due || this.rule.lateClose === 'resolve') {
         // closed in time, or late with the duty now done (lateClose: resolve)
         if (c?.firing) this.emit(out, 'resolve', key, c, t, infoOf(ctx));

@@ -91,10 +91,15 @@ describe('contracts', () => {
     expect(JSON.stringify(r.error?.issues)).toContain(message);
   });
 
-  it('the deadline contract refuses lateClose without closedBy', () => {
-    const r = Rule.safeParse({ id: 'x.y', kind: 'deadline', title: 't', domain: 'enforcement', source: 's', summary: 's', severity: 'red', match: { type: 'enforcement.accident' }, subject: ['accidentId'], due: { field: 'reportedAt', plus: '2h' }, lateClose: 'resolve' });
+  it.each<[string, Raw, string]>([
+    // lateClose says what a late closedBy does
+    ['lateClose without closedBy', { lateClose: 'resolve' }, 'lateClose applies to closedBy'],
+    // rounds says which closedBy counts
+    ['rounds without closedBy', { rounds: true }, 'rounds applies to closedBy'],
+  ])('the deadline contract refuses %s', (_n, o, message) => {
+    const r = Rule.safeParse({ id: 'x.y', kind: 'deadline', title: 't', domain: 'enforcement', source: 's', summary: 's', severity: 'red', match: { type: 'enforcement.accident' }, subject: ['accidentId'], due: { field: 'reportedAt', plus: '2h' }, ...o });
     expect(r.success).toBe(false);
-    expect(JSON.stringify(r.error?.issues)).toContain('lateClose applies to closedBy');
+    expect(JSON.stringify(r.error?.issues)).toContain(message);
   });
 });
 
@@ -118,6 +123,11 @@ describe('county → city forwarding (enforcement.accident.forward-late)', () =>
 
   it('an accident not yet reported to the county starts no forwarding clock', () => {
     const r = run(rules, [acc('F-3', MINE, { ts: T(10) }), tick(T(10 * HOUR))]);
+    expect(r.log).toEqual([]);
+  });
+
+  it('a report stamped minutes before the estimated accident time still counts (no rounds: late-report unchanged)', () => {
+    const r = run(only('enforcement.accident.late-report'), [acc('F-5', MINE, { occurredAt: T(5), ts: T(3), reportedAt: T(3) }), tick(T(2 * HOUR))]);
     expect(r.log).toEqual([]);
   });
 
