@@ -128,16 +128,28 @@ export const EnforcementPermit = z.looseObject({
     .describe('lifecycle: issued, in_progress (作业中), closed (验收关闭), cancelled; a permit sent without status is not judged for work past validTo'),
 });
 
-/** EnforcementAccident: an accident and when it was reported. */
+/** AccidentCategory: the kind of accident; road traffic and fire accidents have the shorter 7-day follow-up period (条例 Art. 13). */
+export const AccidentCategory = z.enum(['road_traffic', 'fire', 'mining', 'chemical', 'construction', 'other']);
+
+/**
+ * EnforcementAccident: an accident and its reporting chain (生产安全事故报告和调查处理条例 Art. 9–13):
+ * the unit's report to the county (`reportedAt`, which is when the county received it), the
+ * county's report on to the city (`forwardedAt`), and follow-up reports (续报) when the casualty
+ * figures rise. Each event carries the record as it stands (the latest of every field).
+ */
 export const EnforcementAccident = z.looseObject({
   type: z.literal('enforcement.accident'),
-  accidentId: Id,
-  siteId: Id,
-  occurredAt: Timestamp,
-  ts: Timestamp,
-  reportedAt: Timestamp.optional(),
-  deaths: z.number().int().nonnegative().max(1e6).optional(),
-  injuries: z.number().int().nonnegative().max(1e6).optional(),
+  accidentId: Id.describe('accident id, stable across every update of the record'),
+  siteId: Id.describe('site where the accident happened (reference site id)'),
+  occurredAt: Timestamp.describe('when the accident happened'),
+  ts: Timestamp.describe('when this version of the record was produced'),
+  category: AccidentCategory.optional().describe('kind of accident: road_traffic, fire, mining, chemical, construction, other (absent: other); road_traffic and fire have the 7-day follow-up period, the rest 30 days'),
+  reportedAt: Timestamp.optional().describe('when the unit reported the accident to the county (应急管理部门), i.e. when the county received the report; absent while not reported'),
+  forwardedAt: Timestamp.optional().describe('when the county passed the report on to the city (上报设区的市级); due within 2 h of reportedAt; absent while not forwarded'),
+  deaths: z.number().int().nonnegative().max(1e6).optional().describe('deaths as known now (the latest figure, from any source)'),
+  injuries: z.number().int().nonnegative().max(1e6).optional().describe('injured as known now (the latest figure, from any source)'),
+  casualtiesChangedAt: Timestamp.optional().describe('when the county learned that deaths or injuries rose above the figures reported so far (first report or latest follow-up); absent while unchanged'),
+  followUpAt: Timestamp.optional().describe('when the latest follow-up report (续报/补报) of the unit reached the county; one at or after casualtiesChangedAt answers the change'),
 });
 
 /** EnforcementInspection: the result of an inspection. */
@@ -164,6 +176,27 @@ export const SiteReading = z.looseObject({
   bypass: z.boolean().optional().describe('the detector or safety-instrumented function is bypassed (旁路/摘除联锁); send false when it is put back'),
 });
 
+/** CasualtySource: where a casualty signal comes from. */
+export const CasualtySource = z.enum(['emergency_120', 'hospital', 'public_opinion', 'police_110', 'other']);
+
+/**
+ * SignalCasualty: a casualty signal from a source other than the unit's accident report (a 120
+ * dispatch, a hospital admission, a public-opinion item, a 110 call), placed at the site it is at
+ * or nearest to (topic risk.signals.casualty). Compared with accident reports of the site (疑似瞒报).
+ */
+export const SignalCasualty = z.looseObject({
+  type: z.literal('signal.casualty'),
+  signalId: Id.describe('id of the signal in its source system (dispatch number, admission number, item id)'),
+  source: CasualtySource.describe('emergency_120 (120 dispatch), hospital (admission), public_opinion (舆情), police_110 (110 call), other'),
+  siteId: Id.describe('the reference site the casualties are at, or the nearest one'),
+  ts: Timestamp.describe('when the source recorded the signal'),
+  deaths: z.number().int().nonnegative().max(1e6).optional().describe('deaths the signal reports'),
+  injuries: z.number().int().nonnegative().max(1e6).optional().describe('injured the signal reports'),
+  lat: z.number().min(-90).max(90).optional().describe('latitude of the scene, when the source gives one (WGS-84)'),
+  lon: z.number().min(-180).max(180).optional().describe('longitude of the scene, when the source gives one (WGS-84)'),
+  description: z.string().max(2_000).optional().describe('the source\'s own short text (e.g. the dispatch note)'),
+});
+
 /** EVENT_SCHEMAS: every input event type and its schema. */
 export const EVENT_SCHEMAS = {
   'weather.warning': WeatherWarning,
@@ -177,6 +210,7 @@ export const EVENT_SCHEMAS = {
   'enforcement.accident': EnforcementAccident,
   'enforcement.inspection': EnforcementInspection,
   'site.reading': SiteReading,
+  'signal.casualty': SignalCasualty,
 } as const;
 export type EventType = keyof typeof EVENT_SCHEMAS;
 
@@ -193,6 +227,7 @@ export const Event = z.discriminatedUnion('type', [
   EnforcementAccident,
   EnforcementInspection,
   SiteReading,
+  SignalCasualty,
 ]);
 export type Event = z.infer<typeof Event>;
 export type EventOf<T extends EventType> = Extract<Event, { type: T }>;
@@ -205,6 +240,7 @@ export const TOPIC_TYPES: Record<string, readonly EventType[]> = {
   'risk.grid.telemetry': ['grid.reading', 'grid.event'],
   'risk.enforcement.events': ['enforcement.hazard', 'enforcement.permit', 'enforcement.accident', 'enforcement.inspection'],
   'risk.site.telemetry': ['site.reading'],
+  'risk.signals.casualty': ['signal.casualty'],
 };
 export type Topic = keyof typeof TOPIC_TYPES;
 

@@ -240,8 +240,14 @@ export const CorrelationRule = z
     scope: CorrelationScope,
     /** not_followed_by: the alert also clears when an event matches this (e.g. methane back below the restore value) */
     clear: Matchers.optional(),
+    /** not_followed_by: a B up to this long before A satisfies A too (the accident report came before the casualty signal) */
+    lookback: Duration.optional(),
   })
-  .superRefine(needsSeverity);
+  .superRefine(needsSeverity)
+  .superRefine((r, ctx) => {
+    if (r.lookback !== undefined && r.mode !== 'not_followed_by') ctx.addIssue({ code: 'custom', path: ['lookback'], message: `lookback applies to mode not_followed_by (the mode is ${r.mode})` });
+    if (r.lookback !== undefined && r.clear !== undefined) ctx.addIssue({ code: 'custom', path: ['lookback'], message: 'lookback and clear do not go together (with clear, a B up to `window` before A already counts)' });
+  });
 export type CorrelationRule = z.infer<typeof CorrelationRule>;
 
 /** DeadlineRule: a timestamp field plus an allowance passes before the subject is closed. */
@@ -265,8 +271,18 @@ export const DeadlineRule = z
     closedWhen: z.record(z.string(), FieldCondition).optional(),
     /** … or by a timestamp field being present (closed in time when it is ≤ the due instant, late otherwise) */
     closedBy: z.string().optional(),
+    /** the start field moves on for each new round (a new casualty change): a closedBy stamped before the current start answers an earlier round and does not close */
+    rounds: z.boolean().default(false),
+    /** closedBy past the due instant: `keep` the alert open as the record of the lateness (迟报 of a unit), or `resolve` it (the pending duty is now done) */
+    lateClose: z.enum(['keep', 'resolve']).default('keep'),
+    /** the clock starts only when the start field lies at most `max` after this field (a casualty change within 30 days of the accident) */
+    startWithin: z.strictObject({ field: z.string().min(1), max: Duration }).optional(),
   })
-  .superRefine(needsSeverity);
+  .superRefine(needsSeverity)
+  .superRefine((r, ctx) => {
+    if (r.lateClose === 'resolve' && r.closedBy === undefined) ctx.addIssue({ code: 'custom', path: ['lateClose'], message: 'lateClose applies to closedBy (give closedBy or leave lateClose out)' });
+    if (r.rounds && r.closedBy === undefined) ctx.addIssue({ code: 'custom', path: ['rounds'], message: 'rounds applies to closedBy (give closedBy or leave rounds out)' });
+  });
 export type DeadlineRule = z.infer<typeof DeadlineRule>;
 
 /** Requirement: context a `condition` rule needs at the moment its event arrives. */

@@ -36,7 +36,7 @@ const FUTURE_FIELDS: Partial<Record<Event['type'], readonly string[]>> = {
 /** PAST_FIELDS: timestamps besides the event time that name something that already happened. */
 const PAST_FIELDS: Partial<Record<Event['type'], readonly string[]>> = {
   'enforcement.hazard': ['foundAt'],
-  'enforcement.accident': ['occurredAt', 'reportedAt'],
+  'enforcement.accident': ['occurredAt', 'reportedAt', 'forwardedAt', 'casualtiesChangedAt', 'followUpAt'],
 };
 
 /**

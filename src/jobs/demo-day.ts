@@ -53,7 +53,7 @@ export function isoLocal(ms: number): string {
 }
 
 /** TIME_FIELDS: event fields holding instants (as in src/jobs/demo.ts). */
-const TIME_FIELDS = ['ts', 'sent', 'onset', 'expires', 'foundAt', 'deadline', 'validFrom', 'validTo', 'occurredAt', 'reportedAt'];
+const TIME_FIELDS = ['ts', 'sent', 'onset', 'expires', 'foundAt', 'deadline', 'validFrom', 'validTo', 'occurredAt', 'reportedAt', 'forwardedAt', 'casualtiesChangedAt', 'followUpAt'];
 
 // ── deterministic PRNG (counter-based: value = f(seed, series, reading index)) ──
 

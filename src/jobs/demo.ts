@@ -9,7 +9,7 @@ import type { Pipeline } from '../pipeline.ts';
 import { DAY_SPEC, dayStart, generateDemoDay, loadDaySpec, timeOfDay, type DemoItem } from './demo-day.ts';
 
 /** TIME_FIELDS: event fields that hold instants; all shift together when a recording is rebased. */
-export const TIME_FIELDS = ['ts', 'sent', 'onset', 'expires', 'foundAt', 'deadline', 'validFrom', 'validTo', 'occurredAt', 'reportedAt'] as const;
+export const TIME_FIELDS = ['ts', 'sent', 'onset', 'expires', 'foundAt', 'deadline', 'validFrom', 'validTo', 'occurredAt', 'reportedAt', 'forwardedAt', 'casualtiesChangedAt', 'followUpAt'] as const;
 
 /** topicOfType maps an event type to its input topic. */
 export function topicOfType(type: string): string {

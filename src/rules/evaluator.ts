@@ -186,7 +186,7 @@ export class SubjectKeys {
 }
 
 /** LABEL_FIELDS: identifiers copied from the event into alert labels (CONTRACT.md §4). */
-export const LABEL_FIELDS = ['sensorId', 'areaId', 'equipmentId', 'cellId', 'hazardId', 'permitId', 'accidentId', 'location', 'sensorType', 'quantity', 'metric', 'itemId'] as const;
+export const LABEL_FIELDS = ['sensorId', 'areaId', 'equipmentId', 'cellId', 'hazardId', 'permitId', 'accidentId', 'signalId', 'location', 'sensorType', 'quantity', 'metric', 'itemId'] as const;
 
 /**
  * scopedInfo drops the event's label fields when the subject is coarser than a sensor or piece of
@@ -226,6 +226,25 @@ export const METRIC_ZH: Record<string, string> = {
   cl2_ppm: '氯气',
   nh3_ppm: '氨气',
   o2_pct: '氧气',
+};
+
+/** SOURCE_ZH: Chinese names of the sources of a casualty signal (signal.casualty), for texts. */
+export const SOURCE_ZH: Record<string, string> = {
+  emergency_120: '120急救调度',
+  hospital: '医院接诊',
+  public_opinion: '舆情监测',
+  police_110: '110接警',
+  other: '其他渠道',
+};
+
+/** CATEGORY_ZH: Chinese names of accident categories (enforcement.accident), for texts. */
+export const CATEGORY_ZH: Record<string, string> = {
+  road_traffic: '道路交通事故',
+  fire: '火灾事故',
+  mining: '矿山事故',
+  chemical: '危险化学品事故',
+  construction: '建筑施工事故',
+  other: '生产安全事故',
 };
 
 const round3 = (v: number): number => Math.round(v * 1000) / 1000;
@@ -313,6 +332,8 @@ export class Emitter {
       locationZh: location === undefined ? undefined : (LOCATION_ZH[location] ?? location),
       workZh: typeof e.work === 'string' ? (WORK_ZH[e.work] ?? e.work) : undefined,
       metricZh: typeof e.metric === 'string' ? (METRIC_ZH[e.metric] ?? e.metric) : undefined,
+      sourceZh: typeof e.source === 'string' ? (SOURCE_ZH[e.source] ?? e.source) : undefined,
+      categoryZh: e.type === 'enforcement.accident' ? (CATEGORY_ZH[typeof e.category === 'string' ? e.category : 'other'] ?? e.category) : undefined,
       siteName: info.site?.name ?? e.siteId,
       townName: info.townName ?? info.town,
     };

@@ -64,10 +64,10 @@ export function formatRuleError(e: ErrorDetail): string {
   return `${e.file ?? '?'}: ${e.path}: ${e.message}`;
 }
 
-const WINDOW_KEYS = new Set(['window', 'for', 'period', 'duration']);
+const WINDOW_KEYS = new Set(['window', 'for', 'period', 'duration', 'lookback']);
 
 /**
- * longestWindow: the longest time span a rule looks back over (window, for, period, duration), in
+ * longestWindow: the longest time span a rule looks back over (window, for, period, duration, lookback), in
  * ms. Kafka mode replays this much of a newly assigned partition to rebuild window state.
  */
 export function longestWindow(rules: readonly Rule[]): number {

@@ -10,7 +10,7 @@ export function recordOf(e: Event): { key: string; field: string; closes: boolea
     case 'enforcement.permit':
       return { key: `permitId:${e.permitId}`, field: 'permitId', closes: e.status === 'closed' || e.status === 'cancelled', endsAt: e.validTo };
     case 'enforcement.accident':
-      return { key: `accidentId:${e.accidentId}`, field: 'accidentId', closes: e.reportedAt !== undefined, endsAt: Infinity };
+      return { key: `accidentId:${e.accidentId}`, field: 'accidentId', closes: reportingDone(e), endsAt: Infinity };
     default:
       return undefined;
   }
@@ -31,4 +31,14 @@ export function fieldIndex(e: Event): number {
     default:
       return -1;
   }
+}
+
+/**
+ * reportingDone: an accident's reporting chain has nothing pending (reported to the county,
+ * forwarded to the city, and any casualty change answered by a follow-up report), so its record
+ * no longer counts toward limits.recordsPerSite.
+ */
+function reportingDone(e: Extract<Event, { type: 'enforcement.accident' }>): boolean {
+  if (e.reportedAt === undefined || e.forwardedAt === undefined) return false;
+  return e.casualtiesChangedAt === undefined || (e.followUpAt !== undefined && e.followUpAt >= e.casualtiesChangedAt);
 }

@@ -279,10 +279,10 @@ export class Generator {
       });
     }
     if (k < 0.5) {
-      // an accident is first known unreported, then reported (oldest first)
+      // an accident is first known unreported, then reported and forwarded to the city (oldest first)
       if (this.openAccidents.length > 0 && r() < 0.5) {
         const a = this.openAccidents.shift()!;
-        return JSON.stringify({ type: 'enforcement.accident', accidentId: a.accidentId, siteId: a.siteId, occurredAt: a.occurredAt, ts, reportedAt: ts, deaths: 0, injuries: Math.floor(r() * 2) });
+        return JSON.stringify({ type: 'enforcement.accident', accidentId: a.accidentId, siteId: a.siteId, occurredAt: a.occurredAt, ts, reportedAt: ts, forwardedAt: ts, deaths: 0, injuries: Math.floor(r() * 2) });
       }
       const a = { accidentId: `AC-${String(++this.accidentSeq).padStart(5, '0')}`, siteId, occurredAt: this.iso(t - 600_000) };
       this.openAccidents.push(a);

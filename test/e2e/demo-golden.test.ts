@@ -31,6 +31,7 @@ const NOT_EXERCISED: Record<string, string> = {
   'site.confined.combustible': 'the confined-space entry of the day shows oxygen falling, not combustible gas (both are checked in test/unit/rules/pack.test.ts)',
   'site.confined.o2-high': 'the confined-space entry of the day shows oxygen falling, not oxygen enrichment',
   'site.confined.toxic': 'the confined-space entry of the day shows oxygen falling, not toxic gas',
+  'enforcement.accident.follow-up-missing': 'the casualty change of the day is a fire (the 7-day rule, exercised at 09:00); the 30-day rule is checked in test/unit/rules/reporting.test.ts',
   'mine.wind.high': 'the day has no roadway over 4 m/s (the low side is exercised at the 4303 heading)',
   'site.limit.low': 'the day has no item with low settings falling (the methanol plant pressure stays normal)',
   'mine.co2.intake': 'no CO2 sensor in deploy/reference/sites.yaml (the day only uses reference sensors)',
@@ -152,7 +153,9 @@ describe('demo day golden (deploy/demo/day.yaml → backtest)', () => {
     // enforcement
     expect(firstFire('enforcement.hazard.major-overdue').severity).toBe('red');
     expect(list.find((e) => e.alert.ruleId === 'enforcement.hazard.major-overdue')!.at.slice(11, 19)).toBe('16:00:00');
-    expect(firstFire('enforcement.accident.late-report').labels.accidentId).toBe('SG-20240716-002');
+    // the gypsum mine's report at 14:36 (110 min after the accident, after the 120 dispatch raised 疑似瞒报), the road works' at 16:05
+    expect(list.filter((e) => e.kind === 'fired' && e.alert.ruleId === 'enforcement.accident.late-report').map((e) => e.alert.labels.accidentId)).toEqual(['SG-20240716-004', 'SG-20240716-002']);
+    expect(firstFire('enforcement.accident.suspected-concealment').siteId).toBe('nm-ccn-01');
     expect(list.some((e) => e.alert.labels.accidentId === 'SG-20240716-001')).toBe(false); // reported in time
     expect(list.some((e) => e.alert.labels.hazardId === 'HZ-20240714-022')).toBe(false); // closed in time
     expect(firstFire('enforcement.permit.special-period', 'cp-edz-02').severity).toBe('red'); // hot work, no escalated approval
@@ -168,13 +171,14 @@ describe('demo day golden (deploy/demo/day.yaml → backtest)', () => {
     const silent = new Set(list.filter((e) => e.kind === 'fired' && e.alert.ruleId === 'mine.monitoring.sensor-silent').map((e) => `${e.alert.siteId}/${e.alert.labels.sensorId}`));
     expect(silent.size).toBe(11);
     expect([...silent].filter((k) => !k.startsWith('cm-alz-01/')).sort()).toEqual(['cm-ags-01/O2-6201', 'cm-shm-02/CO-2205']);
-    // what stays open at midnight: the overdue and open hazards, the late report, the repeat offender
+    // what stays open at midnight: the overdue and open hazards, the two late reports, the repeat offender
     const open = new Map<string, string>();
     for (const e of list) {
       if (e.kind === 'resolved') open.delete(e.alert.fingerprint);
       else open.set(e.alert.fingerprint, e.alert.ruleId);
     }
     expect([...open.values()].sort()).toEqual([
+      'enforcement.accident.late-report',
       'enforcement.accident.late-report',
       'enforcement.hazard.general-overdue',
       'enforcement.hazard.major-open',

@@ -38,6 +38,9 @@ function identityOf(e: Record<string, unknown>): string | undefined {
  * later A readings of the same episode do not demand a new B; a B up to `window` before the first
  * A counts too (the power-off may be stamped before the reading that caused it); and only a
  * `clear` from a subject that raised A (same sensor) ends it, not a normal reading of a neighbour.
+ *
+ * `not_followed_by` with `lookback` (an accident report, then a casualty signal): the latest B per
+ * scope is remembered, and an A up to `lookback` after it is already answered.
  */
 export class CorrelationEvaluator implements Evaluator {
   readonly matchers: readonly Matcher[];
@@ -55,6 +58,10 @@ export class CorrelationEvaluator implements Evaluator {
   private readonly due: { due: number; key: string }[] = [];
   /** state is keyed by the scope part (rule id left out); `fields` scopes share the per-event cache */
   private readonly keys: SubjectKeys;
+  /** not_followed_by with `clear` or `lookback`: a B that found no instance open is remembered per scope */
+  private readonly remembersB: boolean;
+  /** how long a remembered B is kept: its window or lookback, plus LATE_B_MS for an A that arrives late */
+  private readonly keepB: number;
 
   constructor(
     readonly rule: CorrelationRule,
@@ -66,6 +73,8 @@ export class CorrelationEvaluator implements Evaluator {
     this.isClear = rule.clear ? compileAnyOf(rule.clear) : undefined;
     this.aTypes = new Set(rule.a.map((m) => m.type));
     this.emitter = new Emitter(rule, env);
+    this.remembersB = rule.mode === 'not_followed_by' && (rule.clear !== undefined || rule.lookback !== undefined);
+    this.keepB = Math.max(rule.window, rule.lookback ?? 0) + LATE_B_MS;
     // a `fields` scope key has always carried a doubled separator after the rule id: kept, since alert fingerprints derive from it
     this.keys = rule.scope.kind === 'fields' ? new SubjectKeys(rule.id + '\u001f', rule.scope.fields, true) : new SubjectKeys(rule.id, []);
   }
@@ -91,7 +100,7 @@ export class CorrelationEvaluator implements Evaluator {
     if (!a && !b && !clear) return;
     // Without an open instance an event that is not A changes nothing (except a B remembered for
     // episodes): skip building its scope key — most readings are a normal B or clear of no episode.
-    if (!a && this.instances.size === 0 && !(b && this.isClear !== undefined && this.rule.mode === 'not_followed_by')) return;
+    if (!a && this.instances.size === 0 && !(b && this.remembersB)) return;
     const key = this.scopeKey(ctx, e);
     if (key === undefined) return;
     const t = ctx.time;
@@ -175,7 +184,11 @@ export class CorrelationEvaluator implements Evaluator {
   private notFollowedBy(ctx: EvalContext, e: Record<string, unknown>, key: string, inst: Instance | undefined, a: boolean, b: boolean, clear: boolean, out: AlertTransition[]): void {
     const t = ctx.time;
     const episodes = this.isClear !== undefined;
+    const lookback = this.rule.lookback;
     if (b) {
+      // lookback: every B is remembered (the latest), so an A after it — or a second A after the
+      // B resolved the first — finds it
+      if (lookback !== undefined && !((this.lastB.get(key) ?? -Infinity) > t)) this.lastB.set(key, t);
       if (!inst) {
         if (episodes) this.lastB.set(key, t);
         return;
@@ -213,6 +226,13 @@ export class CorrelationEvaluator implements Evaluator {
     const severity = this.emitter.severityFor(e);
     if (!severity) return;
     const bAt = this.lastB.get(key);
+    if (lookback !== undefined) {
+      // the B came first (up to `lookback` before A), or was read first though stamped up to `window` after it
+      if (bAt !== undefined && t - bAt <= lookback && bAt - t <= this.rule.window) return;
+      this.instances.set(key, { aAt: t, info: infoOf(ctx), severity, firing: false, ...(ctx.specialPeriod ? { specialPeriod: ctx.specialPeriod } : {}) });
+      this.timers.push(t + this.rule.window, key);
+      return;
+    }
     // event time, either side: a B stamped before A (the power-off may be stamped before the reading
     // that caused it) or after it but read first (records of one site reach the owner out of order
     // when a producer's partitioner or a takeover delays one of them)
@@ -231,7 +251,7 @@ export class CorrelationEvaluator implements Evaluator {
 
   advance(now: number, out: AlertTransition[]): void {
     // a B is kept past its window by LATE_B_MS, for an A that arrives late (a takeover, a slow partition)
-    if (this.lastB.size > 0) for (const [k, at] of this.lastB) if (at < now - this.rule.window - LATE_B_MS) this.lastB.delete(k);
+    if (this.lastB.size > 0) for (const [k, at] of this.lastB) if (at < now - this.keepB) this.lastB.delete(k);
     this.due.length = 0;
     this.timers.popDue(now, this.due);
     for (const { key, due } of this.due) {

@@ -16,7 +16,8 @@ interface Clock {
 
 /**
  * DeadlineEvaluator: a timestamp field plus an allowance passes while the subject is still open
- * (a hazard past its rectification deadline, an accident not reported within the hour).
+ * (a hazard past its rectification deadline, an accident not reported within the hour, a report
+ * not forwarded within 2 h of receipt, a casualty change without a follow-up report).
  */
 export class DeadlineEvaluator implements Evaluator {
   readonly matchers: readonly Matcher[];
@@ -45,14 +46,21 @@ export class DeadlineEvaluator implements Evaluator {
     if (key === undefined) return;
     const start = e[this.rule.due.field];
     if (typeof start !== 'number') return;
+    const within = this.rule.startWithin;
+    if (within !== undefined) {
+      // outside the period (a casualty change after the 30 days): no duty, no clock
+      const from = e[within.field];
+      if (typeof from !== 'number' || start - from > within.max || start < from) return;
+    }
     const t = ctx.time;
     let c = this.clocks.get(key);
     // `first`: a clock already running is not moved by a later event of the same state
     const due = this.rule.due.first && c && !this.closes(e) ? c.due : start + this.allowance(ctx);
     const closedAt = this.rule.closedBy !== undefined ? e[this.rule.closedBy] : undefined;
-    if (typeof closedAt === 'number') {
-      if (closedAt <= due) {
-        // closed in time
+    // rounds: a close stamped before the start answers an earlier round (a follow-up before the latest change)
+    if (typeof closedAt === 'number' && (closedAt >= start || !this.rule.rounds)) {
+      if (closedAt <= due || this.rule.lateClose === 'resolve') {
+        // closed in time, or late with the duty now done (lateClose: resolve)
         if (c?.firing) this.emit(out, 'resolve', key, c, t, infoOf(ctx));
         this.clocks.delete(key);
         return;
@@ -114,7 +122,7 @@ export class DeadlineEvaluator implements Evaluator {
     this.emitter.push(out, action, key, info ?? c.info, {
       severity: c.severity,
       at,
-      vars: { due: formatLocal(c.due), overdueMin: Math.max(0, Math.round(((closedAt ?? at) - c.due) / 60_000)) },
+      vars: { due: formatLocal(c.due), startAt: formatLocal(c.due - this.rule.due.plus), overdueMin: Math.max(0, Math.round(((closedAt ?? at) - c.due) / 60_000)) },
     });
   }
 

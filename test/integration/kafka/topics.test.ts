@@ -44,7 +44,7 @@ describe('topic specs', () => {
     for (const t of [TOPIC.weatherWarnings, TOPIC.weatherNowcast, TOPIC.alerts, TOPIC.alertsCommands]) {
       expect(by.get(t)).toMatchObject({ partitions: 1, partitionRule: 'exact' });
     }
-    for (const t of [TOPIC.mineTelemetry, TOPIC.gridTelemetry, TOPIC.siteTelemetry, TOPIC.enforcementEvents, TOPIC.repartition, TOPIC.dlq]) {
+    for (const t of [TOPIC.mineTelemetry, TOPIC.gridTelemetry, TOPIC.siteTelemetry, TOPIC.enforcementEvents, TOPIC.casualtySignals, TOPIC.repartition, TOPIC.dlq]) {
       expect(by.get(t)).toMatchObject({ partitions: 6, partitionRule: 'atLeast' });
     }
     expect(by.get(TOPIC.alertsState)!.configs['cleanup.policy']).toBe('compact');

@@ -298,6 +298,15 @@ const FIRE: [string, FireCase][] = [
   ['grade-2 hot work permit for 96 h', { ruleId: 'enforcement.permit.hot-work-validity-2', severity: 'orange', siteId: 'cp-edz-03', labels: { permitId: 'DH-42' }, steps: [{ ...permit('DH-42', 'cp-edz-03', 'hot_work', T(0), T(96 * HOUR), false, T(-10)), grade: '2' }] }],
   // a permit still in progress past its validTo
   ['work past the permit', { ruleId: 'enforcement.permit.overrun', severity: 'orange', siteId: 'cp-edz-04', labels: { permitId: 'DZ-1' }, steps: [{ ...permit('DZ-1', 'cp-edz-04', 'lifting', T(0), T(4 * HOUR), false, T(0)), status: 'issued' }, { ...permit('DZ-1', 'cp-edz-04', 'lifting', T(0), T(4 * HOUR), false, T(3 * HOUR)), status: 'in_progress' }, tick(T(4 * HOUR + 1))] }],
+  // ── reporting.yaml ──
+  // received by the county at 10:30, not forwarded to the city by 12:30
+  ['report not forwarded within 2 h', { ruleId: 'enforcement.accident.forward-late', severity: 'red', siteId: 'cs-edz-01', labels: { accidentId: 'RP-1' }, steps: [acc('RP-1', 'cs-edz-01', { ts: T(30), reportedAt: T(30) }), tick(T(150, 1))] }],
+  // injuries 2 → 4 on day 3 of a construction accident, no follow-up report within the hour
+  ['casualty change without a follow-up', { ruleId: 'enforcement.accident.follow-up-missing', severity: 'orange', siteId: 'cs-edz-01', labels: { accidentId: 'RP-2' }, steps: [acc('RP-2', 'cs-edz-01', { ts: T(3 * DAYS), reportedAt: T(30), forwardedAt: T(60), followUpAt: T(1 * DAYS), casualtiesChangedAt: T(3 * DAYS), injuries: 4 }), tick(T(3 * DAYS + HOUR, 1))] }],
+  // a road traffic accident whose injured died on day 6
+  ['road traffic casualty change on day 6', { ruleId: 'enforcement.accident.follow-up-missing-7d', severity: 'orange', siteId: 'lp-edz-01', labels: { accidentId: 'RP-3' }, steps: [acc('RP-3', 'lp-edz-01', { category: 'road_traffic', ts: T(6 * DAYS), reportedAt: T(30), forwardedAt: T(60), casualtiesChangedAt: T(6 * DAYS), deaths: 1, injuries: 1 }), tick(T(6 * DAYS + HOUR, 1))] }],
+  // a 120 dispatch at a mine, no accident report of the mine within 1 h: suspected, to verify
+  ['casualty signal without an accident report', { ruleId: 'enforcement.accident.suspected-concealment', severity: 'red', siteId: SHM1, labels: { signalId: '120-1', suspected: 'true' }, steps: [casualty('120-1', SHM1, T(0)), tick(T(HOUR, 1))] }],
 ];
 
 const QUIET: [string, QuietCase][] = [
@@ -455,6 +464,17 @@ const QUIET: [string, QuietCase][] = [
   ['permit closed in time', { ruleId: 'enforcement.permit.overrun', steps: [{ ...permit('DZ-2', 'cp-edz-04', 'lifting', T(0), T(4 * HOUR), false, T(0)), status: 'issued' }, { ...permit('DZ-2', 'cp-edz-04', 'lifting', T(0), T(4 * HOUR), false, T(3 * HOUR)), status: 'closed' }, tick(T(5 * HOUR))] }],
   // a permit without a lifecycle status is not judged
   ['permit without status', { ruleId: 'enforcement.permit.overrun', steps: [permit('DZ-3', 'cp-edz-04', 'lifting', T(0), T(4 * HOUR), false, T(0)), tick(T(5 * HOUR))] }],
+  // ── reporting.yaml ──
+  // forwarded 1 h 50 min after the county received it
+  ['report forwarded within 2 h', { ruleId: 'enforcement.accident.forward-late', steps: [acc('RP-11', 'cs-edz-01', { ts: T(30), reportedAt: T(30) }), acc('RP-11', 'cs-edz-01', { ts: T(140), reportedAt: T(30), forwardedAt: T(140) }), tick(T(4 * HOUR))] }],
+  // the follow-up report came 40 min after the change
+  ['casualty change followed up', { ruleId: 'enforcement.accident.follow-up-missing', steps: [acc('RP-12', 'cs-edz-01', { ts: T(3 * DAYS), reportedAt: T(30), forwardedAt: T(60), casualtiesChangedAt: T(3 * DAYS), injuries: 4 }), acc('RP-12', 'cs-edz-01', { ts: T(3 * DAYS + 40), reportedAt: T(30), forwardedAt: T(60), casualtiesChangedAt: T(3 * DAYS), followUpAt: T(3 * DAYS + 40), injuries: 4 }), tick(T(3 * DAYS + 2 * HOUR))] }],
+  // a road traffic casualty change on day 8 is past the 7 days
+  ['road traffic casualty change on day 8', { ruleId: 'enforcement.accident.follow-up-missing-7d', steps: [acc('RP-13', 'lp-edz-01', { category: 'road_traffic', ts: T(8 * DAYS), reportedAt: T(30), forwardedAt: T(60), casualtiesChangedAt: T(8 * DAYS), deaths: 1 }), tick(T(8 * DAYS + 2 * HOUR))] }],
+  // the accident report came 30 min after the 120 dispatch
+  ['accident reported after the casualty signal', { ruleId: 'enforcement.accident.suspected-concealment', steps: [casualty('120-11', SHM1, T(0)), acc('RP-14', SHM1, { ts: T(30), reportedAt: T(30) }), tick(T(2 * HOUR))] }],
+  // the accident report came first, the hospital admission 3 h later
+  ['accident reported before the casualty signal', { ruleId: 'enforcement.accident.suspected-concealment', steps: [acc('RP-15', SHM1, { ts: T(0), reportedAt: T(0) }), casualty('HS-11', SHM1, T(3 * HOUR), 'hospital'), tick(T(5 * HOUR))] }],
 ];
 
 describe('every non-threshold rule of the pack fires and has a near miss', () => {
@@ -589,6 +609,13 @@ describe('resolve paths', () => {
     ['over-long grade-2 permit ends', [{ ...permit('DH-52', 'cp-edz-03', 'hot_work', T(0), T(96 * HOUR), false, T(-10)), grade: '2' }], [tick(T(96 * HOUR))], { ruleId: 'enforcement.permit.hot-work-validity-2' }],
     // the overrunning work is closed
     ['overrunning permit closed', [{ ...permit('DZ-21', 'cp-edz-04', 'lifting', T(0), T(4 * HOUR), false, T(0)), status: 'in_progress' }, tick(T(4 * HOUR + 1))], [{ ...permit('DZ-21', 'cp-edz-04', 'lifting', T(0), T(4 * HOUR), false, T(5 * HOUR)), status: 'closed' }], { ruleId: 'enforcement.permit.overrun' }],
+    // the county forwards the report after the alert
+    ['report forwarded late', [acc('RP-21', 'cs-edz-01', { ts: T(30), reportedAt: T(30) }), tick(T(151))], [acc('RP-21', 'cs-edz-01', { ts: T(170), reportedAt: T(30), forwardedAt: T(170) })], { ruleId: 'enforcement.accident.forward-late' }],
+    // the follow-up report arrives after the alert
+    ['follow-up report arrives late', [acc('RP-22', 'cs-edz-01', { ts: T(3 * DAYS), reportedAt: T(30), forwardedAt: T(60), casualtiesChangedAt: T(3 * DAYS), injuries: 4 }), tick(T(3 * DAYS + 61))], [acc('RP-22', 'cs-edz-01', { ts: T(3 * DAYS + 90), reportedAt: T(30), forwardedAt: T(60), casualtiesChangedAt: T(3 * DAYS), followUpAt: T(3 * DAYS + 90), injuries: 4 })], { ruleId: 'enforcement.accident.follow-up-missing' }],
+    ['fire follow-up arrives late', [acc('RP-23', 'lp-edz-01', { category: 'fire', ts: T(2 * DAYS), reportedAt: T(30), forwardedAt: T(60), casualtiesChangedAt: T(2 * DAYS), deaths: 1 }), tick(T(2 * DAYS + 61))], [acc('RP-23', 'lp-edz-01', { category: 'fire', ts: T(2 * DAYS + 80), reportedAt: T(30), forwardedAt: T(60), casualtiesChangedAt: T(2 * DAYS), followUpAt: T(2 * DAYS + 80), deaths: 1 })], { ruleId: 'enforcement.accident.follow-up-missing-7d' }],
+    // the accident report of the mine arrives after the suspicion was raised
+    ['accident report after the suspicion', [casualty('120-21', SHM1, T(0)), tick(T(61))], [acc('RP-24', SHM1, { ts: T(75), reportedAt: T(75) })], { ruleId: 'enforcement.accident.suspected-concealment' }],
   ])('%s', (_name, fire, after, pick) => {
     const r = run(fire);
     const fired = firesOf(r, pick);
@@ -676,3 +703,15 @@ describe('pack conventions of the non-threshold rules', () => {
     expect(r.escalateInSpecialPeriods).toBe(r.domain !== 'mine' && r.domain !== 'system' && !ESCALATED_EXCEPT.has(r.id));
   });
 });
+
+// ── reporting.yaml builders (function declarations: hoisted above the FIRE and QUIET tables) ──
+
+/** acc: an accident record as it stands (occurred at 10:00 of the ordinary day, a construction accident with 2 injured, unless given). */
+function acc(accidentId: string, siteId: string, o: Raw): Raw {
+  return { type: 'enforcement.accident', accidentId, siteId, occurredAt: T(0), category: 'construction', deaths: 0, injuries: 2, ...o };
+}
+
+/** casualty: a casualty signal (a 120 dispatch unless given) of 1 injured at a site. */
+function casualty(signalId: string, siteId: string, ts: string, source = 'emergency_120'): Raw {
+  return { type: 'signal.casualty', signalId, source, siteId, ts, deaths: 0, injuries: 1, description: '（模拟）1 人受伤送医' };
+}

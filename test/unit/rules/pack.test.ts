@@ -84,7 +84,7 @@ describe('deploy/rules', () => {
     const r = checkRulePack(RULES_DIR);
     if (!r.ok) throw new Error(r.errors.map(formatRuleError).join('\n'));
     // the threshold files tested here, plus the other kinds (test/unit/rules/domain-pack.test.ts)
-    expect(r.files.map((f) => basename(f))).toEqual(['chemicals.yaml', 'enforcement.yaml', 'feeds.yaml', 'flood.yaml', 'grid-correlation.yaml', 'grid.yaml', 'mine-air.yaml', 'mine-gas.yaml', 'mine-monitoring.yaml', 'site-limits.yaml', 'weather.yaml']);
+    expect(r.files.map((f) => basename(f))).toEqual(['chemicals.yaml', 'enforcement.yaml', 'feeds.yaml', 'flood.yaml', 'grid-correlation.yaml', 'grid.yaml', 'mine-air.yaml', 'mine-gas.yaml', 'mine-monitoring.yaml', 'reporting.yaml', 'site-limits.yaml', 'weather.yaml']);
     expect(r.rules.length).toBeGreaterThanOrEqual(13);
   });
 
