@@ -148,6 +148,51 @@ export const SiteReading = z.looseObject({
   ts: Timestamp,
 });
 
+/** VEHICLE_CLASSES: vehicle classes under dynamic monitoring (道路运输车辆动态监督管理办法). */
+export const VehicleClass = z.enum(['heavy_truck', 'coach', 'dangerous_goods']);
+
+/** VEHICLE_CONDITIONS: the conditions a monitoring platform reports for a vehicle. */
+export const VehicleCondition = z.enum(['speeding', 'fatigue', 'route_deviation', 'stop_restricted', 'sos']);
+
+/**
+ * VehicleEvent: an alarm from a transport operator's vehicle monitoring platform (topic
+ * risk.road.events). A condition is reported when it starts (and may be re-sent while it lasts,
+ * with current figures); `cleared` with `condition` says it ended.
+ */
+export const VehicleEvent = z.looseObject({
+  type: z.literal('vehicle.event'),
+  siteId: Id.describe("the transport operator's site id in the reference data (the vehicle's company, not where the vehicle is)"),
+  vehicleId: Id.describe("the vehicle's id on the operator's platform"),
+  plate: z.string().min(1).max(20).describe('licence plate, e.g. 蒙K·A1234'),
+  vehicleClass: VehicleClass.describe('heavy_truck (重型货车、半挂牵引车), coach (旅游客车、包车客车、班线客车), dangerous_goods (危险货物运输车辆)'),
+  event: z.enum([...VehicleCondition.options, 'cleared']).describe('the condition that started, or `cleared`: the condition named in `condition` ended'),
+  condition: VehicleCondition.optional().describe('for `cleared`: which condition ended (required for it to resolve anything)'),
+  speedKmh: z.number().nonnegative().max(400).optional().describe('speeding: the measured speed in km/h (the highest of the episode so far)'),
+  limitKmh: z.number().positive().max(200).optional().describe('speeding: the speed limit in force there in km/h (road or the vehicle’s own, whichever is lower)'),
+  continuousDrivingMin: z.number().nonnegative().max(10_000).optional().describe('fatigue: minutes of continuous driving without a rest of at least 20 min'),
+  lat: z.number().min(-90).max(90).optional().describe('vehicle position, latitude (WGS84)'),
+  lon: z.number().min(-180).max(180).optional().describe('vehicle position, longitude (WGS84)'),
+  ts: Timestamp.describe('when the platform detected the condition (or its end)'),
+});
+
+/** FireEvent: an event of a fire alarm controller (火灾报警控制器) at a building or venue (topic risk.fire.events). */
+export const FireEvent = z.looseObject({
+  type: z.literal('fire.event'),
+  siteId: Id.describe('the building or venue in the reference data'),
+  controllerId: Id.describe('the fire alarm controller (one site may have several)'),
+  deviceId: Id.optional().describe('the detector, manual call point or module concerned (fire, fault, supervisory, disabled, restore)'),
+  event: z
+    .enum(['fire', 'fault', 'supervisory', 'disabled', 'restore', 'confirm', 'reset', 'status'])
+    .describe(
+      'fire: fire alarm (火警); fault: device fault (故障); supervisory: supervisory signal (监管, e.g. a closed valve); disabled: device disabled (屏蔽); restore: the device is back to normal; confirm: the site staff checked an alarm (see `confirmed`); reset: the controller was reset (复位); status: periodic summary of the controller (faultDevices, disabledDevices, totalDevices)',
+    ),
+  confirmed: z.enum(['real', 'false_alarm']).optional().describe('confirm: the check found a real fire (real) or a false alarm (false_alarm)'),
+  faultDevices: z.number().int().nonnegative().max(1e6).optional().describe('status: devices currently in fault'),
+  disabledDevices: z.number().int().nonnegative().max(1e6).optional().describe('status: devices currently disabled (屏蔽)'),
+  totalDevices: z.number().int().positive().max(1e6).optional().describe('status: devices connected to the controller'),
+  ts: Timestamp.describe('controller time of the event'),
+});
+
 /** EVENT_SCHEMAS: every input event type and its schema. */
 export const EVENT_SCHEMAS = {
   'weather.warning': WeatherWarning,
@@ -161,6 +206,8 @@ export const EVENT_SCHEMAS = {
   'enforcement.accident': EnforcementAccident,
   'enforcement.inspection': EnforcementInspection,
   'site.reading': SiteReading,
+  'vehicle.event': VehicleEvent,
+  'fire.event': FireEvent,
 } as const;
 export type EventType = keyof typeof EVENT_SCHEMAS;
 
@@ -177,6 +224,8 @@ export const Event = z.discriminatedUnion('type', [
   EnforcementAccident,
   EnforcementInspection,
   SiteReading,
+  VehicleEvent,
+  FireEvent,
 ]);
 export type Event = z.infer<typeof Event>;
 export type EventOf<T extends EventType> = Extract<Event, { type: T }>;
@@ -189,6 +238,8 @@ export const TOPIC_TYPES: Record<string, readonly EventType[]> = {
   'risk.grid.telemetry': ['grid.reading', 'grid.event'],
   'risk.enforcement.events': ['enforcement.hazard', 'enforcement.permit', 'enforcement.accident', 'enforcement.inspection'],
   'risk.site.telemetry': ['site.reading'],
+  'risk.road.events': ['vehicle.event'],
+  'risk.fire.events': ['fire.event'],
 };
 export type Topic = keyof typeof TOPIC_TYPES;
 

@@ -179,7 +179,7 @@ export class SubjectKeys {
 }
 
 /** LABEL_FIELDS: identifiers copied from the event into alert labels (CONTRACT.md §4). */
-export const LABEL_FIELDS = ['sensorId', 'areaId', 'equipmentId', 'cellId', 'hazardId', 'permitId', 'accidentId', 'location', 'sensorType', 'quantity', 'metric'] as const;
+export const LABEL_FIELDS = ['sensorId', 'areaId', 'equipmentId', 'cellId', 'hazardId', 'permitId', 'accidentId', 'location', 'sensorType', 'quantity', 'metric', 'vehicleId', 'controllerId'] as const;
 
 /**
  * scopedInfo drops the event's label fields when the subject is coarser than a sensor or piece of

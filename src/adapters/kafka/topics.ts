@@ -20,6 +20,8 @@ export const TOPIC = {
   gridTelemetry: 'risk.grid.telemetry',
   siteTelemetry: 'risk.site.telemetry',
   enforcementEvents: 'risk.enforcement.events',
+  roadEvents: 'risk.road.events',
+  fireEvents: 'risk.fire.events',
   alerts: 'risk.alerts',
   alertsState: 'risk.alerts.state',
   /** NEW (to be added to CONTRACT §5): operator commands every instance applies. */
@@ -131,6 +133,8 @@ export function TOPIC_SPECS(prefix: string, opts: TopicOptions): TopicSpec[] {
     keyed(TOPIC.gridTelemetry, 'power-grid readings and breaker events'),
     keyed(TOPIC.siteTelemetry, 'other sites’ readings'),
     keyed(TOPIC.enforcementEvents, 'hazards, permits, accidents, inspections'),
+    keyed(TOPIC.roadEvents, 'vehicle alarms from transport operators’ monitoring platforms'),
+    keyed(TOPIC.fireEvents, 'fire alarm controller events of buildings and venues'),
     keyed(
       TOPIC.repartition,
       'internal: records of the keyed topics that a producer put on another partition than their siteId’s, forwarded with their bytes and headers (x-source-topic names the contract topic); must have the same partition count as the keyed topics',

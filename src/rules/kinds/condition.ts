@@ -4,6 +4,7 @@ import { severityRank, type Severity } from '../../domain/severity.ts';
 import type { EvalContext } from '../../enrich/eval-context.ts';
 import { compileWhere, type Predicate } from '../match.ts';
 import { TimerQueue } from '../../domain/timer-queue.ts';
+import { localMinuteOfDay } from '../../domain/time.ts';
 import { Emitter, infoOf, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
 
 interface Open {
@@ -55,6 +56,7 @@ export class ConditionEvaluator implements Evaluator {
       labels.specialPeriod = p.name;
       return true;
     }
+    if (r.kind === 'local_time') return inLocalWindow(localMinuteOfDay(ctx.time), minuteOf(r.from), minuteOf(r.to));
     const siteId = typeof e.siteId === 'string' ? e.siteId : undefined;
     if (!siteId) return false;
     if (r.kind === 'inside_warning') {
@@ -127,4 +129,14 @@ export class ConditionEvaluator implements Evaluator {
   size(): number {
     return this.open.size;
   }
+}
+
+/** minuteOf: minutes since midnight of a validated "HH:MM". */
+function minuteOf(hhmm: string): number {
+  return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+}
+
+/** inLocalWindow: whether a minute of the day lies in [from, to), a window that may wrap midnight (from > to). */
+export function inLocalWindow(minute: number, from: number, to: number): boolean {
+  return from <= to ? minute >= from && minute < to : minute >= from || minute < to;
 }
