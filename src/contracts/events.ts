@@ -166,13 +166,23 @@ export const VehicleEvent = z.looseObject({
   plate: z.string().min(1).max(20).describe('licence plate, e.g. 蒙K·A1234'),
   vehicleClass: VehicleClass.describe('heavy_truck (重型货车、半挂牵引车), coach (旅游客车、包车客车、班线客车), dangerous_goods (危险货物运输车辆)'),
   event: z.enum([...VehicleCondition.options, 'cleared']).describe('the condition that started, or `cleared`: the condition named in `condition` ended'),
-  condition: VehicleCondition.optional().describe('for `cleared`: which condition ended (required for it to resolve anything)'),
-  speedKmh: z.number().nonnegative().max(400).optional().describe('speeding: the measured speed in km/h (the highest of the episode so far)'),
-  limitKmh: z.number().positive().max(200).optional().describe('speeding: the speed limit in force there in km/h (road or the vehicle’s own, whichever is lower)'),
-  continuousDrivingMin: z.number().nonnegative().max(10_000).optional().describe('fatigue: minutes of continuous driving without a rest of at least 20 min'),
+  condition: VehicleCondition.optional().describe('cleared (required): which condition ended'),
+  speedKmh: z.number().nonnegative().max(400).optional().describe('speeding (required): the measured speed in km/h (the highest of the episode so far)'),
+  limitKmh: z.number().positive().max(200).optional().describe('speeding (required): the speed limit in force there in km/h (road or the vehicle’s own, whichever is lower)'),
+  continuousDrivingMin: z.number().nonnegative().max(10_000).optional().describe('fatigue (required): minutes of continuous driving without a rest of at least 20 min'),
   lat: z.number().min(-90).max(90).optional().describe('vehicle position, latitude (WGS84)'),
   lon: z.number().min(-180).max(180).optional().describe('vehicle position, longitude (WGS84)'),
   ts: Timestamp.describe('when the platform detected the condition (or its end)'),
+}).superRefine((e, ctx) => {
+  // an alarm the rules cannot judge is refused at the edge (the producer learns it), not silently ignored
+  const need = (field: string, why: string): void => {
+    if (e[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `${why} needs ${field}` });
+  };
+  if (e.event === 'speeding') {
+    need('speedKmh', 'speeding');
+    need('limitKmh', 'speeding');
+  } else if (e.event === 'fatigue') need('continuousDrivingMin', 'fatigue');
+  else if (e.event === 'cleared') need('condition', 'cleared (which condition ended)');
 });
 
 /** FireEvent: an event of a fire alarm controller (火灾报警控制器) at a building or venue (topic risk.fire.events). */
@@ -186,11 +196,17 @@ export const FireEvent = z.looseObject({
     .describe(
       'fire: fire alarm (火警); fault: device fault (故障); supervisory: supervisory signal (监管, e.g. a closed valve); disabled: device disabled (屏蔽); restore: the device is back to normal; confirm: the site staff checked an alarm (see `confirmed`); reset: the controller was reset (复位); status: periodic summary of the controller (faultDevices, disabledDevices, totalDevices)',
     ),
-  confirmed: z.enum(['real', 'false_alarm']).optional().describe('confirm: the check found a real fire (real) or a false alarm (false_alarm)'),
-  faultDevices: z.number().int().nonnegative().max(1e6).optional().describe('status: devices currently in fault'),
-  disabledDevices: z.number().int().nonnegative().max(1e6).optional().describe('status: devices currently disabled (屏蔽)'),
-  totalDevices: z.number().int().positive().max(1e6).optional().describe('status: devices connected to the controller'),
+  confirmed: z.enum(['real', 'false_alarm']).optional().describe('confirm (required): the check found a real fire (real) or a false alarm (false_alarm)'),
+  faultDevices: z.number().int().nonnegative().max(1e6).optional().describe('status (required): devices currently in fault'),
+  disabledDevices: z.number().int().nonnegative().max(1e6).optional().describe('status (required): devices currently disabled (屏蔽)'),
+  totalDevices: z.number().int().positive().max(1e6).optional().describe('status (required): devices connected to the controller'),
   ts: Timestamp.describe('controller time of the event'),
+}).superRefine((e, ctx) => {
+  if (e.event === 'confirm' && e.confirmed === undefined) ctx.addIssue({ code: 'custom', path: ['confirmed'], message: 'confirm needs confirmed (real or false_alarm)' });
+  if (e.event !== 'status') return;
+  for (const f of ['faultDevices', 'disabledDevices', 'totalDevices'] as const) {
+    if (e[f] === undefined) ctx.addIssue({ code: 'custom', path: [f], message: `status needs ${f}` });
+  }
 });
 
 /** EVENT_SCHEMAS: every input event type and its schema. */

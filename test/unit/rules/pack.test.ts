@@ -290,8 +290,8 @@ const QUIET: [string, { ruleId: string; event: Event }][] = [
   ['road.speeding not for dangerous goods', { ruleId: 'road.speeding', event: speeding('tr-edz-01', 'W1001', 'dangerous_goods', 128, 80) }],
   // a tanker 19 % over
   ['road.speeding.dangerous-goods +19 %', { ruleId: 'road.speeding.dangerous-goods', event: speeding('tr-edz-01', 'W1001', 'dangerous_goods', 95.2, 80) }],
-  // a speeding event without the limit cannot be judged
-  ['road.speeding.dangerous-goods without limitKmh', { ruleId: 'road.speeding.dangerous-goods', event: vehicle('tr-edz-01', 'W1001', 'dangerous_goods', 'speeding', { speedKmh: 140 }) }],
+  // a tanker under its limit
+  ['road.speeding.dangerous-goods under the limit', { ruleId: 'road.speeding.dangerous-goods', event: speeding('tr-edz-01', 'W1001', 'dangerous_goods', 70, 80) }],
   // 12 % out of service, just once: not yet 24 h
   ['fire.devices-out-of-service not for 24 h yet', { ruleId: 'fire.devices-out-of-service', event: fireStatus('cv-alz-02', 'FAC-1', 8, 4, 100) }],
 ];

@@ -84,7 +84,6 @@ describe('road.yaml resolve paths', () => {
       speed('tr-edz-01', 'W1', 'dangerous_goods', 100, 80, T(0)), // +25 %: red for dangerous goods
       cleared('tr-edz-01', 'W1', 'dangerous_goods', 'fatigue', T(1)),
       cleared('tr-edz-01', 'W2', 'dangerous_goods', 'speeding', T(2)),
-      veh('tr-edz-01', 'W1', 'dangerous_goods', 'cleared', T(3)), // no `condition`: ends nothing
     ]);
     expect(r.of('road.speeding.dangerous-goods')).toEqual(['fire red']);
     expect(r.of('road.speeding')).toEqual([]);
@@ -192,6 +191,12 @@ describe('vehicle.event and fire.event contracts', () => {
     // a controller with no devices cannot give a share
     ['totalDevices 0', status('hb-alz-01', 'FAC-A', 0, 0, 0, T(0))],
     ['confirmed outside the set', fire('hb-alz-01', 'FAC-A', 'confirm', T(0), { confirmed: 'maybe' })],
+    // what the rules need to judge an alarm is required for that alarm
+    ['speeding without the limit', veh('tr-edz-01', 'W1', 'dangerous_goods', 'speeding', T(0), { speedKmh: 140 })],
+    ['fatigue without the driving time', veh('tr-edz-01', 'W1', 'dangerous_goods', 'fatigue', T(0))],
+    ['cleared without the condition', veh('tr-edz-01', 'W1', 'dangerous_goods', 'cleared', T(0))],
+    ['confirm without what was found', fire('hb-alz-01', 'FAC-A', 'confirm', T(0))],
+    ['status without totalDevices', fire('hb-alz-01', 'FAC-A', 'status', T(0), { faultDevices: 3, disabledDevices: 0 })],
   ])('refuse %s', (_name, raw) => {
     expect(Event.safeParse(raw).success).toBe(false);
   });
