@@ -165,7 +165,9 @@ export const VehicleEvent = z.looseObject({
   vehicleId: Id.describe("the vehicle's id on the operator's platform"),
   plate: z.string().min(1).max(20).describe('licence plate, e.g. 蒙K·A1234'),
   vehicleClass: VehicleClass.describe('heavy_truck (重型货车、半挂牵引车), coach (旅游客车、包车客车、班线客车), dangerous_goods (危险货物运输车辆)'),
-  event: z.enum([...VehicleCondition.options, 'cleared']).describe('the condition that started, or `cleared`: the condition named in `condition` ended'),
+  event: z
+    .enum([...VehicleCondition.options, 'cleared', 'position'])
+    .describe('the condition that started; `cleared`: the condition named in `condition` ended; `position`: a plain position report (lat, lon), e.g. of dangerous-goods vehicles every few minutes'),
   condition: VehicleCondition.optional().describe('cleared (required): which condition ended'),
   speedKmh: z.number().nonnegative().max(400).optional().describe('speeding (required): the measured speed in km/h (the highest of the episode so far)'),
   limitKmh: z.number().positive().max(200).optional().describe('speeding (required): the speed limit in force there in km/h (road or the vehicle’s own, whichever is lower)'),
@@ -183,6 +185,10 @@ export const VehicleEvent = z.looseObject({
     need('limitKmh', 'speeding');
   } else if (e.event === 'fatigue') need('continuousDrivingMin', 'fatigue');
   else if (e.event === 'cleared') need('condition', 'cleared (which condition ended)');
+  else if (e.event === 'position') {
+    need('lat', 'position');
+    need('lon', 'position');
+  }
 });
 
 /** FireEvent: an event of a fire alarm controller (火灾报警控制器) at a building or venue (topic risk.fire.events). */

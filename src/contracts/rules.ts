@@ -235,8 +235,9 @@ const HhMm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected local time 
 export const Requirement = z.discriminatedUnion('kind', [
   // an active special period with this effect overlapping [fromField, toField] of the event (or its time)
   z.strictObject({ kind: z.literal('special_period'), effect: z.enum(['escalate', 'forbid_hot_work']), fromField: z.string().optional(), toField: z.string().optional() }),
-  // the event's site lies inside an active weather warning of these events and at least this level
-  z.strictObject({ kind: z.literal('inside_warning'), events: z.array(z.string()).min(1), minLevel: Severity.default('blue') }),
+  // the event's site (or, with `at: event`, the event's own lat/lon: a vehicle) lies inside an
+  // active weather warning of these events and at least this level
+  z.strictObject({ kind: z.literal('inside_warning'), events: z.array(z.string()).min(1), minLevel: Severity.default('blue'), at: z.enum(['site', 'event']).default('site') }),
   // the event's local time (UTC+8) lies in [from, to); a window may wrap midnight (22:00–06:00)
   z.strictObject({ kind: z.literal('local_time'), from: HhMm, to: HhMm }),
   // the event's site has a firing alert of at least this severity (from another rule)

@@ -57,15 +57,13 @@ export class ConditionEvaluator implements Evaluator {
       return true;
     }
     if (r.kind === 'local_time') return inLocalWindow(localMinuteOfDay(ctx.time), minuteOf(r.from), minuteOf(r.to));
+    if (r.kind === 'inside_warning' && r.at === 'event') {
+      if (typeof e.lat !== 'number' || typeof e.lon !== 'number') return false;
+      return labelWarning(env.context.warningsAtPoint(e.lat, e.lon, r.events, r.minLevel), labels);
+    }
     const siteId = typeof e.siteId === 'string' ? e.siteId : undefined;
     if (!siteId) return false;
-    if (r.kind === 'inside_warning') {
-      const ws = env.context.warningsAt(siteId, r.events, r.minLevel);
-      if (ws.length === 0) return false;
-      labels.warningId = ws[0]!.id;
-      labels.warningEvent = ws[0]!.event;
-      return true;
-    }
+    if (r.kind === 'inside_warning') return labelWarning(env.context.warningsAt(siteId, r.events, r.minLevel), labels);
     const worst = env.siteAlertSeverity(siteId, r.domains);
     return worst !== undefined && severityRank(worst) >= severityRank(r.minSeverity);
   }
@@ -115,7 +113,8 @@ export class ConditionEvaluator implements Evaluator {
   }
 
   private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, o: Open, at: number, info?: SubjectInfo, labels?: Record<string, string>, specialPeriod?: string): void {
-    this.emitter.push(out, action, key, info ?? o.info, { severity: o.severity, at, ...(labels ? { labels } : {}), ...(specialPeriod ? { specialPeriod } : {}) });
+    // the context's labels (warningEvent, specialPeriod …) are template variables too
+    this.emitter.push(out, action, key, info ?? o.info, { severity: o.severity, at, ...(labels ? { labels, vars: labels } : {}), ...(specialPeriod ? { specialPeriod } : {}) });
   }
 
   seed(subjectKey: string, severity: Severity): void {
@@ -139,4 +138,12 @@ function minuteOf(hhmm: string): number {
 /** inLocalWindow: whether a minute of the day lies in [from, to), a window that may wrap midnight (from > to). */
 export function inLocalWindow(minute: number, from: number, to: number): boolean {
   return from <= to ? minute >= from && minute < to : minute >= from || minute < to;
+}
+
+/** labelWarning: whether a warning was found; the first one is named in the alert's labels. */
+function labelWarning(ws: readonly { id: string; event: string }[], labels: Record<string, string>): boolean {
+  if (ws.length === 0) return false;
+  labels.warningId = ws[0]!.id;
+  labels.warningEvent = ws[0]!.event;
+  return true;
 }

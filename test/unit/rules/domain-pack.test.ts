@@ -173,6 +173,9 @@ const fireEv = (siteId: string, controllerId: string, event: string, ts: string,
 const TR_DG = 'tr-edz-01';
 const TR_COACH = 'tr-alz-01';
 const TR_COAL = 'tr-shm-01';
+/** ROAD: a stretch of road east of the development zone, away from every site; a vehicle at (38.05, 107.2) is inside it. */
+const ROAD = box(38.0, 107.15, 38.1, 107.25);
+const pos = (siteId: string, vehicleId: string, vehicleClass: string, ts: string, lat = 38.05, lon = 107.2): Raw => veh(siteId, vehicleId, vehicleClass, 'position', ts, { lat, lon });
 
 const FIRE: [string, FireCase][] = [
   // ── mine-monitoring.yaml ──
@@ -263,6 +266,8 @@ const FIRE: [string, FireCase][] = [
   ['tanker off its route', { ruleId: 'road.dg.route-deviation', severity: 'orange', siteId: TR_DG, labels: { vehicleId: 'W1001' }, steps: [veh(TR_DG, 'W1001', 'dangerous_goods', 'route_deviation', T(0), { lat: 38.1, lon: 107.2 })] }],
   ['tanker stopped in a restricted place', { ruleId: 'road.dg.stop-restricted', severity: 'orange', siteId: TR_DG, labels: { vehicleId: 'W1002' }, steps: [veh(TR_DG, 'W1002', 'dangerous_goods', 'stop_restricted', T(0))] }],
   ['sos from a coach', { ruleId: 'road.sos', severity: 'red', siteId: TR_COACH, labels: { vehicleId: 'C2002' }, steps: [veh(TR_COACH, 'C2002', 'coach', 'sos', T(0))] }],
+  // a tanker reporting its position inside a red 沙尘暴 polygon
+  ['tanker inside a red sandstorm warning', { ruleId: 'road.dg.in-warning', severity: 'orange', siteId: TR_DG, labels: { vehicleId: 'W1001', warningEvent: '沙尘暴' }, steps: [warning(W(71), '沙尘暴', 'red', T(0), { polygon: ROAD }), pos(TR_DG, 'W1001', 'dangerous_goods', T(5))] }],
   // ── fire.yaml ──
   ['fire alarm at the market', { ruleId: 'fire.alarm', severity: 'red', siteId: 'cv-alz-02', labels: { controllerId: 'FAC-1' }, steps: [fireEv('cv-alz-02', 'FAC-1', 'fire', T(0), { deviceId: 'SD-2-031' })] }],
   // no confirm or reset within 3 min
@@ -385,6 +390,14 @@ const QUIET: [string, QuietCase][] = [
   ['coach stopped in a restricted place', { ruleId: 'road.dg.stop-restricted', steps: [veh(TR_COACH, 'C2001', 'coach', 'stop_restricted', T(0))] }],
   // a `cleared` without an sos before it raises nothing
   ['cleared sos alone', { ruleId: 'road.sos', steps: [vehCleared(TR_COACH, 'C2002', 'coach', 'sos', T(0))] }],
+  // an orange 大风 warning is below the rule's red
+  ['tanker inside an orange gale warning', { ruleId: 'road.dg.in-warning', steps: [warning(W(72), '大风', 'orange', T(0), { polygon: ROAD }), pos(TR_DG, 'W1001', 'dangerous_goods', T(5))] }],
+  // a position outside the polygon
+  ['tanker outside the red warning', { ruleId: 'road.dg.in-warning', steps: [warning(W(73), '暴雨', 'red', T(0), { polygon: ROAD }), pos(TR_DG, 'W1001', 'dangerous_goods', T(5), 38.2, 107.2)] }],
+  // a coal truck inside: the rule is for dangerous goods
+  ['coal truck inside the red warning', { ruleId: 'road.dg.in-warning', steps: [warning(W(74), '暴雨', 'red', T(0), { polygon: ROAD }), pos(TR_COAL, 'A3021', 'heavy_truck', T(5))] }],
+  // a red drill is no real warning
+  ['tanker inside a red drill', { ruleId: 'road.dg.in-warning', steps: [warning(W(75), '沙尘暴', 'red', T(0), { polygon: ROAD, status: 'Exercise' }), pos(TR_DG, 'W1001', 'dangerous_goods', T(5))] }],
   // ── fire.yaml ──
   // a device fault is not a fire
   ['device fault', { ruleId: 'fire.alarm', steps: [fireEv('cv-alz-02', 'FAC-1', 'fault', T(0), { deviceId: 'SD-2-031' })] }],

@@ -125,6 +125,23 @@ describe('road.yaml resolve paths', () => {
     expect(r.of('road.dg.stop-restricted')).toEqual(['fire orange', 'resolve orange']);
   });
 
+  it('keeps a tanker in a red warning open while it reports from inside, and resolves 30 min after the last report there', () => {
+    const area = [[38.0, 107.15], [38.0, 107.25], [38.1, 107.25], [38.1, 107.15]];
+    const warning = { type: 'weather.warning', id: 'W-RF-1', sender: '鄂托克前旗气象台', sent: T(0), status: 'Actual', msgType: 'Alert', event: '暴雨', level: 'red', onset: T(0), expires: T(6 * HOUR), area: { polygons: [area] } };
+    const at = (min: number, lat = 38.05): Raw => veh('tr-edz-01', 'W5', 'dangerous_goods', 'position', T(min), { lat, lon: 107.2 });
+    const r = run([warning, at(5), at(20), tick(T(45)), at(30, 38.3), tick(T(49))]);
+    expect(r.of('road.dg.in-warning')).toEqual(['fire orange']);
+    const fired = r.log.find((t) => t.ruleId === 'road.dg.in-warning')!;
+    expect(fired.summary).toContain('暴雨红色预警区域内');
+    expect(fired.labels.warningId).toBe('W-RF-1');
+    r.steps([tick(T(50, 1))]); // 30 min after the last report inside (T(20))
+    expect(r.of('road.dg.in-warning')).toEqual(['fire orange', 'resolve orange']);
+  });
+
+  it('refuses a position report without a position', () => {
+    expect(Event.safeParse(veh('tr-edz-01', 'W5', 'dangerous_goods', 'position', T(0))).success).toBe(false);
+  });
+
   it('resolves an sos when the platform reports it handled', () => {
     const r = run([veh('tr-shm-01', 'A4', 'heavy_truck', 'sos', T(0)), veh('tr-shm-01', 'A4', 'heavy_truck', 'sos', T(1)), cleared('tr-shm-01', 'A4', 'heavy_truck', 'sos', T(8))]);
     expect(r.of('road.sos')).toEqual(['fire red', 'resolve red']);
