@@ -88,7 +88,7 @@ export const ThresholdRule = z
     /** the event field naming the monitored item whose reference `limits` a `ref` level reads (default `metric`) */
     limitKey: z.string().min(1).default('metric'),
     for: Duration.optional(),
-    /** a later event of the subject matching this resolves the alert whatever its number (the source says the condition ended) */
+    /** a later event of the subject matching `match` and this resolves the alert whatever its number (the source says the condition ended): `match` must admit such events */
     resolveWhen: z.record(z.string(), FieldCondition).optional(),
   })
   .superRefine((r, ctx) => {
