@@ -7,7 +7,7 @@ import type { Briefing, BriefingChanges, TownBriefing } from './model.ts';
 export type TownWithChanges = TownBriefing & { changes?: BriefingChanges };
 export type BriefingView = Omit<Briefing, 'towns'> & { towns: TownWithChanges[] };
 
-const KIND_ZH: Record<string, string> = { coal_mine: '煤矿', open_pit_mine: '露天矿', non_coal_mine: '非煤矿山', substation: '变电站', power_line: '输电线路', construction_site: '建筑工地', scenic_area: '景区', crowded_venue: '人员密集场所', logistics_park: '物流园区', chemical_plant: '化工企业' };
+const KIND_ZH: Record<string, string> = { coal_mine: '煤矿', open_pit_mine: '露天矿', non_coal_mine: '非煤矿山', substation: '变电站', power_line: '输电线路', construction_site: '建筑工地', scenic_area: '景区', crowded_venue: '人员密集场所', logistics_park: '物流园区', transport_operator: '道路运输企业', high_rise_building: '高层建筑', chemical_plant: '化工企业' };
 const LEVEL_ROMAN: Record<Severity, string> = { red: 'Ⅰ级', orange: 'Ⅱ级', yellow: 'Ⅲ级', blue: 'Ⅳ级' };
 const kindZh = (k: string) => KIND_ZH[k] ?? k;
 const sevZh = (s: Severity) => SEVERITY_ZH[s] ?? s;

@@ -75,7 +75,7 @@ function daysFromCivil(y: number, m: number, d: number): number {
 export const Severity = z.enum(SEVERITIES);
 
 /** Domain of an alert. */
-export const Domain = z.enum(['weather', 'mine', 'grid', 'enforcement', 'site', 'system']);
+export const Domain = z.enum(['weather', 'mine', 'grid', 'enforcement', 'site', 'road', 'fire', 'system']);
 export type Domain = z.infer<typeof Domain>;
 
 /** Duration: a string such as "90s", "5m", "2h"; parsed to milliseconds. */

@@ -197,6 +197,73 @@ export const SignalCasualty = z.looseObject({
   description: z.string().max(2_000).optional().describe('the source\'s own short text (e.g. the dispatch note)'),
 });
 
+/** VEHICLE_CLASSES: vehicle classes under dynamic monitoring (道路运输车辆动态监督管理办法). */
+export const VehicleClass = z.enum(['heavy_truck', 'coach', 'dangerous_goods']);
+
+/** VEHICLE_CONDITIONS: the conditions a monitoring platform reports for a vehicle. */
+export const VehicleCondition = z.enum(['speeding', 'fatigue', 'route_deviation', 'stop_restricted', 'sos']);
+
+/**
+ * VehicleEvent: an alarm from a transport operator's vehicle monitoring platform (topic
+ * risk.road.events). A condition is reported when it starts (and may be re-sent while it lasts,
+ * with current figures); `cleared` with `condition` says it ended.
+ */
+export const VehicleEvent = z.looseObject({
+  type: z.literal('vehicle.event'),
+  siteId: Id.describe("the transport operator's site id in the reference data (the vehicle's company, not where the vehicle is)"),
+  vehicleId: Id.describe("the vehicle's id on the operator's platform"),
+  plate: z.string().min(1).max(20).describe('licence plate, e.g. 蒙K·A1234'),
+  vehicleClass: VehicleClass.describe('heavy_truck (重型货车、半挂牵引车), coach (旅游客车、包车客车、班线客车), dangerous_goods (危险货物运输车辆)'),
+  event: z
+    .enum([...VehicleCondition.options, 'cleared', 'position'])
+    .describe('the condition that started; `cleared`: the condition named in `condition` ended; `position`: a plain position report (lat, lon), e.g. of dangerous-goods vehicles every few minutes'),
+  condition: VehicleCondition.optional().describe('cleared (required): which condition ended'),
+  speedKmh: z.number().nonnegative().max(400).optional().describe('speeding (required): the measured speed in km/h (the highest of the episode so far)'),
+  limitKmh: z.number().positive().max(200).optional().describe('speeding (required): the speed limit in force there in km/h (road or the vehicle’s own, whichever is lower)'),
+  continuousDrivingMin: z.number().nonnegative().max(10_000).optional().describe('fatigue (required): minutes of continuous driving without a rest of at least 20 min'),
+  lat: z.number().min(-90).max(90).optional().describe('vehicle position, latitude (WGS84)'),
+  lon: z.number().min(-180).max(180).optional().describe('vehicle position, longitude (WGS84)'),
+  ts: Timestamp.describe('when the platform detected the condition (or its end)'),
+}).superRefine((e, ctx) => {
+  // an alarm the rules cannot judge is refused at the edge (the producer learns it), not silently ignored
+  const need = (field: string, why: string): void => {
+    if (e[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `${why} needs ${field}` });
+  };
+  if (e.event === 'speeding') {
+    need('speedKmh', 'speeding');
+    need('limitKmh', 'speeding');
+  } else if (e.event === 'fatigue') need('continuousDrivingMin', 'fatigue');
+  else if (e.event === 'cleared') need('condition', 'cleared (which condition ended)');
+  else if (e.event === 'position') {
+    need('lat', 'position');
+    need('lon', 'position');
+  }
+});
+
+/** FireEvent: an event of a fire alarm controller (火灾报警控制器) at a building or venue (topic risk.fire.events). */
+export const FireEvent = z.looseObject({
+  type: z.literal('fire.event'),
+  siteId: Id.describe('the building or venue in the reference data'),
+  controllerId: Id.describe('the fire alarm controller (one site may have several)'),
+  deviceId: Id.optional().describe('the detector, manual call point or module concerned (fire, fault, supervisory, disabled, restore)'),
+  event: z
+    .enum(['fire', 'fault', 'supervisory', 'disabled', 'restore', 'confirm', 'reset', 'status'])
+    .describe(
+      'fire: fire alarm (火警); fault: device fault (故障); supervisory: supervisory signal (监管, e.g. a closed valve); disabled: device disabled (屏蔽); restore: the device is back to normal; confirm: the site staff checked an alarm (see `confirmed`); reset: the controller was reset (复位); status: periodic summary of the controller (faultDevices, disabledDevices, totalDevices)',
+    ),
+  confirmed: z.enum(['real', 'false_alarm']).optional().describe('confirm (required): the check found a real fire (real) or a false alarm (false_alarm)'),
+  faultDevices: z.number().int().nonnegative().max(1e6).optional().describe('status (required): devices currently in fault'),
+  disabledDevices: z.number().int().nonnegative().max(1e6).optional().describe('status (required): devices currently disabled (屏蔽)'),
+  totalDevices: z.number().int().positive().max(1e6).optional().describe('status (required): devices connected to the controller'),
+  ts: Timestamp.describe('controller time of the event'),
+}).superRefine((e, ctx) => {
+  if (e.event === 'confirm' && e.confirmed === undefined) ctx.addIssue({ code: 'custom', path: ['confirmed'], message: 'confirm needs confirmed (real or false_alarm)' });
+  if (e.event !== 'status') return;
+  for (const f of ['faultDevices', 'disabledDevices', 'totalDevices'] as const) {
+    if (e[f] === undefined) ctx.addIssue({ code: 'custom', path: [f], message: `status needs ${f}` });
+  }
+});
+
 /** EVENT_SCHEMAS: every input event type and its schema. */
 export const EVENT_SCHEMAS = {
   'weather.warning': WeatherWarning,
@@ -211,6 +278,8 @@ export const EVENT_SCHEMAS = {
   'enforcement.inspection': EnforcementInspection,
   'site.reading': SiteReading,
   'signal.casualty': SignalCasualty,
+  'vehicle.event': VehicleEvent,
+  'fire.event': FireEvent,
 } as const;
 export type EventType = keyof typeof EVENT_SCHEMAS;
 
@@ -228,6 +297,8 @@ export const Event = z.discriminatedUnion('type', [
   EnforcementInspection,
   SiteReading,
   SignalCasualty,
+  VehicleEvent,
+  FireEvent,
 ]);
 export type Event = z.infer<typeof Event>;
 export type EventOf<T extends EventType> = Extract<Event, { type: T }>;
@@ -241,6 +312,8 @@ export const TOPIC_TYPES: Record<string, readonly EventType[]> = {
   'risk.enforcement.events': ['enforcement.hazard', 'enforcement.permit', 'enforcement.accident', 'enforcement.inspection'],
   'risk.site.telemetry': ['site.reading'],
   'risk.signals.casualty': ['signal.casualty'],
+  'risk.road.events': ['vehicle.event'],
+  'risk.fire.events': ['fire.event'],
 };
 export type Topic = keyof typeof TOPIC_TYPES;
 

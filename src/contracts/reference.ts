@@ -6,6 +6,7 @@ import { MineSensorType } from './events.ts';
 export const SiteKind = z.enum([
   'coal_mine', 'non_coal_mine', 'open_pit_mine', 'chemical_plant', 'substation',
   'power_line', 'construction_site', 'scenic_area', 'crowded_venue', 'logistics_park',
+  'transport_operator', 'high_rise_building',
 ]);
 export type SiteKind = z.infer<typeof SiteKind>;
 

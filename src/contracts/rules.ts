@@ -26,11 +26,16 @@ export const Match = z.strictObject({
 
 /** Measure: what number a threshold compares. */
 export const Measure = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('value') }),
+  // the event's `value`, or another numeric field (e.g. a fatigue event's continuousDrivingMin)
+  z.strictObject({ kind: z.literal('value'), field: z.string().min(1).optional() }),
   // |value − from|, e.g. frequency deviation from 50 Hz
   z.strictObject({ kind: z.literal('abs_deviation'), from: z.number() }),
   // |value − nominal| / nominal × 100, e.g. voltage deviation in %
   z.strictObject({ kind: z.literal('deviation_pct'), nominalField: z.string().min(1) }),
+  // (field − of) / of × 100, signed: how far a value is over a limit given in the event (speed over the speed limit, in %)
+  z.strictObject({ kind: z.literal('excess_pct'), field: z.string().min(1), of: z.string().min(1) }),
+  // (sum of fields) / of × 100: a share of a total given in the event (devices in fault or disabled of all devices, in %)
+  z.strictObject({ kind: z.literal('share_pct'), fields: z.array(z.string().min(1)).min(1), of: z.string().min(1) }),
 ]);
 export type Measure = z.infer<typeof Measure>;
 
@@ -84,6 +89,8 @@ export const ThresholdRule = z
     /** the event field naming the monitored item whose reference `limits` a `ref` level reads (default `metric`) */
     limitKey: z.string().min(1).default('metric'),
     for: Duration.optional(),
+    /** a later event of the subject matching `match` and this resolves the alert whatever its number (the source says the condition ended): `match` must admit such events */
+    resolveWhen: z.record(z.string(), FieldCondition).optional(),
   })
   .superRefine((r, ctx) => {
     for (let i = 1; i < r.levels.length; i++) {
@@ -285,14 +292,19 @@ export const DeadlineRule = z
   });
 export type DeadlineRule = z.infer<typeof DeadlineRule>;
 
+const HhMm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected local time HH:MM');
+
 /** Requirement: context a `condition` rule needs at the moment its event arrives. */
 export const Requirement = z.discriminatedUnion('kind', [
   // an active special period with this effect overlapping [fromField, toField] of the event (or its time)
   z.strictObject({ kind: z.literal('special_period'), effect: SpecialEffect, fromField: z.string().optional(), toField: z.string().optional() }),
   // the span from fromField to toField of the event is longer than `over` (a permit issued for longer than allowed)
   z.strictObject({ kind: z.literal('span_over'), fromField: z.string().min(1), toField: z.string().min(1), over: Duration }),
-  // the event's site lies inside an active weather warning of these events and at least this level
-  z.strictObject({ kind: z.literal('inside_warning'), events: z.array(z.string()).min(1), minLevel: Severity.default('blue') }),
+  // the event's site (or, with `at: event`, the event's own lat/lon: a vehicle) lies inside an
+  // active weather warning of these events and at least this level
+  z.strictObject({ kind: z.literal('inside_warning'), events: z.array(z.string()).min(1), minLevel: Severity.default('blue'), at: z.enum(['site', 'event']).default('site') }),
+  // the event's local time (UTC+8) lies in [from, to); a window may wrap midnight (22:00–06:00)
+  z.strictObject({ kind: z.literal('local_time'), from: HhMm, to: HhMm }),
   // the event's site has a firing alert of at least this severity (from another rule)
   z.strictObject({ kind: z.literal('site_alert'), minSeverity: Severity, domains: z.array(Domain).optional() }),
 ]);

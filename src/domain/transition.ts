@@ -15,7 +15,7 @@ export interface AlertTransition {
   subjectKey: string;
   at: number;
   severity: Severity;
-  domain: 'weather' | 'mine' | 'grid' | 'enforcement' | 'site' | 'system';
+  domain: 'weather' | 'mine' | 'grid' | 'enforcement' | 'site' | 'road' | 'fire' | 'system';
   title: string;
   summary: string;
   actions: string[];

@@ -218,6 +218,20 @@ export class ContextState {
     return out;
   }
 
+  /**
+   * warningsAtPoint lists real warnings in force whose polygons contain a point (a vehicle's
+   * position), of these events and at least this level; a warning given only by towns has no
+   * geometry to test and is not listed.
+   */
+  warningsAtPoint(lat: number, lon: number, events: readonly string[], minLevel: Severity): ActiveWarning[] {
+    const floor = severityRank(minLevel);
+    const out: ActiveWarning[] = [];
+    for (const w of this.warnings.values()) {
+      if (w.status === 'Actual' && w.polygons.length > 0 && events.includes(w.event) && severityRank(w.level) >= floor && insideAny(lat, lon, w.polygons)) out.push(w);
+    }
+    return out;
+  }
+
   /** observeEnforcement keeps the open hazards, permits and accidents per id. */
   observeEnforcement(e: EventOf<'enforcement.hazard' | 'enforcement.permit' | 'enforcement.accident'>, now: number): void {
     if (e.type === 'enforcement.hazard') {

@@ -186,7 +186,7 @@ export class SubjectKeys {
 }
 
 /** LABEL_FIELDS: identifiers copied from the event into alert labels (CONTRACT.md §4). */
-export const LABEL_FIELDS = ['sensorId', 'areaId', 'equipmentId', 'cellId', 'hazardId', 'permitId', 'accidentId', 'signalId', 'location', 'sensorType', 'quantity', 'metric', 'itemId'] as const;
+export const LABEL_FIELDS = ['sensorId', 'areaId', 'equipmentId', 'cellId', 'hazardId', 'permitId', 'accidentId', 'signalId', 'location', 'sensorType', 'quantity', 'metric', 'itemId', 'vehicleId', 'controllerId'] as const;
 
 /**
  * scopedInfo drops the event's label fields when the subject is coarser than a sensor or piece of

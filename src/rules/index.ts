@@ -8,6 +8,8 @@ export const PRIMARY_FIELD: Partial<Record<EventType, string>> = {
   'grid.event': 'event',
   'site.reading': 'metric',
   'weather.warning': 'event',
+  'vehicle.event': 'event',
+  'fire.event': 'event',
 };
 
 /** SECONDARY_FIELD: per event type, a second field that narrows each primary bucket (five methane thresholds differ by location). */

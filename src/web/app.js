@@ -4,10 +4,10 @@
 const SEVERITIES = ['red', 'orange', 'yellow', 'blue']; // display order, most severe first
 const SEV_ZH = { red: '红色', orange: '橙色', yellow: '黄色', blue: '蓝色' };
 const SEV_LEVEL = { red: 'Ⅰ级', orange: 'Ⅱ级', yellow: 'Ⅲ级', blue: 'Ⅳ级' };
-const DOMAINS = { weather: '气象', mine: '矿山', grid: '电网', enforcement: '执法', site: '场所', system: '系统' };
+const DOMAINS = { weather: '气象', mine: '矿山', grid: '电网', enforcement: '执法', site: '场所', road: '道路运输', fire: '消防', system: '系统' };
 const STATE_ZH = { firing: '告警中', acknowledged: '已确认', resolved: '已解除' };
 const STATE_EN = { firing: 'Firing', acknowledged: 'Acknowledged', resolved: 'Resolved' };
-const SITE_KIND_ZH = { coal_mine: '煤矿', open_pit_mine: '露天矿', non_coal_mine: '非煤矿山', substation: '变电站', power_line: '输电线路', construction_site: '建筑工地', scenic_area: '景区', crowded_venue: '人员密集场所', logistics_park: '物流园区', chemical_plant: '化工企业', hazardous_chemicals: '危化品企业' };
+const SITE_KIND_ZH = { coal_mine: '煤矿', open_pit_mine: '露天矿', non_coal_mine: '非煤矿山', substation: '变电站', power_line: '输电线路', construction_site: '建筑工地', scenic_area: '景区', crowded_venue: '人员密集场所', logistics_park: '物流园区', transport_operator: '道路运输企业', high_rise_building: '高层建筑', chemical_plant: '化工企业', hazardous_chemicals: '危化品企业' };
 const ROLE_ZH = { viewer: '查看', operator: '值班员', admin: '管理员', ingest: '数据接入', screen: '大屏' };
 const EXPIRY_WARN_MS = 3_600_000; // warn this long before the token expires
 const EXPIRED_TEXT = '登录已过期，请重新获取大屏令牌（riskstream token --role screen）并重新打开本页 — Session expired: mint a new token';

@@ -32,6 +32,8 @@ const NOT_EXERCISED: Record<string, string> = {
   'site.confined.o2-high': 'the confined-space entry of the day shows oxygen falling, not oxygen enrichment',
   'site.confined.toxic': 'the confined-space entry of the day shows oxygen falling, not toxic gas',
   'enforcement.accident.follow-up-missing': 'the casualty change of the day is a fire (the 7-day rule, exercised at 09:00); the 30-day rule is checked in test/unit/rules/reporting.test.ts',
+  'fire.devices-out-of-service': 'it needs 24 h of controller status summaries, longer than the day (checked in test/unit/rules/pack.test.ts and road-fire.test.ts)',
+  'road.dg.in-warning': 'the day has no red 大风/沙尘暴/暴雨 warning with a polygon over a dangerous-goods route (checked in test/unit/rules/domain-pack.test.ts)',
   'mine.wind.high': 'the day has no roadway over 4 m/s (the low side is exercised at the 4303 heading)',
   'site.limit.low': 'the day has no item with low settings falling (the methanol plant pressure stays normal)',
   'mine.co2.intake': 'no CO2 sensor in deploy/reference/sites.yaml (the day only uses reference sensors)',

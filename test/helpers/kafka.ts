@@ -132,7 +132,7 @@ export async function createTestCluster(opts: { partitions?: number; brokers?: s
       return (await readAll(`${prefix}risk.alerts`)).map((m) => ({ offset: m.offset, headers: m.headers, event: JSON.parse(m.value) }));
     },
     async caughtUp() {
-      for (const t of ['risk.mine.telemetry', 'risk.grid.telemetry', 'risk.site.telemetry', 'risk.enforcement.events', 'risk.signals.casualty']) {
+      for (const t of ['risk.mine.telemetry', 'risk.grid.telemetry', 'risk.site.telemetry', 'risk.enforcement.events', 'risk.signals.casualty', 'risk.road.events', 'risk.fire.events']) {
         const topic = prefix + t;
         const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
         const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });

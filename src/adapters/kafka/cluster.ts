@@ -53,9 +53,9 @@ export interface KafkaClusterOptions extends KafkaSecurity {
   now?: () => number;
 }
 
-const KEYED = [TOPIC.mineTelemetry, TOPIC.gridTelemetry, TOPIC.siteTelemetry, TOPIC.enforcementEvents, TOPIC.casualtySignals, TOPIC.repartition] as const;
+const KEYED = [TOPIC.mineTelemetry, TOPIC.gridTelemetry, TOPIC.siteTelemetry, TOPIC.enforcementEvents, TOPIC.casualtySignals, TOPIC.roadEvents, TOPIC.fireEvents, TOPIC.repartition] as const;
 /** the contract topics a repartitioned record may come from (its x-source-topic header) */
-const SOURCE_TOPICS: ReadonlySet<string> = new Set([TOPIC.mineTelemetry, TOPIC.gridTelemetry, TOPIC.siteTelemetry, TOPIC.enforcementEvents, TOPIC.casualtySignals]);
+const SOURCE_TOPICS: ReadonlySet<string> = new Set([TOPIC.mineTelemetry, TOPIC.gridTelemetry, TOPIC.siteTelemetry, TOPIC.enforcementEvents, TOPIC.casualtySignals, TOPIC.roadEvents, TOPIC.fireEvents]);
 const GLOBAL = [TOPIC.weatherWarnings, TOPIC.weatherNowcast] as const;
 const CHUNK = 1000;
 /** ATTEMPT_MS: one send attempt; longer means a stuck producer (see producer.ts) */

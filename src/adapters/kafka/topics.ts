@@ -22,6 +22,8 @@ export const TOPIC = {
   enforcementEvents: 'risk.enforcement.events',
   /** casualty signals of other sources (120, hospital, 110, public opinion), keyed by the nearest site */
   casualtySignals: 'risk.signals.casualty',
+  roadEvents: 'risk.road.events',
+  fireEvents: 'risk.fire.events',
   alerts: 'risk.alerts',
   alertsState: 'risk.alerts.state',
   /** NEW (to be added to CONTRACT §5): operator commands every instance applies. */
@@ -134,6 +136,8 @@ export function TOPIC_SPECS(prefix: string, opts: TopicOptions): TopicSpec[] {
     keyed(TOPIC.siteTelemetry, 'other sites’ readings'),
     keyed(TOPIC.enforcementEvents, 'hazards, permits, accidents, inspections'),
     keyed(TOPIC.casualtySignals, 'casualty signals of other sources (120 dispatch, hospital, 110, public opinion), compared with accident reports'),
+    keyed(TOPIC.roadEvents, 'vehicle alarms from transport operators’ monitoring platforms'),
+    keyed(TOPIC.fireEvents, 'fire alarm controller events of buildings and venues'),
     keyed(
       TOPIC.repartition,
       'internal: records of the keyed topics that a producer put on another partition than their siteId’s, forwarded with their bytes and headers (x-source-topic names the contract topic); must have the same partition count as the keyed topics',

@@ -5,6 +5,7 @@ import { severityRank, type Severity } from '../../domain/severity.ts';
 import type { EvalContext } from '../../enrich/eval-context.ts';
 import { compileWhere, type Predicate } from '../match.ts';
 import { TimerQueue } from '../../domain/timer-queue.ts';
+import { localMinuteOfDay } from '../../domain/time.ts';
 import { Emitter, infoOf, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
 
 interface Open {
@@ -64,15 +65,14 @@ export class ConditionEvaluator implements Evaluator {
       labels.specialPeriod = p.name;
       return true;
     }
+    if (r.kind === 'local_time') return inLocalWindow(localMinuteOfDay(ctx.time), minuteOf(r.from), minuteOf(r.to));
+    if (r.kind === 'inside_warning' && r.at === 'event') {
+      if (typeof e.lat !== 'number' || typeof e.lon !== 'number') return false;
+      return labelWarning(env.context.warningsAtPoint(e.lat, e.lon, r.events, r.minLevel), labels);
+    }
     const siteId = typeof e.siteId === 'string' ? e.siteId : undefined;
     if (!siteId) return false;
-    if (r.kind === 'inside_warning') {
-      const ws = env.context.warningsAt(siteId, r.events, r.minLevel);
-      if (ws.length === 0) return false;
-      labels.warningId = ws[0]!.id;
-      labels.warningEvent = ws[0]!.event;
-      return true;
-    }
+    if (r.kind === 'inside_warning') return labelWarning(env.context.warningsAt(siteId, r.events, r.minLevel), labels);
     const worst = env.siteAlertSeverity(siteId, r.domains);
     return worst !== undefined && severityRank(worst) >= severityRank(r.minSeverity);
   }
@@ -122,7 +122,7 @@ export class ConditionEvaluator implements Evaluator {
   }
 
   private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, o: Open, at: number, info?: SubjectInfo, labels?: Record<string, string>, specialPeriod?: string): void {
-    // what the requirements found (the special period, the permit's span) is labelled and may be named in the texts
+    // what the requirements found (the special period, the permit's span) is labelled and, with the context's labels (warningEvent …), may be named in the texts
     this.emitter.push(out, action, key, info ?? o.info, { severity: o.severity, at, ...(labels ? { labels, vars: labels } : {}), ...(specialPeriod ? { specialPeriod } : {}) });
   }
 
@@ -137,4 +137,22 @@ export class ConditionEvaluator implements Evaluator {
   size(): number {
     return this.open.size;
   }
+}
+
+/** minuteOf: minutes since midnight of a validated "HH:MM". */
+function minuteOf(hhmm: string): number {
+  return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+}
+
+/** inLocalWindow: whether a minute of the day lies in [from, to), a window that may wrap midnight (from > to). */
+export function inLocalWindow(minute: number, from: number, to: number): boolean {
+  return from <= to ? minute >= from && minute < to : minute >= from || minute < to;
+}
+
+/** labelWarning: whether a warning was found; the first one is named in the alert's labels. */
+function labelWarning(ws: readonly { id: string; event: string }[], labels: Record<string, string>): boolean {
+  if (ws.length === 0) return false;
+  labels.warningId = ws[0]!.id;
+  labels.warningEvent = ws[0]!.event;
+  return true;
 }

@@ -28,6 +28,7 @@ export class ThresholdEvaluator implements Evaluator {
   readonly acceptsLate: boolean;
   readonly states = new Map<string, ThresholdState>();
   private where: Predicate;
+  private readonly resolveWhen: Predicate | undefined;
   private readonly emitter: Emitter;
   private readonly above: boolean;
   /** the levels as written; `fixed` when none reads the reference data (the common case: no per-event work) */
@@ -44,6 +45,7 @@ export class ThresholdEvaluator implements Evaluator {
     // Without `for` a threshold looks at each reading alone, so late readings still count.
     this.acceptsLate = rule.for === undefined;
     this.where = compileWhere(rule.match.where);
+    this.resolveWhen = rule.resolveWhen ? compileWhere(rule.resolveWhen) : undefined;
     this.emitter = new Emitter(rule, env);
     this.above = rule.direction === 'above';
   }
@@ -76,9 +78,10 @@ export class ThresholdEvaluator implements Evaluator {
 
   /** measure computes the compared number, or undefined when the event lacks what it needs. */
   private measure(e: Record<string, unknown>): number | undefined {
-    const v = e.value;
-    if (typeof v !== 'number' || !Number.isFinite(v)) return undefined;
     const m = this.rule.measure;
+    if (m.kind === 'excess_pct' || m.kind === 'share_pct') return ratioMeasure(m, e);
+    const v = m.kind === 'value' && m.field !== undefined ? e[m.field] : e.value;
+    if (typeof v !== 'number' || !Number.isFinite(v)) return undefined;
     if (m.kind === 'value') return v;
     if (m.kind === 'abs_deviation') return Math.abs(v - m.from);
     const nominal = e[m.nominalField];
@@ -112,6 +115,10 @@ export class ThresholdEvaluator implements Evaluator {
   evaluate(ctx: EvalContext, out: AlertTransition[]): void {
     const e = ctx.event as unknown as Record<string, unknown>;
     if (!this.where(e)) return;
+    if (this.resolveWhen?.(e)) {
+      this.resolveBySource(ctx, e, out);
+      return;
+    }
     const m = this.measure(e);
     if (m === undefined) return;
     const levels = this.levelsFor(ctx, e);
@@ -166,22 +173,48 @@ export class ThresholdEvaluator implements Evaluator {
     this.emit(out, 'fire', key, levels[target]!, m, ctx);
   }
 
-  private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, level: ResolvedLevel, measured: number, ctx: EvalContext): void {
-    // the unit of the compared number (a deviation in % is in %), and the reading itself when the compared number is a deviation
+  /** resolveBySource: the source said the condition ended (`resolveWhen`): an active or pending subject ends without a number. */
+  private resolveBySource(ctx: EvalContext, e: Record<string, unknown>, out: AlertTransition[]): void {
+    if (this.states.size === 0) return;
+    const key = subjectKeyOf(this.rule.id, this.rule.subject, e);
+    const st = key === undefined ? undefined : this.states.get(key);
+    if (!st || key === undefined) return;
+    this.states.delete(key);
+    if (st.level >= 0) this.emit(out, 'resolve', key, this.written[st.level]!, undefined, ctx);
+  }
+
+  private emit(out: AlertTransition[], action: 'fire' | 'resolve', key: string, level: ResolvedLevel, measured: number | undefined, ctx: EvalContext): void {
+    // the unit of the compared number (a deviation or share in % is in %), and the reading itself when the compared number is a deviation
     const e = ctx.event as unknown as Record<string, unknown>;
     const kind = this.rule.measure.kind;
-    const unit = kind === 'deviation_pct' ? '%' : typeof e.unit === 'string' ? e.unit : undefined;
+    const unit = kind === 'deviation_pct' || kind === 'excess_pct' || kind === 'share_pct' ? '%' : typeof e.unit === 'string' ? e.unit : undefined;
     const labels: Record<string, string> = unit ? { unit } : {};
     if (kind !== 'value' && typeof e.value === 'number') labels.reading = `${e.value}${typeof e.unit === 'string' ? e.unit : ''}`;
     this.emitter.push(out, action, key, infoOf(ctx), {
       labels,
       severity: level.severity,
       at: ctx.time,
-      value: measured,
+      ...(measured !== undefined ? { value: measured, vars: { measured: Math.round(measured * 1000) / 1000 } } : {}),
       ...(level.value !== undefined ? { threshold: level.value } : {}),
       ...(level.title ? { title: level.title } : {}),
-      vars: { measured: Math.round(measured * 1000) / 1000 },
       ...(ctx.specialPeriod ? { specialPeriod: ctx.specialPeriod } : {}),
     });
   }
+}
+
+/** ratioMeasure: a percentage computed from fields of the event (excess over a limit, share of a total); undefined when a field is missing or the base is not positive. */
+function ratioMeasure(m: Extract<ThresholdRule['measure'], { kind: 'excess_pct' | 'share_pct' }>, e: Record<string, unknown>): number | undefined {
+  const base = e[m.of];
+  if (typeof base !== 'number' || !(base > 0)) return undefined;
+  if (m.kind === 'excess_pct') {
+    const v = e[m.field];
+    return typeof v === 'number' && Number.isFinite(v) ? ((v - base) / base) * 100 : undefined;
+  }
+  let sum = 0;
+  for (let i = 0; i < m.fields.length; i++) {
+    const v = e[m.fields[i]!];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return undefined;
+    sum += v;
+  }
+  return (sum / base) * 100;
 }

@@ -175,6 +175,19 @@ const T3S = 'CH4-T3-1201';
 const every10 = (siteId: string, sensorId: string, from: number, to: number, values: number[]): Raw[] =>
   Array.from({ length: (to - from) / 10 + 1 }, (_, i) => reading(siteId, sensorId, values[i % values.length]!, T(from + i * 10)));
 
+/** veh: a vehicle.event of a transport operator's vehicle (plate from the id). */
+const veh = (siteId: string, vehicleId: string, vehicleClass: string, event: string, ts: string, extra: Raw = {}): Raw => ({ type: 'vehicle.event', siteId, vehicleId, plate: `蒙K·${vehicleId}`, vehicleClass, event, ts, ...extra });
+const fatigue = (siteId: string, vehicleId: string, vehicleClass: string, continuousDrivingMin: number, ts: string): Raw => veh(siteId, vehicleId, vehicleClass, 'fatigue', ts, { continuousDrivingMin });
+const vehCleared = (siteId: string, vehicleId: string, vehicleClass: string, condition: string, ts: string): Raw => veh(siteId, vehicleId, vehicleClass, 'cleared', ts, { condition });
+/** fireEv: a fire.event of a fire alarm controller. */
+const fireEv = (siteId: string, controllerId: string, event: string, ts: string, extra: Raw = {}): Raw => ({ type: 'fire.event', siteId, controllerId, event, ts, ...extra });
+const TR_DG = 'tr-edz-01';
+const TR_COACH = 'tr-alz-01';
+const TR_COAL = 'tr-shm-01';
+/** ROAD: a stretch of road east of the development zone, away from every site; a vehicle at (38.05, 107.2) is inside it. */
+const ROAD = box(38.0, 107.15, 38.1, 107.25);
+const pos = (siteId: string, vehicleId: string, vehicleClass: string, ts: string, lat = 38.05, lon = 107.2): Raw => veh(siteId, vehicleId, vehicleClass, 'position', ts, { lat, lon });
+
 const FIRE: [string, FireCase][] = [
   // ── mine-monitoring.yaml ──
   // coal face at the 1.5 % power-off value, no power-off feedback within 10 s
@@ -307,6 +320,26 @@ const FIRE: [string, FireCase][] = [
   ['road traffic casualty change on day 6', { ruleId: 'enforcement.accident.follow-up-missing-7d', severity: 'orange', siteId: 'lp-edz-01', labels: { accidentId: 'RP-3' }, steps: [acc('RP-3', 'lp-edz-01', { category: 'road_traffic', ts: T(6 * DAYS), reportedAt: T(30), forwardedAt: T(60), casualtiesChangedAt: T(6 * DAYS), deaths: 1, injuries: 1 }), tick(T(6 * DAYS + HOUR, 1))] }],
   // a 120 dispatch at a mine, no accident report of the mine within 1 h: suspected, to verify
   ['casualty signal without an accident report', { ruleId: 'enforcement.accident.suspected-concealment', severity: 'red', siteId: SHM1, labels: { signalId: '120-1', suspected: 'true' }, steps: [casualty('120-1', SHM1, T(0)), tick(T(HOUR, 1))] }],
+  // ── road.yaml ──
+  // a coal truck driver 4 h 10 min without a rest
+  ['fatigue of a heavy truck driver', { ruleId: 'road.fatigue', severity: 'orange', siteId: TR_COAL, labels: { vehicleId: 'A3021' }, steps: [fatigue(TR_COAL, 'A3021', 'heavy_truck', 250, T(0))] }],
+  // a tanker driver over 4 h: red (dangerous goods one level up)
+  ['fatigue of a tanker driver', { ruleId: 'road.fatigue', severity: 'red', siteId: TR_DG, labels: { vehicleId: 'W1001' }, steps: [fatigue(TR_DG, 'W1001', 'dangerous_goods', 245, T(0))] }],
+  // a coach at 23:30 after 2 h 15 min of driving
+  ['coach over 2 h at night', { ruleId: 'road.fatigue.coach-night', severity: 'orange', siteId: TR_COACH, labels: { vehicleId: 'C2001' }, steps: [fatigue(TR_COACH, 'C2001', 'coach', 135, T(13 * HOUR + 30))] }],
+  // the same after midnight (the window wraps): 04:00
+  ['coach over 2 h after midnight', { ruleId: 'road.fatigue.coach-night', severity: 'orange', siteId: TR_COACH, steps: [fatigue(TR_COACH, 'C2001', 'coach', 150, T(18 * HOUR))] }],
+  ['tanker off its route', { ruleId: 'road.dg.route-deviation', severity: 'orange', siteId: TR_DG, labels: { vehicleId: 'W1001' }, steps: [veh(TR_DG, 'W1001', 'dangerous_goods', 'route_deviation', T(0), { lat: 38.1, lon: 107.2 })] }],
+  ['tanker stopped in a restricted place', { ruleId: 'road.dg.stop-restricted', severity: 'orange', siteId: TR_DG, labels: { vehicleId: 'W1002' }, steps: [veh(TR_DG, 'W1002', 'dangerous_goods', 'stop_restricted', T(0))] }],
+  ['sos from a coach', { ruleId: 'road.sos', severity: 'red', siteId: TR_COACH, labels: { vehicleId: 'C2002' }, steps: [veh(TR_COACH, 'C2002', 'coach', 'sos', T(0))] }],
+  // a tanker reporting its position inside a red 沙尘暴 polygon
+  ['tanker inside a red sandstorm warning', { ruleId: 'road.dg.in-warning', severity: 'orange', siteId: TR_DG, labels: { vehicleId: 'W1001', warningEvent: '沙尘暴' }, steps: [warning(W(71), '沙尘暴', 'red', T(0), { polygon: ROAD }), pos(TR_DG, 'W1001', 'dangerous_goods', T(5))] }],
+  // ── fire.yaml ──
+  ['fire alarm at the market', { ruleId: 'fire.alarm', severity: 'red', siteId: 'cv-alz-02', labels: { controllerId: 'FAC-1' }, steps: [fireEv('cv-alz-02', 'FAC-1', 'fire', T(0), { deviceId: 'SD-2-031' })] }],
+  // no confirm or reset within 3 min
+  ['fire alarm not confirmed in 3 min', { ruleId: 'fire.alarm.unconfirmed', severity: 'red', siteId: 'hb-alz-01', labels: { controllerId: 'FAC-A' }, steps: [fireEv('hb-alz-01', 'FAC-A', 'fire', T(0), { deviceId: 'SD-18-004' }), tick(T(3, 1))] }],
+  // a confirm from another controller of the site is no answer for this one
+  ['confirm of another controller', { ruleId: 'fire.alarm.unconfirmed', severity: 'red', siteId: 'hb-alz-01', labels: { controllerId: 'FAC-A' }, steps: [fireEv('hb-alz-01', 'FAC-A', 'fire', T(0), { deviceId: 'SD-18-004' }), fireEv('hb-alz-01', 'FAC-B', 'confirm', T(1), { confirmed: 'false_alarm' }), tick(T(3, 1))] }],
 ];
 
 const QUIET: [string, QuietCase][] = [
@@ -475,6 +508,33 @@ const QUIET: [string, QuietCase][] = [
   ['accident reported after the casualty signal', { ruleId: 'enforcement.accident.suspected-concealment', steps: [casualty('120-11', SHM1, T(0)), acc('RP-14', SHM1, { ts: T(30), reportedAt: T(30) }), tick(T(2 * HOUR))] }],
   // the accident report came first, the hospital admission 3 h later
   ['accident reported before the casualty signal', { ruleId: 'enforcement.accident.suspected-concealment', steps: [acc('RP-15', SHM1, { ts: T(0), reportedAt: T(0) }), casualty('HS-11', SHM1, T(3 * HOUR), 'hospital'), tick(T(5 * HOUR))] }],
+  // ── road.yaml ──
+  // exactly 4 h is not "more than 4 h"
+  ['4 h of driving', { ruleId: 'road.fatigue', steps: [fatigue(TR_COAL, 'A3021', 'heavy_truck', 240, T(0))] }],
+  // a coach 2 h 15 min in the daytime
+  ['coach over 2 h in the daytime', { ruleId: 'road.fatigue.coach-night', steps: [fatigue(TR_COACH, 'C2001', 'coach', 135, T(0))] }],
+  // a heavy truck at night: the 2 h limit is for coaches
+  ['heavy truck over 2 h at night', { ruleId: 'road.fatigue.coach-night', steps: [fatigue(TR_COAL, 'A3021', 'heavy_truck', 150, T(13 * HOUR + 30))] }],
+  // a coal truck off its route is not a dangerous-goods vehicle
+  ['heavy truck off its route', { ruleId: 'road.dg.route-deviation', steps: [veh(TR_COAL, 'A3021', 'heavy_truck', 'route_deviation', T(0))] }],
+  ['coach stopped in a restricted place', { ruleId: 'road.dg.stop-restricted', steps: [veh(TR_COACH, 'C2001', 'coach', 'stop_restricted', T(0))] }],
+  // a `cleared` without an sos before it raises nothing
+  ['cleared sos alone', { ruleId: 'road.sos', steps: [vehCleared(TR_COACH, 'C2002', 'coach', 'sos', T(0))] }],
+  // an orange 大风 warning is below the rule's red
+  ['tanker inside an orange gale warning', { ruleId: 'road.dg.in-warning', steps: [warning(W(72), '大风', 'orange', T(0), { polygon: ROAD }), pos(TR_DG, 'W1001', 'dangerous_goods', T(5))] }],
+  // a position outside the polygon
+  ['tanker outside the red warning', { ruleId: 'road.dg.in-warning', steps: [warning(W(73), '暴雨', 'red', T(0), { polygon: ROAD }), pos(TR_DG, 'W1001', 'dangerous_goods', T(5), 38.2, 107.2)] }],
+  // a coal truck inside: the rule is for dangerous goods
+  ['coal truck inside the red warning', { ruleId: 'road.dg.in-warning', steps: [warning(W(74), '暴雨', 'red', T(0), { polygon: ROAD }), pos(TR_COAL, 'A3021', 'heavy_truck', T(5))] }],
+  // a red drill is no real warning
+  ['tanker inside a red drill', { ruleId: 'road.dg.in-warning', steps: [warning(W(75), '沙尘暴', 'red', T(0), { polygon: ROAD, status: 'Exercise' }), pos(TR_DG, 'W1001', 'dangerous_goods', T(5))] }],
+  // ── fire.yaml ──
+  // a device fault is not a fire
+  ['device fault', { ruleId: 'fire.alarm', steps: [fireEv('cv-alz-02', 'FAC-1', 'fault', T(0), { deviceId: 'SD-2-031' })] }],
+  // the site confirms a false alarm after 2 min
+  ['false alarm confirmed in 2 min', { ruleId: 'fire.alarm.unconfirmed', steps: [fireEv('cv-alz-02', 'FAC-1', 'fire', T(0), { deviceId: 'SD-2-031' }), fireEv('cv-alz-02', 'FAC-1', 'confirm', T(2), { confirmed: 'false_alarm' }), tick(T(5))] }],
+  // reset within 3 min counts as handled
+  ['reset in 1 min', { ruleId: 'fire.alarm.unconfirmed', steps: [fireEv('cv-alz-02', 'FAC-1', 'fire', T(0), { deviceId: 'SD-2-031' }), fireEv('cv-alz-02', 'FAC-1', 'reset', T(1)), tick(T(5))] }],
 ];
 
 describe('every non-threshold rule of the pack fires and has a near miss', () => {

@@ -84,12 +84,12 @@ describe('deploy/rules', () => {
     const r = checkRulePack(RULES_DIR);
     if (!r.ok) throw new Error(r.errors.map(formatRuleError).join('\n'));
     // the threshold files tested here, plus the other kinds (test/unit/rules/domain-pack.test.ts)
-    expect(r.files.map((f) => basename(f))).toEqual(['chemicals.yaml', 'enforcement.yaml', 'feeds.yaml', 'flood.yaml', 'grid-correlation.yaml', 'grid.yaml', 'mine-air.yaml', 'mine-gas.yaml', 'mine-monitoring.yaml', 'reporting.yaml', 'site-limits.yaml', 'weather.yaml']);
+    expect(r.files.map((f) => basename(f))).toEqual(['chemicals.yaml', 'enforcement.yaml', 'feeds.yaml', 'fire.yaml', 'flood.yaml', 'grid-correlation.yaml', 'grid.yaml', 'mine-air.yaml', 'mine-gas.yaml', 'mine-monitoring.yaml', 'reporting.yaml', 'road.yaml', 'site-limits.yaml', 'weather.yaml']);
     expect(r.rules.length).toBeGreaterThanOrEqual(13);
   });
 
   it.each(pack.map((r) => [r.id, r] as const))('%s follows the pack conventions', (_id, r) => {
-    expect(r.id).toMatch(/^(mine|grid|site)\.[a-z0-9.-]+$/);
+    expect(r.id).toMatch(/^(mine|grid|site|road|fire)\.[a-z0-9.-]+$/);
     expect(r.domain).toBe(r.id.split('.')[0]);
     expect(r.enabled).toBe(true);
     // Chinese title, summary and actions; a cited source.
@@ -125,6 +125,20 @@ describe('deploy/rules', () => {
     expect(where('mine.ch4.bunker-belt')).toEqual(['coal_bunker', 'belt_drum']);
   });
 });
+
+/** vehicle builds a parsed vehicle.event of a transport operator (speeding: speed and limit in km/h). */
+function vehicle(siteId: string, vehicleId: string, vehicleClass: string, event: string, extra: Record<string, unknown> = {}, at = T0): Event {
+  siteOf(siteId);
+  return Event.parse({ type: 'vehicle.event', siteId, vehicleId, plate: `蒙K·${vehicleId}`, vehicleClass, event, ts: at, ...extra });
+}
+const speeding = (siteId: string, vehicleId: string, vehicleClass: string, speedKmh: number, limitKmh: number, at = T0): Event => vehicle(siteId, vehicleId, vehicleClass, 'speeding', { speedKmh, limitKmh }, at);
+
+/** fireStatus builds a parsed fire.event `status` summary of a fire alarm controller. */
+function fireStatus(siteId: string, controllerId: string, faultDevices: number, disabledDevices: number, totalDevices: number, at = T0): Event {
+  siteOf(siteId);
+  return Event.parse({ type: 'fire.event', siteId, controllerId, event: 'status', faultDevices, disabledDevices, totalDevices, ts: at });
+}
+const H = 3_600_000;
 
 interface FireCase {
   ruleId: string;
@@ -224,6 +238,12 @@ const FIRE: [string, FireCase][] = [
   ['site.confined.combustible 12 %LEL', { ruleId: 'site.confined.combustible', severity: 'red', event: Event.parse({ ...(site('cp-edz-02', 'lel_pct', 12, '%LEL') as object), permitId: 'YK-1' }) }],
   // a confined-space H2S test at 8 ppm (OEL 7 ppm)
   ['site.confined.toxic H2S 8 ppm', { ruleId: 'site.confined.toxic', severity: 'red', event: Event.parse({ ...(site('cp-edz-02', 'h2s_ppm', 8, 'ppm') as object), permitId: 'YK-1' }) }],
+  // a coal truck at 90 km/h where 60 applies: 50 % over
+  ['road.speeding heavy truck +50 %', { ruleId: 'road.speeding', severity: 'red', event: speeding('tr-shm-01', 'A3021', 'heavy_truck', 90, 60) }],
+  // a tanker at 96 km/h where 80 applies: 20 % over is red for dangerous goods (one level up)
+  ['road.speeding.dangerous-goods tanker +20 %', { ruleId: 'road.speeding.dangerous-goods', severity: 'red', event: speeding('tr-edz-01', 'W1001', 'dangerous_goods', 96, 80) }],
+  // 12 of 100 devices in fault or disabled on status summaries spanning 24 h
+  ['fire.devices-out-of-service 12 % for 24 h', { ruleId: 'fire.devices-out-of-service', severity: 'orange', prior: [fireStatus('cv-alz-02', 'FAC-1', 8, 4, 100), fireStatus('cv-alz-02', 'FAC-1', 9, 4, 100, T0 + 12 * H)], event: fireStatus('cv-alz-02', 'FAC-1', 8, 4, 100, T0 + 24 * H) }],
 ];
 
 // Each case must NOT fire the named rule: a value just on the safe side, or an event the rule does not match.
@@ -334,6 +354,16 @@ const QUIET: [string, { ruleId: string; event: Event }][] = [
   ['site.confined.combustible 9.9 %LEL', { ruleId: 'site.confined.combustible', event: Event.parse({ ...(site('cp-edz-02', 'lel_pct', 9.9, '%LEL') as object), permitId: 'YK-1' }) }],
   // H2S 6.9 ppm inside the space
   ['site.confined.toxic H2S 6.9 ppm', { ruleId: 'site.confined.toxic', event: Event.parse({ ...(site('cp-edz-02', 'h2s_ppm', 6.9, 'ppm') as object), permitId: 'YK-1' }) }],
+  // a coach at 95 km/h where 80 applies: 18.75 % over, under the 20 % band
+  ['road.speeding coach +18.75 %', { ruleId: 'road.speeding', event: speeding('tr-alz-01', 'C2001', 'coach', 95, 80) }],
+  // a tanker 60 % over belongs to the dangerous-goods rule, not the general one
+  ['road.speeding not for dangerous goods', { ruleId: 'road.speeding', event: speeding('tr-edz-01', 'W1001', 'dangerous_goods', 128, 80) }],
+  // a tanker 19 % over
+  ['road.speeding.dangerous-goods +19 %', { ruleId: 'road.speeding.dangerous-goods', event: speeding('tr-edz-01', 'W1001', 'dangerous_goods', 95.2, 80) }],
+  // a tanker under its limit
+  ['road.speeding.dangerous-goods under the limit', { ruleId: 'road.speeding.dangerous-goods', event: speeding('tr-edz-01', 'W1001', 'dangerous_goods', 70, 80) }],
+  // 12 % out of service, just once: not yet 24 h
+  ['fire.devices-out-of-service not for 24 h yet', { ruleId: 'fire.devices-out-of-service', event: fireStatus('cv-alz-02', 'FAC-1', 8, 4, 100) }],
 ];
 
 describe('every rule of the pack fires at its top severity', () => {
