@@ -44,6 +44,8 @@ export interface ErrorDetail {
   message: string;
   code?: string;
   file?: string;
+  /** where the value came from when not from a file: `env RISKSTREAM_HTTP_PORT`, `flag --port` */
+  source?: string;
 }
 
 /** AppError is the only error type the application throws. */

@@ -2,8 +2,8 @@ import { BUNDLED } from '../config/paths.ts';
 import { checkRulePack, formatRuleError } from '../rules/pack.ts';
 
 /** runRulesCheck: `riskstream rules check [DIR]` prints `file: path: message` per problem; 0 valid, 2 invalid. */
-export function runRulesCheck(argv: string[]): number {
-  const dir = argv[0] ?? BUNDLED.rules;
+export function runRulesCheck(dirArg: string | undefined): number {
+  const dir = dirArg ?? BUNDLED.rules;
   const r = checkRulePack(dir);
   if (!r.ok) {
     for (const e of r.errors) process.stderr.write(formatRuleError(e) + '\n');
