@@ -1,7 +1,10 @@
 import { BUNDLED } from '../config/paths.ts';
 import { checkRulePack, formatRuleError } from '../rules/pack.ts';
 
-/** runRulesCheck: `riskstream rules check [DIR]` prints `file: path: message` per problem; 0 valid, 2 invalid. */
+/**
+ * runRulesCheck: `riskstream rules check [DIR]` prints `file:line:column: path: message` per problem
+ * (the rule schema, and event fields and template placeholders the rule's events do not have); 0 valid, 2 invalid.
+ */
 export function runRulesCheck(dirArg: string | undefined): number {
   const dir = dirArg ?? BUNDLED.rules;
   const r = checkRulePack(dir);

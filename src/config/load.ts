@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { Config, type ConfigInput } from '../contracts/config.ts';
-import { AppError, type ErrorDetail } from '../errors.ts';
+import { AppError, whereOf, type ErrorDetail } from '../errors.ts';
 import { issuesToDetails, readYaml } from './yaml.ts';
 
 type Leaf = { path: string[]; kind: 'string' | 'number' | 'boolean' | 'array' };
@@ -147,11 +147,12 @@ interface ConfigLayers {
 }
 
 /**
- * sourceOf: the layer that set the value at `path` (or, when none did, the nearest enclosing
- * object one did set): flag, then env, then file; default when none.
+ * sourceOf: the layer that set the value at `path` — flag, then env, then file; default when none.
+ * With `enclosing` (to name the source of an error), a path no layer set is attributed to the
+ * nearest enclosing object a layer did set (a required key missing from a section of the file).
  */
-function sourceOf(layers: ConfigLayers, path: readonly (string | number)[]): ConfigSource {
-  for (let n = path.length; n > 0; n--) {
+function sourceOf(layers: ConfigLayers, path: readonly (string | number)[], enclosing = false): ConfigSource {
+  for (let n = path.length; n > 0 && (enclosing || n === path.length); n--) {
     const p = path.slice(0, n);
     const key = p.join('.');
     if (has(layers.flags, p)) return { kind: 'flag', name: FLAG_NAMES[key] ?? `(${key})` };
@@ -199,14 +200,13 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; flags
       // an unknown key can only come from the file (the environment and flags set known keys only)
       const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
       const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-      const src = sourceOf(layers, keys.length > 0 ? [...path, keys[0] as string] : path);
+      const src = sourceOf(layers, keys.length > 0 ? [...path, keys[0] as string] : path, true);
       const [detail] = issuesToDetails([issue], src.kind === 'file' ? src.name : undefined);
       details.push({ ...detail!, ...(src.kind === 'file' ? {} : { source: sourceText(src) }) });
     }
   }
   if (details.length > 0) {
-    const where = (d: ErrorDetail) => (d.source ? `${d.source}: ` : d.file ? `${d.file}: ` : '');
-    throw new AppError('CONFIG_INVALID', `invalid configuration: ${details.map((d) => `${where(d)}${d.path}: ${d.message}`).join('; ')}`, { details });
+    throw new AppError('CONFIG_INVALID', `invalid configuration: ${details.map((d) => `${whereOf(d)}${d.path}: ${d.message}`).join('; ')}`, { details });
   }
   return { config: r.data!, ...(opts.file ? { file: opts.file } : {}), sourceOf: (path) => sourceOf(layers, path) };
 }

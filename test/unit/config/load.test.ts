@@ -182,6 +182,56 @@ escalation: { red: 2m }
   });
 });
 
+describe('loadConfig: where each value and each error comes from', () => {
+  it('sourceOf names flag, env, file or default for each value', () => {
+    const file = yamlFile('http: { port: 8081, host: 10.0.0.1 }\nkafka: { topicPrefix: t. }\n');
+    const loaded = loadConfig({ file, env: { RISKSTREAM_HTTP_HOST: '127.0.0.1', RISKSTREAM_KAFKA_BROKERS: 'a:1' }, flags: { dataDir: '/srv/rs' } });
+    expect(loaded.sourceOf(['http', 'port'])).toEqual({ kind: 'file', name: file });
+    expect(loaded.sourceOf(['http', 'host'])).toEqual({ kind: 'env', name: 'RISKSTREAM_HTTP_HOST' });
+    expect(loaded.sourceOf(['kafka', 'brokers'])).toEqual({ kind: 'env', name: 'RISKSTREAM_KAFKA_BROKERS' });
+    expect(loaded.sourceOf(['dataDir'])).toEqual({ kind: 'flag', name: '--data' });
+    // a key of a section the file has, but not this key: the default
+    expect(loaded.sourceOf(['kafka', 'clientId'])).toEqual({ kind: 'default' });
+    expect(loaded.sourceOf(['mode'])).toEqual({ kind: 'default' });
+  });
+
+  it.each<[string, Record<string, string>, string, string]>([
+    // not a number: said of the variable, with what it holds
+    ['RISKSTREAM_HTTP_PORT', { RISKSTREAM_HTTP_PORT: 'abc' }, 'http.port', 'expected a number, got "abc"'],
+    // a number out of range: zod's message, said of the variable
+    ['RISKSTREAM_HTTP_PORT', { RISKSTREAM_HTTP_PORT: '70000' }, 'http.port', '65535'],
+    // not true/false (it used to read as false)
+    ['RISKSTREAM_KAFKA_SSL_ENABLED', { RISKSTREAM_KAFKA_SSL_ENABLED: 'yes' }, 'kafka.ssl.enabled', 'expected true or false, got "yes"'],
+    ['RISKSTREAM_ESCALATION_RED', { RISKSTREAM_ESCALATION_RED: 'soon' }, 'escalation.red', ''],
+  ])('a bad %s with a config file is an error of the variable, not of the file', (name, env, path, message) => {
+    const file = yamlFile('http: { host: 127.0.0.1 }\n');
+    const err = configError({ file, env });
+    expect(err.details).toHaveLength(1);
+    expect(err.details[0]).toMatchObject({ path, source: `env ${name}` });
+    expect(err.details[0]!.file).toBeUndefined();
+    expect(err.details[0]!.message).toContain(message);
+    expect(err.message).toContain(`env ${name}: ${path}`);
+    expect(err.message).not.toContain(file);
+  });
+
+  it('true/false/1/0 are the booleans of the environment', () => {
+    expect(loadConfig({ env: { RISKSTREAM_KAFKA_SSL_ENABLED: 'true' } }).config.kafka.ssl.enabled).toBe(true);
+    expect(loadConfig({ env: { RISKSTREAM_KAFKA_SSL_ENABLED: '0' } }).config.kafka.ssl.enabled).toBe(false);
+  });
+
+  it('a missing key of a section the file gives is the file’s error; a flag’s error names the flag', () => {
+    const file = yamlFile('kafka: { sasl: { mechanism: plain, username: u } }\n');
+    expect(configError({ file, env: {} }).details[0]).toMatchObject({ file, path: 'kafka.sasl.password' });
+    const err = configError({ env: {}, flags: { http: { port: 70000 } } });
+    expect(err.details[0]).toMatchObject({ path: 'http.port', source: 'flag --port' });
+  });
+
+  it('every problem of the file and the environment is listed together', () => {
+    const err = configError({ file: yamlFile('escalation: { red: soon }\n'), env: { RISKSTREAM_HTTP_PORT: 'x', RISKSTREAM_MODE: 'cluster' } });
+    expect(err.details.map((d) => `${d.source ?? 'file'} ${d.path}`).sort()).toEqual(['env RISKSTREAM_HTTP_PORT http.port', 'env RISKSTREAM_MODE mode', 'file escalation.red']);
+  });
+});
+
 describe('envNameOf', () => {
   it.each<[string[], string]>([
     // §7's own examples
