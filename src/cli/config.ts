@@ -90,8 +90,10 @@ export async function runConfigCheck(opts: ConfigCheckOptions): Promise<number> 
   const rows = effectiveValues(loaded);
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.min(48, Math.max(...rows.map((r) => r[1].length)));
-  process.stdout.write(`configuration${loaded.file ? ` from ${loaded.file}` : ' (no file)'}, environment RISKSTREAM_* and flags: ok\n`);
-  for (const [k, v, s] of rows) process.stdout.write(`  ${k.padEnd(w0)}  ${v.padEnd(w1)}  ${s}\n`);
+  process.stdout.write(
+    `configuration${loaded.file ? ` from ${loaded.file}` : ' (no file)'}, environment RISKSTREAM_* and flags: ok\n` +
+      rows.map(([k, v, s]) => `  ${k.padEnd(w0)}  ${v.padEnd(w1)}  ${s}\n`).join(''),
+  );
   const { config } = loaded;
   if (!config.secret) {
     const file = join(config.dataDir, 'secret');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { Config, type ConfigInput } from '../contracts/config.ts';
 import { AppError, whereOf, type ErrorDetail } from '../errors.ts';
-import { issuesToDetails, readYaml } from './yaml.ts';
+import { issuesToDetails, readYamlDoc } from './yaml.ts';
 
 type Leaf = { path: string[]; kind: 'string' | 'number' | 'boolean' | 'array' };
 
@@ -180,7 +180,8 @@ export interface LoadedConfig {
  * path and where its value came from: the file, the environment variable or the flag.
  */
 export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; flags?: ConfigInput }): LoadedConfig {
-  const fileLayer = opts.file ? (readYaml(opts.file, 'CONFIG_INVALID') ?? {}) : {};
+  const doc = opts.file ? readYamlDoc(opts.file, 'CONFIG_INVALID') : undefined;
+  const fileLayer = doc?.value ?? {};
   if (typeof fileLayer !== 'object' || Array.isArray(fileLayer)) {
     throw new AppError('CONFIG_INVALID', `${opts.file}: the configuration must be a YAML mapping`, { details: [{ file: opts.file!, path: '(root)', message: 'the configuration must be a YAML mapping' }] });
   }
@@ -202,7 +203,9 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; flags
       const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
       const src = sourceOf(layers, keys.length > 0 ? [...path, keys[0] as string] : path, true);
       const [detail] = issuesToDetails([issue], src.kind === 'file' ? src.name : undefined);
-      details.push({ ...detail!, ...(src.kind === 'file' ? {} : { source: sourceText(src) }) });
+      // a problem of the file is placed in it (an unknown key at the key)
+      const at = src.kind === 'file' ? doc?.locate(keys.length > 0 ? [...path, keys[0] as string] : path, { key: keys.length > 0 }) : undefined;
+      details.push({ ...detail!, ...(src.kind === 'file' ? {} : { source: sourceText(src) }), ...(at ? { line: at.line, column: at.column } : {}) });
     }
   }
   if (details.length > 0) {

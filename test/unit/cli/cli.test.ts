@@ -143,7 +143,8 @@ describe('riskstream config check', () => {
     writeFileSync(file, 'escalation: { red: soon }\n');
     const r = await cli(['config', 'check', '--config', file, '--no-reference']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${file}: escalation.red: `);
+    // placed in the file: line 1, the value `soon` at column 20
+    expect(r.stderr).toContain(`${file}:1:20: escalation.red: `);
     const f = await cli(['config', 'check', '--port', '99999', '--no-reference']);
     expect(f.code).toBe(2);
     expect(f.stderr).toMatch(/flag --port/);

@@ -131,7 +131,8 @@ escalation: { red: 2m }
     const file = yamlFile('http:\n  prot: 8080\n');
     const err = configError({ file, env: {} });
     expect(err.details).toHaveLength(1);
-    expect(err.details[0]).toMatchObject({ file, path: 'http' });
+    // placed at the unknown key: line 2, column 3
+    expect(err.details[0]).toMatchObject({ file, path: 'http', line: 2, column: 3 });
     expect(err.details[0]?.message).toContain('prot');
     expect(err.message).toContain('prot');
   });
@@ -144,7 +145,7 @@ escalation: { red: 2m }
   it('a bad duration names escalation.red', () => {
     const file = yamlFile('escalation: { red: soon }\n');
     const err = configError({ file, env: {} });
-    expect(err.details).toEqual([expect.objectContaining({ file, path: 'escalation.red' })]);
+    expect(err.details).toEqual([expect.objectContaining({ file, path: 'escalation.red', line: 1, column: 20 })]);
     expect(err.message).toContain('escalation.red');
   });
 
