@@ -157,8 +157,12 @@ function sourceOf(layers: ConfigLayers, path: readonly (string | number)[], encl
     const key = p.join('.');
     if (has(layers.flags, p)) return { kind: 'flag', name: FLAG_NAMES[key] ?? `(${key})` };
     if (has(layers.env, p)) {
-      const exact = layers.envNames.get(key);
-      const under = exact ? [exact] : [...layers.envNames].filter(([k]) => k.startsWith(key + '.')).map(([, v]) => v);
+      // the variable that set this value (or the list or section holding it), else those under it
+      for (let m = p.length; m > 0; m--) {
+        const name = layers.envNames.get(p.slice(0, m).join('.'));
+        if (name) return { kind: 'env', name };
+      }
+      const under = [...layers.envNames].filter(([k]) => k.startsWith(key + '.')).map(([, v]) => v);
       return { kind: 'env', name: under.join(',') || envNameOf(p.map(String)) };
     }
     if (layers.fileName !== undefined && has(layers.file, p)) return { kind: 'file', name: layers.fileName };

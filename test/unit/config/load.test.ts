@@ -215,6 +215,11 @@ describe('loadConfig: where each value and each error comes from', () => {
     expect(err.message).not.toContain(file);
   });
 
+  it('a bad element of a list from the environment names the variable of the list', () => {
+    const err = configError({ env: { RISKSTREAM_KAFKA_BROKERS: 'a:1,no-port' } });
+    expect(err.details).toEqual([expect.objectContaining({ path: 'kafka.brokers.1', source: 'env RISKSTREAM_KAFKA_BROKERS' })]);
+  });
+
   it('true/false/1/0 are the booleans of the environment', () => {
     expect(loadConfig({ env: { RISKSTREAM_KAFKA_SSL_ENABLED: 'true' } }).config.kafka.ssl.enabled).toBe(true);
     expect(loadConfig({ env: { RISKSTREAM_KAFKA_SSL_ENABLED: '0' } }).config.kafka.ssl.enabled).toBe(false);
