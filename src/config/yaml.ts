@@ -31,6 +31,15 @@ export interface YamlDoc {
   locate(path: readonly (string | number)[], opts?: { key?: boolean; text?: string }): YamlPosition | undefined;
 }
 
+/** placedDetails is issuesToDetails with each problem's line and column in `doc` (an unknown key at the key). */
+export function placedDetails(issues: readonly z.core.$ZodIssue[], file: string, doc: YamlDoc, prefix: (string | number)[] = []): ErrorDetail[] {
+  return issues.map((i) => {
+    const path = [...prefix, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+    const at = i.code === 'unrecognized_keys' && i.keys.length > 0 ? doc.locate([...path, i.keys[0]!], { key: true }) : doc.locate(path);
+    return { path: path.map(String).join('.') || '(root)', message: i.message, code: i.code, file, ...(at ? { line: at.line, column: at.column } : {}) };
+  });
+}
+
 /** readYamlDoc parses a YAML file keeping positions; syntax errors become details with line numbers. */
 export function readYamlDoc(file: string, code: ErrorCode): YamlDoc {
   let text: string;
@@ -84,10 +93,10 @@ export function readYaml(file: string, code: ErrorCode): unknown {
 
 /** loadYamlAs reads a YAML file and validates it with a zod schema; errors name file and path. */
 export function loadYamlAs<S extends z.ZodType>(file: string, schema: S, code: ErrorCode): z.infer<S> {
-  const raw = readYaml(file, code);
-  const r = schema.safeParse(raw);
+  const doc = readYamlDoc(file, code);
+  const r = schema.safeParse(doc.value);
   if (!r.success) {
-    const details = issuesToDetails(r.error.issues, file);
+    const details = placedDetails(r.error.issues, file, doc);
     throw new AppError(code, `${file}: ${details.length} problem(s): ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, { details });
   }
   return r.data;

@@ -1,23 +1,12 @@
 import { basename } from 'node:path';
 import { Rule, RuleFile } from '../contracts/rules.ts';
 import { TOPIC_TYPES } from '../contracts/events.ts';
-import type { z } from 'zod';
-import { listYamlFiles, readYamlDoc, type YamlDoc } from '../config/yaml.ts';
+import { listYamlFiles, placedDetails, readYamlDoc, type YamlDoc } from '../config/yaml.ts';
 import { AppError, whereOf, type ErrorDetail } from '../errors.ts';
 import { checkRuleFields } from './fields.ts';
 
 /** RulePackResult: the valid rules, or every problem found, each naming file and path. */
 export type RulePackResult = { ok: true; rules: Rule[]; files: string[] } | { ok: false; errors: ErrorDetail[] };
-
-/** detailsOf turns zod issues into details naming file, path, line and column. */
-function detailsOf(issues: readonly z.core.$ZodIssue[], file: string, doc: YamlDoc, prefix: (string | number)[] = []): ErrorDetail[] {
-  return issues.map((i) => {
-    const path = [...prefix, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
-    // an unknown key: point at the key itself
-    const at = i.code === 'unrecognized_keys' && i.keys.length > 0 ? doc.locate([...path, i.keys[0]!], { key: true }) : doc.locate(path);
-    return { path: path.map(String).join('.') || '(root)', message: i.message, code: i.code, file, ...(at ? { line: at.line, column: at.column } : {}) };
-  });
-}
 
 /**
  * checkRulePack validates every YAML file of a rule directory without throwing: the rule schema,
@@ -36,6 +25,7 @@ export function checkRulePack(dir: string): RulePackResult {
   if (files.length === 0) errors.push({ file: dir, path: '(dir)', message: 'no .yaml rule files found' });
   const seen = new Map<string, string>();
   for (const file of files) {
+    const before = errors.length;
     let doc: YamlDoc;
     try {
       doc = readYamlDoc(file, 'RULES_INVALID');
@@ -45,13 +35,13 @@ export function checkRulePack(dir: string): RulePackResult {
     }
     const top = RuleFile.safeParse(doc.value);
     if (!top.success) {
-      errors.push(...detailsOf(top.error.issues, file, doc));
+      errors.push(...placedDetails(top.error.issues, file, doc));
       continue;
     }
     top.data.rules.forEach((r, i) => {
       const parsed = Rule.safeParse(r);
       if (!parsed.success) {
-        errors.push(...detailsOf(parsed.error.issues, file, doc, ['rules', i]));
+        errors.push(...placedDetails(parsed.error.issues, file, doc, ['rules', i]));
         return;
       }
       const problems = checkRuleFields(parsed.data, r);
@@ -72,6 +62,9 @@ export function checkRulePack(dir: string): RulePackResult {
       seen.set(parsed.data.id, file);
       rules.push(parsed.data);
     });
+    // a file's problems in the order they are written
+    const mine = errors.splice(before).sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+    errors.push(...mine);
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, rules, files };
 }

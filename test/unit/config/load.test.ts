@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_ENV, envNameOf, loadConfig, resolveSecret } from '../../../src/config/load.ts';
 import type { Config, ConfigInput } from '../../../src/contracts/config.ts';
 import { AppError } from '../../../src/errors.ts';
+import { loadYamlAs } from '../../../src/config/yaml.ts';
+import { z } from 'zod';
 
 let dir: string;
 beforeAll(() => {
@@ -235,6 +237,26 @@ describe('loadConfig: where each value and each error comes from', () => {
   it('every problem of the file and the environment is listed together', () => {
     const err = configError({ file: yamlFile('escalation: { red: soon }\n'), env: { RISKSTREAM_HTTP_PORT: 'x', RISKSTREAM_MODE: 'cluster' } });
     expect(err.details.map((d) => `${d.source ?? 'file'} ${d.path}`).sort()).toEqual(['env RISKSTREAM_HTTP_PORT http.port', 'env RISKSTREAM_MODE mode', 'file escalation.red']);
+  });
+});
+
+describe('loadYamlAs (reference data, the demo day spec)', () => {
+  it('places each problem at its line and column (an unknown key at the key)', () => {
+    const file = yamlFile('sites:\n  - id: a\n    lat: north\n    colour: red\n');
+    const schema = z.strictObject({ sites: z.array(z.strictObject({ id: z.string(), lat: z.number() })) });
+    let err: AppError | undefined;
+    try {
+      loadYamlAs(file, schema, 'REFERENCE_INVALID');
+    } catch (e) {
+      err = e as AppError;
+    }
+    expect(err?.code).toBe('REFERENCE_INVALID');
+    expect(err!.details).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ file, path: 'sites.0.lat', line: 3, column: 10 }),
+        expect.objectContaining({ file, path: 'sites.0', line: 4, column: 5 }),
+      ]),
+    );
   });
 });
 
