@@ -44,6 +44,18 @@ export interface ErrorDetail {
   message: string;
   code?: string;
   file?: string;
+  /** where the value came from when not from a file: `env RISKSTREAM_HTTP_PORT`, `flag --port` */
+  source?: string;
+  /** where in `file` the problem is written (1-based) */
+  line?: number;
+  column?: number;
+}
+
+/** whereOf: `file:line:column: `, `file: `, `env NAME: ` or nothing, the prefix of a problem line. */
+export function whereOf(d: ErrorDetail): string {
+  if (d.source) return `${d.source}: `;
+  if (!d.file) return '';
+  return d.line !== undefined ? `${d.file}:${d.line}:${d.column ?? 1}: ` : `${d.file}: `;
 }
 
 /** AppError is the only error type the application throws. */

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { createApp, type App } from './app.ts';
 import type { ConfigInput } from './contracts/config.ts';
 import { BUNDLED, PROJECT_ROOT } from './config/paths.ts';
-import { loadConfig, resolveSecret } from './config/load.ts';
+import { loadConfig, resolveSecret, startFlagLayer } from './config/load.ts';
 import { loadReference } from './enrich/reference.ts';
 import { loadRulePack, warmupByTopic } from './rules/pack.ts';
 import { createKafkaCluster } from './adapters/kafka/cluster.ts';
@@ -55,13 +55,7 @@ export interface Running {
  * start (→ demo). Config and rule problems throw AppError with every path named.
  */
 export async function boot(flags: StartFlags, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Running> {
-  const flagLayer: ConfigInput = {};
-  if (flags.port !== undefined) flagLayer.http = { port: flags.port };
-  if (flags.data) flagLayer.dataDir = flags.data;
-  if (flags.sites || flags.roster || flags.calendar) {
-    flagLayer.reference = { ...(flags.sites ? { sites: flags.sites } : {}), ...(flags.roster ? { roster: flags.roster } : {}), ...(flags.calendar ? { calendar: flags.calendar } : {}) };
-  }
-  if (flags.rules) flagLayer.rules = { dir: flags.rules };
+  const flagLayer: ConfigInput = startFlagLayer(flags);
   const { config } = loadConfig({ ...(flags.config ? { file: flags.config } : {}), env, flags: flagLayer });
   const reference = loadReference({
     sites: config.reference.sites ?? BUNDLED.sites,

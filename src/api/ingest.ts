@@ -41,7 +41,15 @@ export function registerIngest(app: FastifyInstance, deps: ApiDeps): void {
         rejections.sort((a, b) => a.index - b.index);
       }
       const accepted = events.length - refused.length;
-      const errors = rejections.map((r) => ({ index: r.index, code: r.code, path: r.path, message: r.message }));
+      // one entry per rejected item: its first problem (code, path, message, as before) and
+      // `details`, every problem of the item (at most MAX_PROBLEMS, then one that counts the rest)
+      const errors = rejections.map((r) => ({
+        index: r.index,
+        code: r.code,
+        path: r.path,
+        message: r.message,
+        details: r.details.length > 0 ? r.details.map(({ path, message, code }) => ({ path, message, ...(code ? { code } : {}) })) : [{ path: r.path, message: r.message, code: r.code }],
+      }));
       const tooLarge = events.length === 0 && rejections.length === 1 && rejections[0]!.code === 'PAYLOAD_TOO_LARGE';
       if (tooLarge) return reply.status(413).send({ error: { code: 'PAYLOAD_TOO_LARGE', message: rejections[0]!.message, details: errors } });
       return reply.status(accepted > 0 ? 202 : 400).send({ accepted, rejected: rejections.length, errors });

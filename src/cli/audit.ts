@@ -1,9 +1,17 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { verifyAudit } from '../adapters/journal/audit-log.ts';
 import { loadConfig } from '../config/load.ts';
+
+/** AuditVerifyOptions: the options of `riskstream audit verify`; `kafka: true` is `--kafka` without brokers. */
+export interface AuditVerifyOptions {
+  data?: string;
+  config?: string;
+  kafka?: string | boolean;
+  topic?: string;
+  allowCut?: boolean;
+}
 
 /**
  * runAuditVerify: `riskstream audit verify [--data DIR] [--config FILE]` walks the audit trail of
@@ -11,15 +19,12 @@ import { loadConfig } from '../config/load.ts';
  * `--topic NAME`) instead. It reports the first broken link (file and line, or partition and
  * offset), exit 1; exit 0 when whole; exit 2 when there is nothing to read.
  */
-export async function runAuditVerify(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { data: { type: 'string' }, config: { type: 'string' }, kafka: { type: 'string' }, topic: { type: 'string' }, 'allow-cut': { type: 'boolean' } },
-    strict: true,
-  });
-  const flags = { ...(values.data ? { dataDir: values.data } : {}), ...(values.kafka ? { kafka: { brokers: values.kafka.split(',').map((b) => b.trim()) } } : {}) };
+export async function runAuditVerify(values: AuditVerifyOptions): Promise<number> {
+  // `--kafka` alone (true): the configured brokers
+  const brokersFlag = typeof values.kafka === 'string' ? values.kafka : undefined;
+  const flags = { ...(values.data ? { dataDir: values.data } : {}), ...(brokersFlag ? { kafka: { brokers: brokersFlag.split(',').map((b) => b.trim()) } } : {}) };
   const { config } = loadConfig({ ...(values.config ? { file: values.config } : {}), flags });
-  if (values.kafka !== undefined || values.topic !== undefined) return verifyKafka(config, values.topic, values['allow-cut'] ?? false);
+  if (values.kafka !== undefined || values.topic !== undefined) return verifyKafka(config, values.topic, values.allowCut ?? false);
   if (!existsSync(config.dataDir)) {
     process.stderr.write(`riskstream audit verify: no data dir ${config.dataDir}\n`);
     return 2;

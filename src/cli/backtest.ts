@@ -1,6 +1,5 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { AlertBook } from '../alerts/book.ts';
 import { BUNDLED } from '../config/paths.ts';
 import { loadReference } from '../enrich/reference.ts';
@@ -13,16 +12,20 @@ import type { AlertTransition } from '../domain/transition.ts';
 import { AppError } from '../errors.ts';
 import { reportProblems } from './report.ts';
 
+/** BacktestOptions: the options of `riskstream backtest`. */
+export interface BacktestOptions {
+  events?: string;
+  rules?: string;
+  sites?: string;
+  calendar?: string;
+  until?: string;
+}
+
 /**
  * runBacktest: evaluate rules offline over an NDJSON event file with event time as the clock.
  * Prints alert events (one JSON per line) on stdout and a summary on stderr; deterministic.
  */
-export async function runBacktest(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { events: { type: 'string' }, rules: { type: 'string' }, sites: { type: 'string' }, calendar: { type: 'string' }, until: { type: 'string' } },
-    strict: true,
-  });
+export async function runBacktest(values: BacktestOptions): Promise<number> {
   if (!values.events) return fail('--events FILE is required');
   if (!existsSync(values.events)) return fail(`--events: no such file ${values.events}`);
   if (values.until !== undefined && Number.isNaN(Date.parse(values.until))) return fail(`--until: expected an ISO-8601 instant, got "${values.until}"`);

@@ -1,32 +1,36 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { BUNDLED } from '../config/paths.ts';
 import { briefingHtml, briefingMarkdown, type BriefingView } from '../briefing/render.ts';
 
 const FORMATS = ['html', 'md', 'pdf'] as const;
+
+/** BriefingOptions: the options of `riskstream briefing`. */
+export interface BriefingOptions {
+  url?: string;
+  token?: string;
+  town?: string;
+  at?: string;
+  format?: string;
+  out?: string;
+  chromium?: string;
+  /** issue this briefing: the next one says what changed since it */
+  record?: boolean;
+}
 
 /**
  * runBriefing: the joint-consultation material (会商材料) of a running riskstream, as HTML, Markdown
  * or PDF (A4, printed by headless Chromium). The server holds the situation; this asks it
  * (GET /api/v1/briefing) with a viewer token and renders the answer.
  */
-export async function runBriefing(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      url: { type: 'string', default: process.env.RISKSTREAM_URL ?? 'http://127.0.0.1:8080' },
-      token: { type: 'string' },
-      town: { type: 'string' },
-      at: { type: 'string' },
-      format: { type: 'string', default: 'html' },
-      out: { type: 'string' },
-      chromium: { type: 'string', default: process.env.RISKSTREAM_CHROMIUM ?? '/usr/bin/chromium' },
-      /** issue this briefing: the next one says what changed since it */
-      record: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+export async function runBriefing(opts: BriefingOptions): Promise<number> {
+  const values = {
+    ...opts,
+    url: opts.url ?? process.env.RISKSTREAM_URL ?? 'http://127.0.0.1:8080',
+    format: opts.format ?? 'html',
+    chromium: opts.chromium ?? process.env.RISKSTREAM_CHROMIUM ?? '/usr/bin/chromium',
+    record: opts.record ?? false,
+  };
   const format = values.format as (typeof FORMATS)[number];
   if (!FORMATS.includes(format)) {
     process.stderr.write(`riskstream briefing: --format: expected one of ${FORMATS.join(', ')}, got "${values.format}"\n`);

@@ -1,6 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
-import { parseArgs } from 'node:util';
 import { BUNDLED } from '../config/paths.ts';
 import { loadReference } from '../enrich/reference.ts';
 import { AppError } from '../errors.ts';
@@ -14,13 +13,7 @@ const FLUSH_CHARS = 1 << 20;
  * flood-season day (deploy/demo/day.yaml) as NDJSON, one bare event per line, in event-time order.
  * Deterministic: the same spec and sites give byte-identical output. Without --out it writes to stdout.
  */
-export async function runDemo(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub !== 'generate') {
-    process.stderr.write(`riskstream demo: expected "generate", got ${sub === undefined ? 'nothing' : `"${sub}"`}\nusage: riskstream demo generate [--out FILE] [--spec FILE] [--sites FILE]\n`);
-    return 2;
-  }
-  const { values } = parseArgs({ args: rest, options: { out: { type: 'string' }, spec: { type: 'string' }, sites: { type: 'string' } }, strict: true });
+export async function runDemo(values: { out?: string; spec?: string; sites?: string }): Promise<number> {
   let spec;
   let reference;
   try {

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { eventTime, keyOf, type Event } from '../contracts/events.ts';
 import { decodeLine } from '../ingest/decode.ts';
 import { topicOfType } from '../jobs/demo.ts';
@@ -47,15 +46,8 @@ async function kafkaPublisher(brokers: string[]): Promise<Publisher> {
 }
 
 /** runReplay: publish a recorded NDJSON event file to a running instance over HTTP, keeping gaps ÷ speed. */
-export async function runReplay(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { speed: { type: 'string', default: '1' }, to: { type: 'string' }, kafka: { type: 'string' }, token: { type: 'string' } },
-    allowPositionals: true,
-    strict: true,
-  });
-  const file = positionals[0];
-  const speed = Number(values.speed);
+export async function runReplay(file: string | undefined, values: { speed?: string; to?: string; kafka?: string; token?: string }): Promise<number> {
+  const speed = Number(values.speed ?? '1');
   if (!file || !(speed > 0)) {
     process.stderr.write('riskstream replay: FILE and a positive --speed are required\n');
     return 2;

@@ -1,9 +1,12 @@
 import { BUNDLED } from '../config/paths.ts';
 import { checkRulePack, formatRuleError } from '../rules/pack.ts';
 
-/** runRulesCheck: `riskstream rules check [DIR]` prints `file: path: message` per problem; 0 valid, 2 invalid. */
-export function runRulesCheck(argv: string[]): number {
-  const dir = argv[0] ?? BUNDLED.rules;
+/**
+ * runRulesCheck: `riskstream rules check [DIR]` prints `file:line:column: path: message` per problem
+ * (the rule schema, and event fields and template placeholders the rule's events do not have); 0 valid, 2 invalid.
+ */
+export function runRulesCheck(dirArg: string | undefined): number {
+  const dir = dirArg ?? BUNDLED.rules;
   const r = checkRulePack(dir);
   if (!r.ok) {
     for (const e of r.errors) process.stderr.write(formatRuleError(e) + '\n');

@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { CONTRACT_SCHEMAS } from '../contracts/registry.ts';
 import { renderAsyncApi } from '../api/asyncapi.ts';
@@ -20,8 +19,8 @@ export function renderSchemas(): Record<string, string> {
 }
 
 /** runSchemas: `riskstream schemas [--out DIR]` writes the JSON Schemas (default ./schemas). */
-export function runSchemas(argv: string[]): number {
-  const { values } = parseArgs({ args: argv, options: { out: { type: 'string', default: 'schemas' } }, strict: true });
+export function runSchemas(opts: { out?: string }): number {
+  const values = { out: opts.out ?? 'schemas' };
   mkdirSync(values.out, { recursive: true });
   const files = renderSchemas();
   for (const [name, text] of Object.entries(files)) writeFileSync(join(values.out, name), text);

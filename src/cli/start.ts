@@ -1,26 +1,23 @@
-import { parseArgs } from 'node:util';
 import { boot } from '../main.ts';
 import { createLogger } from '../logger.ts';
 import { AppError } from '../errors.ts';
 import { reportProblems } from './report.ts';
 
+/** StartOptions: the options of `riskstream start`, as given (strings are checked here). */
+export interface StartOptions {
+  config?: string;
+  demo?: boolean;
+  port?: string;
+  data?: string;
+  sites?: string;
+  rules?: string;
+  calendar?: string;
+  roster?: string;
+  repair?: boolean;
+}
+
 /** runStart: `riskstream start` — runs until SIGINT/SIGTERM; 0 clean, 1 fatal, 2 bad config. */
-export async function runStart(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      config: { type: 'string' },
-      demo: { type: 'boolean' },
-      port: { type: 'string' },
-      data: { type: 'string' },
-      sites: { type: 'string' },
-      rules: { type: 'string' },
-      calendar: { type: 'string' },
-      roster: { type: 'string' },
-      repair: { type: 'boolean' },
-    },
-    strict: true,
-  });
+export async function runStart(values: StartOptions): Promise<number> {
   const logger = createLogger();
   let port: number | undefined;
   if (values.port !== undefined) {

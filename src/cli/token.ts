@@ -1,15 +1,19 @@
-import { parseArgs } from 'node:util';
 import { createAuth, DEFAULT_TTL, PEOPLE, Role } from '../auth/auth.ts';
 import { loadConfig, resolveSecret } from '../config/load.ts';
 import { AppError } from '../errors.ts';
 
+/** TokenOptions: the options of `riskstream token`. */
+export interface TokenOptions {
+  role?: string;
+  sub?: string;
+  towns?: string;
+  ttl?: string;
+  config?: string;
+  data?: string;
+}
+
 /** runToken: mint a signed access token with the configured secret; prints the token alone. */
-export async function runToken(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { role: { type: 'string' }, towns: { type: 'string', default: '*' }, ttl: { type: 'string' }, config: { type: 'string' }, data: { type: 'string' }, sub: { type: 'string' } },
-    strict: true,
-  });
+export async function runToken(values: TokenOptions): Promise<number> {
   const role = Role.safeParse(values.role);
   if (!role.success) {
     process.stderr.write(`riskstream token: --role: expected one of ${Role.options.join(', ')}\n`);
@@ -27,7 +31,8 @@ export async function runToken(argv: string[]): Promise<number> {
   }
   try {
     const { config } = loadConfig({ ...(values.config ? { file: values.config } : {}), flags: values.data ? { dataDir: values.data } : {} });
-    const towns = values.towns === '*' ? '*' : values.towns.split(',').map((t) => t.trim()).filter(Boolean);
+    const townsFlag = values.towns ?? '*';
+    const towns = townsFlag === '*' ? '*' : townsFlag.split(',').map((t) => t.trim()).filter(Boolean);
     const token = await createAuth(resolveSecret(config)).sign({ sub: sub ?? `${role.data}-${towns === '*' ? 'all' : towns.join('+')}`, role: role.data, towns }, values.ttl ?? DEFAULT_TTL[role.data]);
     process.stdout.write(token + '\n');
     return 0;

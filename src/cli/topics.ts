@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import kafkajs, { type Admin, type LogEntry, type logCreator } from 'kafkajs';
 import { pino, type Logger } from 'pino';
 import { TOPIC_SPECS, defaultReplication, ensureTopics, topicNameProblem, type TopicReport } from '../adapters/kafka/topics.ts';
@@ -72,12 +71,7 @@ export function formatReport(r: TopicReport): string {
  * on stdout; 0 when all exist and match, 1 otherwise (or when Kafka cannot be reached), 2 on bad
  * configuration or arguments.
  */
-export async function runTopicsCreate(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { config: { type: 'string' }, partitions: { type: 'string' }, replication: { type: 'string' } },
-    strict: true,
-  });
+export async function runTopicsCreate(values: { config?: string; partitions?: string; replication?: string }): Promise<number> {
   const partitions = positiveInt('--partitions', values.partitions);
   const replicationFlag = positiveInt('--replication', values.replication);
   if (partitions instanceof Error || replicationFlag instanceof Error) {

@@ -74,6 +74,8 @@ const Common = {
   labels: z.record(z.string(), z.string()).default({}),
   /** calendar effect: special periods raise this rule's severity one level */
   escalateInSpecialPeriods: z.boolean().default(false),
+  /** event fields beyond the contract that this rule relies on (a producer's own field); other unknown fields are errors */
+  extraFields: z.array(z.string().min(1)).optional(),
 };
 
 /** ThresholdRule: levels with hysteresis and an optional `for` duration. */

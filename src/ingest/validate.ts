@@ -182,11 +182,23 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   return parts.size === 0 ? issue.message : `Invalid input: ${[...parts].join(' or ')}`;
 }
 
+/** MAX_PROBLEMS: the problems of one item listed at most; the rest are counted in one last entry. */
+export const MAX_PROBLEMS = 20;
+
+/** TOO_MANY_PROBLEMS: the `code` of the last detail when an item had more than MAX_PROBLEMS problems. */
+export const TOO_MANY_PROBLEMS = 'too_many_problems';
+
 function validationFailed(issues: readonly z.core.$ZodIssue[], index: number, original: string): ValidateResult {
-  const details: ErrorDetail[] = issues.map((i) => ({ path: joinPath(i.path), message: issueMessage(i), code: i.code }));
+  const all: ErrorDetail[] = issues.map((i) => ({ path: joinPath(i.path), message: issueMessage(i), code: i.code }));
+  // every problem of the item, each with its field path — bounded: a 10 000-point polygon of bad
+  // numbers must not become a 10 000-entry answer (or dead letter)
+  const details =
+    all.length <= MAX_PROBLEMS
+      ? all
+      : [...all.slice(0, MAX_PROBLEMS), { path: '', message: `${all.length - MAX_PROBLEMS} more problem(s) not listed (${all.length} in all)`, code: TOO_MANY_PROBLEMS }];
   // a timestamp outside 2000..2200 (e.g. 9e15) gets its own code, first among the problems
-  const range = details.findIndex((d) => d.message === TS_RANGE_MESSAGE);
-  const first = details[range === -1 ? 0 : range] ?? { path: '', message: 'invalid event' };
+  const range = all.findIndex((d) => d.message === TS_RANGE_MESSAGE);
+  const first = all[range === -1 ? 0 : range] ?? { path: '', message: 'invalid event' };
   const message = first.path === '' ? first.message : `${first.path}: ${first.message}`;
   return reject(index, range === -1 ? 'VALIDATION_FAILED' : 'TIMESTAMP_OUT_OF_RANGE', first.path, message, original, details);
 }

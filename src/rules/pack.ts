@@ -1,13 +1,18 @@
 import { basename } from 'node:path';
 import { Rule, RuleFile } from '../contracts/rules.ts';
 import { TOPIC_TYPES } from '../contracts/events.ts';
-import { issuesToDetails, listYamlFiles, readYaml } from '../config/yaml.ts';
-import { AppError, type ErrorDetail } from '../errors.ts';
+import { listYamlFiles, placedDetails, readYamlDoc, type YamlDoc } from '../config/yaml.ts';
+import { AppError, whereOf, type ErrorDetail } from '../errors.ts';
+import { checkRuleFields } from './fields.ts';
 
 /** RulePackResult: the valid rules, or every problem found, each naming file and path. */
 export type RulePackResult = { ok: true; rules: Rule[]; files: string[] } | { ok: false; errors: ErrorDetail[] };
 
-/** checkRulePack validates every YAML file of a rule directory without throwing. */
+/**
+ * checkRulePack validates every YAML file of a rule directory without throwing: the rule schema,
+ * unique ids, and the event fields and template placeholders each rule names (rules/fields.ts).
+ * Every problem names file, line, column and path.
+ */
 export function checkRulePack(dir: string): RulePackResult {
   const errors: ErrorDetail[] = [];
   const rules: Rule[] = [];
@@ -20,32 +25,46 @@ export function checkRulePack(dir: string): RulePackResult {
   if (files.length === 0) errors.push({ file: dir, path: '(dir)', message: 'no .yaml rule files found' });
   const seen = new Map<string, string>();
   for (const file of files) {
-    let raw: unknown;
+    const before = errors.length;
+    let doc: YamlDoc;
     try {
-      raw = readYaml(file, 'RULES_INVALID');
+      doc = readYamlDoc(file, 'RULES_INVALID');
     } catch (err) {
       errors.push(...(err instanceof AppError ? err.details : [{ file, path: '(file)', message: String(err) }]));
       continue;
     }
-    const top = RuleFile.safeParse(raw);
+    const top = RuleFile.safeParse(doc.value);
     if (!top.success) {
-      errors.push(...issuesToDetails(top.error.issues, file));
+      errors.push(...placedDetails(top.error.issues, file, doc));
       continue;
     }
     top.data.rules.forEach((r, i) => {
       const parsed = Rule.safeParse(r);
       if (!parsed.success) {
-        errors.push(...issuesToDetails(parsed.error.issues, file, ['rules', i]));
+        errors.push(...placedDetails(parsed.error.issues, file, doc, ['rules', i]));
+        return;
+      }
+      const problems = checkRuleFields(parsed.data, r);
+      if (problems.length > 0) {
+        for (const p of problems) {
+          const path = ['rules', i, ...p.path];
+          const at = doc.locate(path, { ...(p.key ? { key: true } : {}), ...(p.text !== undefined ? { text: p.text } : {}) });
+          errors.push({ file, path: path.join('.'), message: p.message, code: 'unknown_field', ...(at ? { line: at.line, column: at.column } : {}) });
+        }
         return;
       }
       const prev = seen.get(parsed.data.id);
       if (prev) {
-        errors.push({ file, path: `rules.${i}.id`, message: `duplicate rule id "${parsed.data.id}" (also in ${basename(prev)})` });
+        const at = doc.locate(['rules', i, 'id']);
+        errors.push({ file, path: `rules.${i}.id`, message: `duplicate rule id "${parsed.data.id}" (also in ${basename(prev)})`, ...(at ? { line: at.line, column: at.column } : {}) });
         return;
       }
       seen.set(parsed.data.id, file);
       rules.push(parsed.data);
     });
+    // a file's problems in the order they are written
+    const mine = errors.splice(before).sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+    errors.push(...mine);
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, rules, files };
 }
@@ -59,9 +78,9 @@ export function loadRulePack(dir: string): Rule[] {
   return r.rules;
 }
 
-/** formatRuleError renders one problem as `file: path: message`. */
+/** formatRuleError renders one problem as `file:line:column: path: message` (`file: path: message` when it has no place). */
 export function formatRuleError(e: ErrorDetail): string {
-  return `${e.file ?? '?'}: ${e.path}: ${e.message}`;
+  return `${whereOf({ ...e, file: e.file ?? '?' })}${e.path}: ${e.message}`;
 }
 
 const WINDOW_KEYS = new Set(['window', 'for', 'period', 'duration', 'lookback']);

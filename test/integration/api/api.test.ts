@@ -208,9 +208,46 @@ describe('ingest API', () => {
     const r = await ingest(t, MINE, lines, 'application/x-ndjson');
     expect(r.status).toBe(202);
     expect(r.body).toMatchObject({ accepted: 3, rejected: 1 });
-    expect(r.body.errors).toEqual([{ index: 2, code: 'VALIDATION_FAILED', path: 'value', message: expect.any(String) }]);
+    expect(r.body.errors).toEqual([{ index: 2, code: 'VALIDATION_FAILED', path: 'value', message: expect.any(String), details: [{ path: 'value', code: 'invalid_type', message: expect.any(String) }] }]);
     // the accepted over-threshold line did raise its alert
     expect(ids(await get(t, '/api/v1/alerts?siteId=cm-shm-02'))).toHaveLength(1);
+  });
+
+  it('an item with three wrong fields → 400 listing all three, each with its field path; the first stays in code/path/message', async () => {
+    const bad = { ...ch4Face('cm-shm-01', 'CH4-T0-1201', 0.3, T0), value: 'high', sensorType: 'METHANE', unit: '' };
+    const r = await ingest(t, MINE, [ch4Face('cm-shm-01', 'CH4-T1-1201', 0.3, T0), bad]);
+    expect(r.status).toBe(202);
+    expect(r.body).toMatchObject({ accepted: 1, rejected: 1 });
+    const [e] = r.body.errors;
+    expect(e).toMatchObject({ index: 1, code: 'VALIDATION_FAILED' });
+    expect(e.details.map((d: { path: string }) => d.path).sort()).toEqual(['sensorType', 'unit', 'value']);
+    for (const d of e.details) expect(d.message).toEqual(expect.any(String));
+    // clients that read the first problem still find it where they did
+    expect(e.path).toBe(e.details[0].path);
+    expect(e.message).toBe(`${e.details[0].path}: ${e.details[0].message}`);
+    // one bad item alone: 400, the same list
+    const alone = await ingest(t, MINE, bad);
+    expect(alone.status).toBe(400);
+    expect(alone.body.errors[0].details).toHaveLength(3);
+  });
+
+  it('an item with more than 20 problems lists 20 and says how many more', async () => {
+    // a warning whose polygon has 30 points of bad numbers: 60 problems
+    const polygon = Array.from({ length: 30 }, () => ['x', 'y']);
+    const warning = { type: 'weather.warning', id: 'w-many', sender: 's', sent: T0, status: 'Actual', msgType: 'Alert', event: '暴雨', level: 'red', onset: T0, expires: T0 + 3_600_000, area: { polygons: [polygon] } };
+    const r = await ingest(t, 'risk.weather.warnings', warning);
+    expect(r.status).toBe(400);
+    const details = r.body.errors[0].details as { path: string; code: string; message: string }[];
+    expect(details).toHaveLength(21);
+    expect(details.slice(0, 20).every((d) => d.path.startsWith('area.polygons.0.'))).toBe(true);
+    expect(details[20]).toEqual({ path: '', code: 'too_many_problems', message: '40 more problem(s) not listed (60 in all)' });
+  });
+
+  it('a rejection that is not a schema problem (unknown site) lists itself as its one problem', async () => {
+    const r = await ingest(t, MINE, ch4Face('no-such-site', 'CH4-T1-1201', 0.3, T0));
+    expect(r.status).toBe(400);
+    expect(r.body.errors[0]).toMatchObject({ code: 'UNKNOWN_SITE', path: 'siteId' });
+    expect(r.body.errors[0].details).toEqual([{ path: 'siteId', code: 'UNKNOWN_SITE', message: r.body.errors[0].message }]);
   });
 
   it('a body over http.bodyLimitBytes → 413 PAYLOAD_TOO_LARGE; a body under it is accepted', async () => {
@@ -382,7 +419,7 @@ describe('clock skew', () => {
       const r = await ingest(t, MINE, body);
       expect(r.status).toBe(202);
       expect(r.body).toMatchObject({ accepted: 1, rejected: 1 });
-      expect(r.body.errors).toEqual([{ index: 1, code: 'TIMESTAMP_IN_FUTURE', path: 'ts', message: expect.stringContaining('ahead') }]);
+      expect(r.body.errors).toEqual([{ index: 1, code: 'TIMESTAMP_IN_FUTURE', path: 'ts', message: expect.stringContaining('ahead'), details: [expect.objectContaining({ path: 'ts', code: 'TIMESTAMP_IN_FUTURE' })] }]);
     } finally {
       await t.destroy();
     }

@@ -42,7 +42,7 @@ describe('riskstream rules check', () => {
     expect((await cli(['rules', 'check'])).code).toBe(0);
   });
 
-  it('a bad rule: exit 2 and one `file: path: message` line per problem', async () => {
+  it('a bad rule: exit 2 and one `file:line:column: path: message` line per problem', async () => {
     const dir = join(tmp, 'bad-rules');
     mkdirSync(dir);
     const file = join(dir, 'bad.yaml');
@@ -66,7 +66,7 @@ describe('riskstream rules check', () => {
     const problems = lines.slice(0, -1);
     expect(lines.at(-1)).toMatch(/^\d+ problem\(s\) in /);
     expect(problems.length).toBeGreaterThanOrEqual(2);
-    for (const line of problems) expect(line).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: rules\\.0\\.[\\w.]+: .+$`));
+    for (const line of problems) expect(line).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: rules\\.0\\.[\\w.]+: .+$`));
     expect(problems.some((l) => l.includes(': rules.0.id: '))).toBe(true);
     expect(problems.some((l) => l.includes(': rules.0.levels.0.severity: '))).toBe(true);
   });
@@ -75,6 +75,79 @@ describe('riskstream rules check', () => {
     const r = await cli(['rules', 'check', join(tmp, 'no-such-dir')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no-such-dir');
+  });
+});
+
+describe('riskstream rules check: names the events do not have (issue 14)', () => {
+  it.each<[string, string, string, RegExp]>([
+    // a match field not in the event type's schema
+    ['where: {sensorTyp: …}', 'match: { type: mine.reading, where: { sensorTyp: CH4 } }\n    subject: [siteId, sensorId]\n    title: "{siteName}"', ':8:43: rules.0.match.where.sensorTyp: ', /unknown field "sensorTyp".*did you mean sensorType\?/],
+    // a subject field the matched event type does not have
+    ['subject: [sensorID]', 'match: { type: mine.reading, where: { sensorType: CH4 } }\n    subject: [siteId, sensorID]\n    title: "{siteName}"', ':9:23: rules.0.subject.1: ', /unknown subject field "sensorID"/],
+    // an unknown placeholder in a template
+    ['{locaton} in the title', 'match: { type: mine.reading, where: { sensorType: CH4 } }\n    subject: [siteId, sensorId]\n    title: "{siteName} {locaton}"', ':10:24: rules.0.title: ', /unknown placeholder \{locaton\}/],
+  ])('%s → exit 2, file:line:column: path: message', async (name, lines, place, message) => {
+    const dir = join(tmp, `unknown-${name.replace(/\W+/g, '-')}`);
+    mkdirSync(dir);
+    const file = join(dir, 'r.yaml');
+    writeFileSync(file, `rules:\n  - id: t.r\n    kind: threshold\n    domain: mine\n    source: 测试\n    summary: "{value}"\n    levels: [{ severity: red, value: 1 }]\n    ${lines}\n`);
+    const r = await cli(['rules', 'check', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const [line, total] = nonEmptyLines(r.stderr);
+    expect(line!.startsWith(file + place), line).toBe(true);
+    expect(line).toMatch(message);
+    expect(total).toBe(`1 problem(s) in ${dir}`);
+  });
+});
+
+describe('riskstream config check', () => {
+  it('prints each effective value with its source: flag, env, file, default; secrets hidden', async () => {
+    const file = join(tmp, 'check.yaml');
+    writeFileSync(file, 'http: { port: 8081 }\nkafka: { topicPrefix: staging. }\n');
+    const r = await cli(['config', 'check', '--config', file, '--data', join(tmp, 'check-data'), '--no-reference'], { RISKSTREAM_HTTP_HOST: '127.0.0.1', RISKSTREAM_SECRET: 'a-secret-of-enough-length' });
+    expect(r.code, r.stderr).toBe(0);
+    const row = (key: string) => nonEmptyLines(r.stdout).find((l) => l.trim().split(/\s+/)[0] === key)?.trim().split(/\s{2,}/);
+    expect(row('http.port')).toEqual(['http.port', '8081', `file ${file}`]);
+    expect(row('http.host')).toEqual(['http.host', '127.0.0.1', 'env RISKSTREAM_HTTP_HOST']);
+    expect(row('dataDir')).toEqual(['dataDir', join(tmp, 'check-data'), 'flag --data']);
+    expect(row('kafka.topicPrefix')).toEqual(['kafka.topicPrefix', 'staging.', `file ${file}`]);
+    expect(row('kafka.clientId')).toEqual(['kafka.clientId', 'riskstream', 'default']);
+    expect(row('secret')).toEqual(['secret', '(set, hidden)', 'env RISKSTREAM_SECRET']);
+    expect(r.stdout).not.toContain('a-secret-of-enough-length');
+    expect(row('influx')).toEqual(['influx', '(not set)', 'default']);
+  });
+
+  it('loads the reference data and rule pack it names, like start', async () => {
+    const r = await cli(['config', 'check']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^reference: \d+ sites .*: ok$/m);
+    expect(r.stdout).toMatch(/^rules: \d+ rules .*: ok$/m);
+  });
+
+  it.each<[string, string[]]>([
+    ['config check', ['config', 'check', '--no-reference']],
+    ['start', ['start', '--port', '0']],
+  ])('%s: a bad RISKSTREAM_HTTP_PORT is an error of the variable, not of the YAML file', async (_name, args) => {
+    const file = join(tmp, 'env-error.yaml');
+    writeFileSync(file, 'http: { host: 127.0.0.1 }\n');
+    const r = await cli([...args, '--config', file, '--data', join(tmp, 'env-error-data')], { RISKSTREAM_HTTP_PORT: 'eighty' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('CONFIG_INVALID');
+    expect(r.stderr).toMatch(/^ {2}env RISKSTREAM_HTTP_PORT: http\.port: expected a number, got "eighty"$/m);
+    expect(r.stderr).not.toContain(file);
+  });
+
+  it('an error in the file names the file, one in a flag names the flag', async () => {
+    const file = join(tmp, 'file-error.yaml');
+    writeFileSync(file, 'escalation: { red: soon }\n');
+    const r = await cli(['config', 'check', '--config', file, '--no-reference']);
+    expect(r.code).toBe(2);
+    // placed in the file: line 1, the value `soon` at column 20
+    expect(r.stderr).toContain(`${file}:1:20: escalation.red: `);
+    const f = await cli(['config', 'check', '--port', '99999', '--no-reference']);
+    expect(f.code).toBe(2);
+    expect(f.stderr).toMatch(/flag --port/);
   });
 });
 
@@ -235,7 +308,7 @@ describe('riskstream backtest', () => {
     const r = await cli(['backtest', '--events', SCENARIO, '--rules', dir]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(new RegExp(`${join(dir, 'x.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: rules\\.0[\\w.]*: `));
+    expect(r.stderr).toMatch(new RegExp(`${join(dir, 'x.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: rules\\.0[\\w.]*: `));
   });
 });
 

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_ENV, envNameOf, loadConfig, resolveSecret } from '../../../src/config/load.ts';
 import type { Config, ConfigInput } from '../../../src/contracts/config.ts';
 import { AppError } from '../../../src/errors.ts';
+import { loadYamlAs } from '../../../src/config/yaml.ts';
+import { z } from 'zod';
 
 let dir: string;
 beforeAll(() => {
@@ -131,7 +133,8 @@ escalation: { red: 2m }
     const file = yamlFile('http:\n  prot: 8080\n');
     const err = configError({ file, env: {} });
     expect(err.details).toHaveLength(1);
-    expect(err.details[0]).toMatchObject({ file, path: 'http' });
+    // placed at the unknown key: line 2, column 3
+    expect(err.details[0]).toMatchObject({ file, path: 'http', line: 2, column: 3 });
     expect(err.details[0]?.message).toContain('prot');
     expect(err.message).toContain('prot');
   });
@@ -144,7 +147,7 @@ escalation: { red: 2m }
   it('a bad duration names escalation.red', () => {
     const file = yamlFile('escalation: { red: soon }\n');
     const err = configError({ file, env: {} });
-    expect(err.details).toEqual([expect.objectContaining({ file, path: 'escalation.red' })]);
+    expect(err.details).toEqual([expect.objectContaining({ file, path: 'escalation.red', line: 1, column: 20 })]);
     expect(err.message).toContain('escalation.red');
   });
 
@@ -179,6 +182,81 @@ escalation: { red: 2m }
   it('a YAML list instead of a mapping is CONFIG_INVALID', () => {
     const err = configError({ file: yamlFile('- a\n- b\n'), env: {} });
     expect(err.message).toContain('mapping');
+  });
+});
+
+describe('loadConfig: where each value and each error comes from', () => {
+  it('sourceOf names flag, env, file or default for each value', () => {
+    const file = yamlFile('http: { port: 8081, host: 10.0.0.1 }\nkafka: { topicPrefix: t. }\n');
+    const loaded = loadConfig({ file, env: { RISKSTREAM_HTTP_HOST: '127.0.0.1', RISKSTREAM_KAFKA_BROKERS: 'a:1' }, flags: { dataDir: '/srv/rs' } });
+    expect(loaded.sourceOf(['http', 'port'])).toEqual({ kind: 'file', name: file });
+    expect(loaded.sourceOf(['http', 'host'])).toEqual({ kind: 'env', name: 'RISKSTREAM_HTTP_HOST' });
+    expect(loaded.sourceOf(['kafka', 'brokers'])).toEqual({ kind: 'env', name: 'RISKSTREAM_KAFKA_BROKERS' });
+    expect(loaded.sourceOf(['dataDir'])).toEqual({ kind: 'flag', name: '--data' });
+    // a key of a section the file has, but not this key: the default
+    expect(loaded.sourceOf(['kafka', 'clientId'])).toEqual({ kind: 'default' });
+    expect(loaded.sourceOf(['mode'])).toEqual({ kind: 'default' });
+  });
+
+  it.each<[string, Record<string, string>, string, string]>([
+    // not a number: said of the variable, with what it holds
+    ['RISKSTREAM_HTTP_PORT', { RISKSTREAM_HTTP_PORT: 'abc' }, 'http.port', 'expected a number, got "abc"'],
+    // a number out of range: zod's message, said of the variable
+    ['RISKSTREAM_HTTP_PORT', { RISKSTREAM_HTTP_PORT: '70000' }, 'http.port', '65535'],
+    // not true/false (it used to read as false)
+    ['RISKSTREAM_KAFKA_SSL_ENABLED', { RISKSTREAM_KAFKA_SSL_ENABLED: 'yes' }, 'kafka.ssl.enabled', 'expected true or false, got "yes"'],
+    ['RISKSTREAM_ESCALATION_RED', { RISKSTREAM_ESCALATION_RED: 'soon' }, 'escalation.red', ''],
+  ])('a bad %s with a config file is an error of the variable, not of the file', (name, env, path, message) => {
+    const file = yamlFile('http: { host: 127.0.0.1 }\n');
+    const err = configError({ file, env });
+    expect(err.details).toHaveLength(1);
+    expect(err.details[0]).toMatchObject({ path, source: `env ${name}` });
+    expect(err.details[0]!.file).toBeUndefined();
+    expect(err.details[0]!.message).toContain(message);
+    expect(err.message).toContain(`env ${name}: ${path}`);
+    expect(err.message).not.toContain(file);
+  });
+
+  it('a bad element of a list from the environment names the variable of the list', () => {
+    const err = configError({ env: { RISKSTREAM_KAFKA_BROKERS: 'a:1,no-port' } });
+    expect(err.details).toEqual([expect.objectContaining({ path: 'kafka.brokers.1', source: 'env RISKSTREAM_KAFKA_BROKERS' })]);
+  });
+
+  it('true/false/1/0 are the booleans of the environment', () => {
+    expect(loadConfig({ env: { RISKSTREAM_KAFKA_SSL_ENABLED: 'true' } }).config.kafka.ssl.enabled).toBe(true);
+    expect(loadConfig({ env: { RISKSTREAM_KAFKA_SSL_ENABLED: '0' } }).config.kafka.ssl.enabled).toBe(false);
+  });
+
+  it('a missing key of a section the file gives is the file’s error; a flag’s error names the flag', () => {
+    const file = yamlFile('kafka: { sasl: { mechanism: plain, username: u } }\n');
+    expect(configError({ file, env: {} }).details[0]).toMatchObject({ file, path: 'kafka.sasl.password' });
+    const err = configError({ env: {}, flags: { http: { port: 70000 } } });
+    expect(err.details[0]).toMatchObject({ path: 'http.port', source: 'flag --port' });
+  });
+
+  it('every problem of the file and the environment is listed together', () => {
+    const err = configError({ file: yamlFile('escalation: { red: soon }\n'), env: { RISKSTREAM_HTTP_PORT: 'x', RISKSTREAM_MODE: 'cluster' } });
+    expect(err.details.map((d) => `${d.source ?? 'file'} ${d.path}`).sort()).toEqual(['env RISKSTREAM_HTTP_PORT http.port', 'env RISKSTREAM_MODE mode', 'file escalation.red']);
+  });
+});
+
+describe('loadYamlAs (reference data, the demo day spec)', () => {
+  it('places each problem at its line and column (an unknown key at the key)', () => {
+    const file = yamlFile('sites:\n  - id: a\n    lat: north\n    colour: red\n');
+    const schema = z.strictObject({ sites: z.array(z.strictObject({ id: z.string(), lat: z.number() })) });
+    let err: AppError | undefined;
+    try {
+      loadYamlAs(file, schema, 'REFERENCE_INVALID');
+    } catch (e) {
+      err = e as AppError;
+    }
+    expect(err?.code).toBe('REFERENCE_INVALID');
+    expect(err!.details).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ file, path: 'sites.0.lat', line: 3, column: 10 }),
+        expect.objectContaining({ file, path: 'sites.0', line: 4, column: 5 }),
+      ]),
+    );
   });
 });
 

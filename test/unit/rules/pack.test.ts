@@ -588,12 +588,17 @@ describe('rules check on a bad pack', () => {
     expect(found).toContain('dup.yaml: rules.1.id');
     const unknown = r.errors.find((e) => basename(e.file!) === 'bad.yaml' && e.path === 'rules.0' && e.message.includes('colour'));
     expect(unknown, 'unknown key is named').toBeDefined();
+    // … and placed: line 8 `    colour: red`, the key at column 5
+    expect(unknown).toMatchObject({ line: 8, column: 5 });
+    // a missing key is placed at the rule that lacks it (line 3, `- id: bad.no-source`), a bad value at the value (line 23, `1.0`)
+    expect(r.errors.find((e) => e.path === 'rules.0.source')).toMatchObject({ line: 3, column: 5 });
+    expect(r.errors.find((e) => e.path === 'rules.1.levels.1.value')).toMatchObject({ line: 23, column: 33 });
     const broken = r.errors.filter((e) => basename(e.file!) === 'broken.yaml');
     expect(broken.length).toBeGreaterThan(0);
     expect(broken[0]!.path).toMatch(/^line /);
-    // the `rules check` line format: file: path: message
+    // the `rules check` line format: file:line:column: path: message
     const line = formatRuleError(r.errors.find((e) => e.path === 'rules.0.source')!);
-    expect(line).toMatch(/bad\.yaml: rules\.0\.source: .+/);
+    expect(line).toMatch(/bad\.yaml:3:5: rules\.0\.source: .+/);
   });
 
   // KNOWN BUG (src/config/yaml.ts readYaml): parseDocument runs with `prettyErrors: false`, which
