@@ -60,7 +60,7 @@ export const ROUTES: readonly RouteDoc[] = [
       description: 'one event, or an array of events',
     },
     responses: {
-      '202': obj('`{"accepted", "rejected", "errors": [{"index", "code", "path", "message"}]}` when at least one item was accepted'),
+      '202': obj('`{"accepted", "rejected", "errors": [{"index", "code", "path", "message", "details": [{"path", "message", "code"}]}]}` when at least one item was accepted (`details`: every problem of the item, at most 20)'),
       '400': obj('the same body when none was accepted'),
       '413': ERROR,
     },

@@ -38,7 +38,7 @@ export function eventFields(type: string): ReadonlySet<string> {
  * evaluator.ts): the level's threshold, the colour in Chinese, the sensor location in Chinese, the
  * site and town names, and the area found from the reference sensor.
  */
-export const ENRICHED_VARS: readonly string[] = ['threshold', 'severityZh', 'locationZh', 'siteName', 'townName', 'areaId'];
+export const ENRICHED_VARS: readonly string[] = ['threshold', 'severityZh', 'locationZh', 'siteName', 'townName', 'areaId', 'workZh', 'metricZh', 'sourceZh', 'categoryZh', 'responseZh'];
 
 /**
  * KIND_VARS: the template variables each rule kind adds (the `vars` of its emissions, and for the
@@ -48,16 +48,24 @@ export const ENRICHED_VARS: readonly string[] = ['threshold', 'severityZh', 'loc
  */
 export const KIND_VARS: Readonly<Record<string, readonly string[]>> = {
   threshold: ['measured'],
-  rate: ['delta', 'windowMin', 'gate'],
+  rate: ['delta', 'windowMin', 'gate', 'highest', 'lowest', 'posPct', 'negPct'],
   absence: ['periodSec', 'periodMin', 'lastSeen', 'silentSec'],
   flatline: ['sinceMin', 'anchor'],
   count: ['count', 'windowMin', 'windowDays'],
   correlation: ['windowSec', 'aAt'],
-  deadline: ['due', 'overdueMin'],
+  deadline: ['due', 'overdueMin', 'startAt'],
   condition: [],
-  warning_impact: ['siteId', 'warningId', 'event', 'headline', 'sender', 'warningEvent', 'level', 'levelZh', 'expires', 'siteKind'],
-  nowcast_impact: ['siteId', 'cellId', 'dbz', 'hail', 'distanceKm'],
+  warning_impact: ['siteId', 'warningId', 'event', 'headline', 'sender', 'warningEvent', 'level', 'levelZh', 'expires', 'siteKind', 'validZh'],
+  nowcast_impact: ['siteId', 'cellId', 'dbz', 'hail', 'distanceKm', 'bearingZh', 'etaZh', 'lightning'],
   peer: ['peerMedian', 'peers'],
+};
+
+/**
+ * LABEL_VARS: what a condition's requirements find is labelled and handed to its templates as they
+ * are (src/rules/kinds/condition.ts: a special period, a permit's span, the warning an event lies in).
+ */
+export const LABEL_VARS: Readonly<Record<string, readonly string[]>> = {
+  condition: ['specialPeriod', 'spanHours', 'allowedHours', 'warningId', 'warningEvent'],
 };
 
 /** FieldProblem: a name a rule uses that its events do not have; `path` is inside the rule. */
@@ -171,7 +179,7 @@ export function checkRuleFields(rule: Rule, raw: unknown): FieldProblem[] {
   if (scope && !Array.isArray(scope) && scope.kind === 'fields') scope.fields?.forEach((f, i) => fieldOfEach(f, ['scope', 'fields', i], types, 'scope'));
 
   // template placeholders: the event's fields, what every alert adds, what the kind adds
-  const kindVars = KIND_VARS[rule.kind];
+  const kindVars = KIND_VARS[rule.kind] === undefined ? undefined : [...KIND_VARS[rule.kind]!, ...(LABEL_VARS[rule.kind] ?? [])];
   if (kindVars !== undefined) {
     const known = new Set<string>([...fieldsOfAll, ...extra, ...ENRICHED_VARS, ...kindVars]);
     // an alert about a whole site (count scope, absence subject without a sensor or equipment) drops
