@@ -1165,14 +1165,52 @@ function main() {
   tick();
   setInterval(tick, 1000);
   render();
+  window.addEventListener('online', () => { if (state.token && !state.ws) connect(); });
   if (!state.token) {
-    showError('缺少访问令牌：请使用 /?token=… 打开本页 — Missing access token');
-    setConn('closed', '已断开');
+    showLogin();
     return;
   }
   loadInfo();
   connect();
-  window.addEventListener('online', () => { if (!state.ws) connect(); });
+}
+
+/**
+ * showLogin: no token in the address bar or this tab: a form to paste one. The token is checked
+ * with /api/v1/info before it is kept (sessionStorage, as a /?token=… link keeps it), then the
+ * dashboard starts as if opened with it.
+ */
+function showLogin() {
+  setConn('closed', '未登录');
+  document.body.dataset.login = 'true';
+  $('login').hidden = false;
+  const form = $('login-form');
+  const input = $('login-token');
+  const err = $('login-error');
+  input.focus();
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const token = input.value.trim().replace(/^Bearer\s+/i, '');
+    const fail = (msg) => Object.assign(err, { textContent: msg, hidden: false });
+    if (!token) return fail('请粘贴令牌 — Paste a token');
+    $('login-submit').disabled = true;
+    try {
+      const res = await fetch('/api/v1/info', { headers: { Accept: 'application/json', Authorization: `Bearer ${token}` }, cache: 'no-store' });
+      if (res.status === 401) return fail('令牌无效或已过期 — The token is not valid or has expired');
+      if (!res.ok) return fail(`无法登录（HTTP ${res.status}）— Cannot sign in`);
+    } catch {
+      return fail('无法连接服务器 — Cannot reach the server');
+    } finally {
+      $('login-submit').disabled = false;
+    }
+    try { sessionStorage.setItem(TOKEN_KEY, token); } catch { /* storage disabled: this page only */ }
+    state.token = token;
+    input.value = '';
+    err.hidden = true;
+    $('login').hidden = true;
+    delete document.body.dataset.login;
+    loadInfo();
+    connect();
+  });
 }
 
 main();
