@@ -24,6 +24,46 @@ export interface Metrics {
   limitReached: Counter<'limit'>;
   /** items held back by a bound (merged, folded, refused or evicted), per limit */
   limitOverflow: Counter<'limit'>;
+  /** writes to a journal (alert events, snapshot, notification log, audit trail, dead letters) that failed */
+  journalErrors: Counter<'journal'>;
+}
+
+/** JOURNALS: the durable logs whose failed writes count in riskstream_journal_errors_total{journal}. */
+export type Journal = 'alerts' | 'snapshot' | 'notifications' | 'audit' | 'dead_letters';
+
+/**
+ * countFailures: the same object, with the named async methods counting a failure (rejection or
+ * throw) through `onFail` before passing it on. A Proxy, so class instances (private fields) keep working.
+ */
+export function countFailures<T extends object>(target: T, methods: Partial<Record<keyof T & string, () => void>>): T {
+  return new Proxy(target, {
+    get(t, key, _receiver) {
+      const v = Reflect.get(t, key, t) as unknown;
+      if (typeof v !== 'function') return v;
+      const onFail = typeof key === 'string' ? (methods as Record<string, (() => void) | undefined>)[key] : undefined;
+      if (!onFail) return (v as (...a: unknown[]) => unknown).bind(t);
+      return async (...args: unknown[]) => {
+        try {
+          return await (v as (...a: unknown[]) => unknown).apply(t, args);
+        } catch (err) {
+          onFail();
+          throw err;
+        }
+      };
+    },
+  });
+}
+
+/** registerReadiness exports /readyz as riskstream_ready (1 ready, 0 starting or recovering), for alerting on "not ready". */
+export function registerReadiness(m: Metrics, isReady: () => boolean): void {
+  new Gauge({
+    name: 'riskstream_ready',
+    help: '1 when GET /readyz answers 200 (state recovered; Kafka mode: caught up and partitions assigned), else 0',
+    registers: [m.registry],
+    collect() {
+      this.set(isReady() ? 1 : 0);
+    },
+  });
 }
 
 /** registerSeriesStats exports a history store's counters as riskstream_history_points{state}. */
@@ -133,6 +173,7 @@ export function createMetrics(): Metrics {
     textsSkipped: new Counter({ name: 'riskstream_sms_skipped_total', help: 'Queued texts not sent, per notify stage: mute (acknowledged, resolved, silenced or inhibited during the group wait), dedup (texted already)', labelNames: ['stage'], ...r }),
     textsPending: new Gauge({ name: 'riskstream_sms_pending', help: 'Texts waiting in group wait or for a retry', ...r }),
     limitReached: new Counter({ name: 'riskstream_limit_reached_total', help: 'Times a configured bound (limits.*) was reached, per limit', labelNames: ['limit'], ...r }),
+    journalErrors: new Counter({ name: 'riskstream_journal_errors_total', help: 'Failed writes to a journal, per journal: alerts (alert events; fatal), snapshot, notifications (what was texted), audit, dead_letters', labelNames: ['journal'], ...r }),
     limitOverflow: new Counter({ name: 'riskstream_limit_overflow_total', help: 'Items held back by a bound (merged, folded, refused or evicted), per limit', labelNames: ['limit'], ...r }),
   };
 }

@@ -1,7 +1,8 @@
 // Metrics (src/metrics.ts): Node's default metrics under their standard names; Kafka mode's stats as
 // separate counters (_total) and gauges, each with the right TYPE.
 import { describe, expect, it } from 'vitest';
-import { KAFKA_STATS, createMetrics, registerClusterStats } from '../../../src/metrics.ts';
+import { KAFKA_STATS, countFailures, createMetrics, registerClusterStats, registerReadiness } from '../../../src/metrics.ts';
+import { startTestApp } from '../../helpers/app.ts';
 
 const typeOf = (page: string, name: string) => page.match(new RegExp(`^# TYPE ${name} (\\w+)$`, 'm'))?.[1];
 const valueOf = (page: string, name: string) => Number(page.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1]);
@@ -44,5 +45,47 @@ describe('metrics', () => {
     const keys = [...stat.split(','), ...extra.split(/,(?![^(]*\))/)].map((item) => item.split(':')[0]!.trim()).filter(Boolean);
     expect(keys.length).toBeGreaterThanOrEqual(12);
     for (const k of keys) expect(KAFKA_STATS, k).toHaveProperty(k);
+  });
+
+  it('countFailures counts rejected calls of the named methods and passes the error on; class instances keep their private fields', async () => {
+    class Journal {
+      #n = 0;
+      async append(ok: boolean) {
+        this.#n++;
+        if (!ok) throw new Error('disk full');
+        return this.#n;
+      }
+      async load() {
+        throw new Error('not counted');
+      }
+      get count() {
+        return this.#n;
+      }
+    }
+    let failures = 0;
+    const j = countFailures(new Journal(), { append: () => failures++ });
+    expect(await j.append(true)).toBe(1);
+    await expect(j.append(false)).rejects.toThrow('disk full');
+    await expect(j.load()).rejects.toThrow('not counted');
+    expect(failures).toBe(1);
+    expect(j.count).toBe(2);
+  });
+
+  it('riskstream_ready follows readiness; the app exports it and riskstream_journal_errors_total', async () => {
+    const m = createMetrics();
+    let ready = false;
+    registerReadiness(m, () => ready);
+    expect(valueOf(await m.registry.metrics(), 'riskstream_ready')).toBe(0);
+    ready = true;
+    expect(valueOf(await m.registry.metrics(), 'riskstream_ready')).toBe(1);
+    const app = await startTestApp();
+    try {
+      const page = await (await fetch(`${app.baseUrl}/metrics`)).text();
+      expect(valueOf(page, 'riskstream_ready')).toBe(1);
+      expect(typeOf(page, 'riskstream_journal_errors_total')).toBe('counter');
+      expect(typeOf(page, 'process_cpu_seconds_total')).toBe('counter');
+    } finally {
+      await app.destroy();
+    }
   });
 });
