@@ -1,8 +1,8 @@
 // InfluxDB auth and TLS (src/adapters/influx/series.ts, config `influx.username/password/protocol/ssl`)
 // against real influxd 1.x servers this suite starts itself with deploy/local/influxdb.sh: one with
-// auth-enabled (users created through the HTTP API), one serving HTTPS with a self-signed certificate
-// made here with openssl. Needs /usr/bin/influxd (or INFLUXD) and openssl; skipped without them,
-// unless RISKSTREAM_REQUIRE_SERVICES=1 (CI), where that is a failure.
+// auth-enabled (users created through the HTTP API), one serving HTTPS with the self-signed test
+// certificate in ./tls. Needs /usr/bin/influxd (or INFLUXD); skipped without it, unless
+// RISKSTREAM_REQUIRE_SERVICES=1 (CI), where that is a failure.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,15 +17,7 @@ import { serviceAvailable } from '../../helpers/services.ts';
 
 const SCRIPT = new URL('../../../deploy/local/influxdb.sh', import.meta.url).pathname;
 const INFLUXD = process.env.INFLUXD ?? '/usr/bin/influxd';
-const which = (b: string) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${b}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
-const HAVE = serviceAvailable('influx auth/tls', existsSync(INFLUXD) && which('openssl'), `needs influxd (${INFLUXD}; Debian: apt-get install influxdb) and openssl`);
+const HAVE = serviceAvailable('influx auth/tls', existsSync(INFLUXD), `needs influxd (${INFLUXD}; Debian: apt-get install influxdb)`);
 
 function start(dir: string, args: string[]): string {
   const out = execFileSync('bash', [SCRIPT, 'start', '--dir', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -127,8 +119,8 @@ describe.runIf(HAVE)('influx auth (auth-enabled influxd 1.x)', () => {
 
 describe.runIf(HAVE)('influx TLS (influxd 1.x serving https)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'riskstream-influx-tls-'));
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
+  const cert = new URL('./tls/cert.pem', import.meta.url).pathname;
+  const key = new URL('./tls/key.pem', import.meta.url).pathname;
   let host = '';
   let port = 0;
   const stores: InfluxSeriesStore[] = [];
@@ -139,7 +131,6 @@ describe.runIf(HAVE)('influx TLS (influxd 1.x serving https)', () => {
   };
 
   beforeAll(() => {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
     [host, port] = ((s) => [s.split(':')[0]!, Number(s.split(':')[1])] as const)(start(dir, ['--tls-cert', cert, '--tls-key', key]));
   }, 90_000);
 
