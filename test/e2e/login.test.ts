@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { startTestApp } from '../helpers/app.ts';
+import { startTestApp, TEST_SECRET } from '../helpers/app.ts';
+import { createAuth } from '../../src/auth/auth.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const REQUIRE = process.env.RISKSTREAM_REQUIRE_SERVICES === '1';
@@ -71,4 +72,27 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE)('dashboard login page (headless Chro
     await page.close();
     expect(pageErrors).toEqual([]);
   });
+
+  it('a token pasted on the login page that expires brings the login page back (登录已过期); a new token opens the dashboard again', async () => {
+    const short = await createAuth(TEST_SECRET).sign({ sub: 'login-test', role: 'operator', towns: '*' }, '5s');
+    const page = await browser!.newPage({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${app!.baseUrl}/`);
+    await page.fill('#login-token', short);
+    await page.click('#login-submit');
+    await page.waitForSelector('#conn[data-state=open]', { timeout: 15_000 });
+    await page.waitForSelector('body[data-expired=true]', { timeout: 20_000 });
+    await page.waitForSelector('#login-form', { state: 'visible', timeout: 5_000 });
+    expect(await page.textContent('#login-error')).toContain('登录已过期');
+    expect(await page.evaluate('sessionStorage.getItem("riskstream.token")')).toBeNull();
+
+    await page.fill('#login-token', app!.tokens.operator);
+    await page.click('#login-submit');
+    await page.waitForSelector('#login', { state: 'hidden', timeout: 10_000 });
+    await page.waitForSelector('#conn[data-state=open]', { timeout: 15_000 });
+    expect(await page.getAttribute('body', 'data-expired')).toBeNull();
+    expect(await page.isHidden('#error-banner')).toBe(true);
+    await page.close();
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });
