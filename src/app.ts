@@ -6,7 +6,7 @@ import { AlertBook } from './alerts/book.ts';
 import { createAuth, type Principal } from './auth/auth.ts';
 import { buildServer, routesOf } from './api/server.ts';
 import type { ReferenceData } from './enrich/reference.ts';
-import { createMetrics, registerRuleStats, registerSeriesStats } from './metrics.ts';
+import { countFailures, createMetrics, registerReadiness, registerRuleStats, registerSeriesStats, type Journal, type Metrics } from './metrics.ts';
 import { WsHub } from './notify/ws-hub.ts';
 import { createPipeline, type Pipeline } from './pipeline.ts';
 import type { RuleEngine } from './rules/engine.ts';
@@ -110,15 +110,28 @@ function withAudit(ports: AppPorts): AppPorts {
   };
 }
 
+/** withJournalErrors counts failed journal writes in riskstream_journal_errors_total{journal} (the errors still propagate). */
+function withJournalErrors(ports: AppPorts, m: Metrics): AppPorts {
+  const inc = (journal: Journal) => () => m.journalErrors.inc({ journal });
+  return {
+    ...ports,
+    store: countFailures(ports.store, { append: inc('alerts'), snapshot: inc('snapshot') }),
+    nflog: countFailures(ports.nflog, { append: inc('notifications') }),
+    deadLetters: countFailures(ports.deadLetters, { write: inc('dead_letters') }),
+    ...(ports.audit ? { audit: countFailures(ports.audit, { append: inc('audit') }) } : {}),
+  };
+}
+
 /** createApp wires the stages and adapters: decode → enrich → evaluate → alerts → notify. */
 export function createApp(o: AppOptions): App {
   const { config, logger } = o;
-  const ports = withAudit(o.ports);
+  const metrics = createMetrics();
+  const ports = withAudit(withJournalErrors(o.ports, metrics));
   const clock = ports.clock ?? systemClock;
   const series = ports.series ?? createMemorySeriesStore();
-  const metrics = createMetrics();
   if (series.stats) registerSeriesStats(metrics, () => series.stats!());
   registerRuleStats(metrics, () => stepper.engine.unconfigured());
+  registerReadiness(metrics, () => ready);
   const auth = createAuth(o.secret);
   const book = new AlertBook({
     decorate: (a, at) => lifecycle.decorate(a, at),

@@ -24,6 +24,46 @@ export interface Metrics {
   limitReached: Counter<'limit'>;
   /** items held back by a bound (merged, folded, refused or evicted), per limit */
   limitOverflow: Counter<'limit'>;
+  /** writes to a journal (alert events, snapshot, notification log, audit trail, dead letters) that failed */
+  journalErrors: Counter<'journal'>;
+}
+
+/** JOURNALS: the durable logs whose failed writes count in riskstream_journal_errors_total{journal}. */
+export type Journal = 'alerts' | 'snapshot' | 'notifications' | 'audit' | 'dead_letters';
+
+/**
+ * countFailures: the same object, with the named async methods counting a failure (rejection or
+ * throw) through `onFail` before passing it on. A Proxy, so class instances (private fields) keep working.
+ */
+export function countFailures<T extends object>(target: T, methods: Partial<Record<keyof T & string, () => void>>): T {
+  return new Proxy(target, {
+    get(t, key, _receiver) {
+      const v = Reflect.get(t, key, t) as unknown;
+      if (typeof v !== 'function') return v;
+      const onFail = typeof key === 'string' ? (methods as Record<string, (() => void) | undefined>)[key] : undefined;
+      if (!onFail) return (v as (...a: unknown[]) => unknown).bind(t);
+      return async (...args: unknown[]) => {
+        try {
+          return await (v as (...a: unknown[]) => unknown).apply(t, args);
+        } catch (err) {
+          onFail();
+          throw err;
+        }
+      };
+    },
+  });
+}
+
+/** registerReadiness exports /readyz as riskstream_ready (1 ready, 0 starting or recovering), for alerting on "not ready". */
+export function registerReadiness(m: Metrics, isReady: () => boolean): void {
+  new Gauge({
+    name: 'riskstream_ready',
+    help: '1 when GET /readyz answers 200 (state recovered; Kafka mode: caught up and partitions assigned), else 0',
+    registers: [m.registry],
+    collect() {
+      this.set(isReady() ? 1 : 0);
+    },
+  });
 }
 
 /** registerSeriesStats exports a history store's counters as riskstream_history_points{state}. */
@@ -53,23 +93,66 @@ export function registerRuleStats(m: Metrics, unconfigured: () => Record<string,
   });
 }
 
-/** registerClusterStats exports Kafka mode's state as riskstream_kafka{stat} (assigned partitions, lag, rebalances, restarts, …). */
+/**
+ * KAFKA_STATS: how each field of Kafka mode's stats() is exported. Counters (only ever grow while the
+ * process runs) end in `_total`; gauges go up and down. A field not listed here is not exported.
+ */
+export const KAFKA_STATS: Readonly<Record<string, { name: string; type: 'counter' | 'gauge'; help: string }>> = {
+  rebalances: { name: 'riskstream_kafka_rebalances_total', type: 'counter', help: 'Kafka mode: consumer group rebalances seen by this instance' },
+  consumerRestarts: { name: 'riskstream_kafka_consumer_restarts_total', type: 'counter', help: 'Kafka mode: consumer restarts (crash or stall)' },
+  producerRestarts: { name: 'riskstream_kafka_producer_restarts_total', type: 'counter', help: 'Kafka mode: producer reconnects after a failed send' },
+  sendRetries: { name: 'riskstream_kafka_send_retries_total', type: 'counter', help: 'Kafka mode: produce attempts retried' },
+  warmupEvents: { name: 'riskstream_kafka_warmup_events_total', type: 'counter', help: 'Kafka mode: events re-read to rebuild rule state after taking over partitions' },
+  deadLetters: { name: 'riskstream_kafka_dead_letters_total', type: 'counter', help: 'Kafka mode: records written to the dead-letter topic' },
+  commits: { name: 'riskstream_kafka_commits_total', type: 'counter', help: 'Kafka mode: consumer offset commits' },
+  forwarded: { name: 'riskstream_kafka_forwarded_total', type: 'counter', help: 'Kafka mode: events forwarded to the repartition topic (keyed by their owner site)' },
+  repartitioned: { name: 'riskstream_kafka_repartitioned_total', type: 'counter', help: 'Kafka mode: events read from the repartition topic' },
+  assignedPartitions: { name: 'riskstream_kafka_assigned_partitions', type: 'gauge', help: 'Kafka mode: input partitions assigned to this instance' },
+  keyedPartitions: { name: 'riskstream_kafka_keyed_partitions', type: 'gauge', help: 'Kafka mode: repartition-topic partitions assigned to this instance' },
+  lag: { name: 'riskstream_kafka_consumer_lag', type: 'gauge', help: 'Kafka mode: records behind the high watermark on the assigned partitions, as of the last batch read from each' },
+  alertLogPosition: { name: 'riskstream_kafka_alert_log_position', type: 'gauge', help: 'Kafka mode: offset this instance has read the shared alert log up to' },
+};
+
+/** registerClusterStats exports Kafka mode's state (KAFKA_STATS): counters as riskstream_kafka_*_total, gauges as riskstream_kafka_*. */
 export function registerClusterStats(m: Metrics, stats: () => Record<string, number>): void {
-  new Gauge({
-    name: 'riskstream_kafka',
-    help: 'Kafka mode: assignedPartitions, lag, rebalances, consumerRestarts, producerRestarts, sendRetries, warmupEvents, deadLetters, commits, alertLogPosition',
-    labelNames: ['stat'],
-    registers: [m.registry],
-    collect() {
-      for (const [k, v] of Object.entries(stats())) this.set({ stat: k }, v);
-    },
-  });
+  // one read of stats() per scrape, shared by every metric of that scrape
+  let cached: { at: number; v: Record<string, number> } | undefined;
+  const read = (key: string): number => {
+    const t = performance.now();
+    if (!cached || t - cached.at > 50) cached = { at: t, v: stats() };
+    const v = cached.v[key];
+    return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+  };
+  for (const [key, d] of Object.entries(KAFKA_STATS)) {
+    if (d.type === 'counter') {
+      new Counter({
+        name: d.name,
+        help: d.help,
+        registers: [m.registry],
+        collect() {
+          this.reset();
+          this.inc(Math.max(0, read(key)));
+        },
+      });
+    } else {
+      new Gauge({
+        name: d.name,
+        help: d.help,
+        registers: [m.registry],
+        collect() {
+          this.set(read(key));
+        },
+      });
+    }
+  }
 }
 
 /** createMetrics builds a fresh registry (one per app, so tests can run several apps). */
 export function createMetrics(): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'riskstream_' });
+  // Node's default metrics under their standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes, …),
+  // so stock Node.js dashboards and alerts work; everything riskstream's own starts with riskstream_
+  collectDefaultMetrics({ register: registry });
   const r = { registers: [registry] };
   return {
     registry,
@@ -90,6 +173,7 @@ export function createMetrics(): Metrics {
     textsSkipped: new Counter({ name: 'riskstream_sms_skipped_total', help: 'Queued texts not sent, per notify stage: mute (acknowledged, resolved, silenced or inhibited during the group wait), dedup (texted already)', labelNames: ['stage'], ...r }),
     textsPending: new Gauge({ name: 'riskstream_sms_pending', help: 'Texts waiting in group wait or for a retry', ...r }),
     limitReached: new Counter({ name: 'riskstream_limit_reached_total', help: 'Times a configured bound (limits.*) was reached, per limit', labelNames: ['limit'], ...r }),
+    journalErrors: new Counter({ name: 'riskstream_journal_errors_total', help: 'Failed writes to a journal, per journal: alerts (alert events; fatal), snapshot, notifications (what was texted), audit, dead_letters', labelNames: ['journal'], ...r }),
     limitOverflow: new Counter({ name: 'riskstream_limit_overflow_total', help: 'Items held back by a bound (merged, folded, refused or evicted), per limit', labelNames: ['limit'], ...r }),
   };
 }

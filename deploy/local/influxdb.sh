@@ -18,6 +18,11 @@
 # Options / environment:
 #   --dir DIR        state directory (default ${RISKSTREAM_INFLUX_DIR:-/tmp/riskstream-influx})
 #   --timeout SEC    start readiness timeout (default ${RISKSTREAM_INFLUX_START_TIMEOUT:-60})
+#   --auth           start: auth-enabled = true. With no user yet, InfluxDB 1.x accepts only
+#                    CREATE USER ... WITH ALL PRIVILEGES (the first admin) until one exists.
+#   --tls-cert FILE --tls-key FILE
+#                    start: serve HTTPS with this certificate and key (PEM); /ping is checked over
+#                    https without verifying the certificate
 #   INFLUXD          the influxd binary (default /usr/bin/influxd, else influxd on PATH)
 #
 # Layout of DIR: influxdb.conf, state.env (HTTP_PORT, RPC_PORT), influx.env (RISKSTREAM_INFLUX=...),
@@ -37,18 +42,27 @@ usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0
 CMD="${1:-}"; [[ -n "$CMD" ]] || usage; shift
 DIR="${RISKSTREAM_INFLUX_DIR:-/tmp/riskstream-influx}"
 TIMEOUT="${RISKSTREAM_INFLUX_START_TIMEOUT:-60}"
+AUTH=false
+TLS_CERT=""
+TLS_KEY=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --dir) DIR="${2:?--dir needs a value}"; shift 2 ;;
     --dir=*) DIR="${1#*=}"; shift ;;
     --timeout) TIMEOUT="${2:?--timeout needs a value}"; shift 2 ;;
     --timeout=*) TIMEOUT="${1#*=}"; shift ;;
+    --auth) AUTH=true; shift ;;
+    --tls-cert) TLS_CERT="${2:?--tls-cert needs a file}"; shift 2 ;;
+    --tls-key) TLS_KEY="${2:?--tls-key needs a file}"; shift 2 ;;
     -h|--help) usage ;;
     *) die "unknown argument: $1" ;;
   esac
 done
 [[ "$TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die "--timeout must be a positive integer (seconds)"
 case "$CMD" in start|stop|status|clean) ;; *) usage ;; esac
+[[ -z "$TLS_CERT" && -z "$TLS_KEY" ]] || [[ -f "$TLS_CERT" && -f "$TLS_KEY" ]] || die "--tls-cert and --tls-key need both, and both files must exist"
+WANT_HTTPS=false; [[ -n "$TLS_CERT" ]] && WANT_HTTPS=true
+HTTPS=false # of the server in DIR: state.env's, once loaded
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
 CONF="$DIR/influxdb.conf"
@@ -78,7 +92,7 @@ load_state() {
 }
 
 save_state() {
-  printf 'HTTP_PORT=%s\nRPC_PORT=%s\n' "$HTTP_PORT" "$RPC_PORT" >"$STATE.tmp"
+  printf 'HTTP_PORT=%s\nRPC_PORT=%s\nHTTPS=%s\n' "$HTTP_PORT" "$RPC_PORT" "$HTTPS" >"$STATE.tmp"
   mv "$STATE.tmp" "$STATE"
   echo "RISKSTREAM_INFLUX=$HOST:$HTTP_PORT" >"$DIR/influx.env"
 }
@@ -124,7 +138,10 @@ bind-address = "$HOST:$RPC_PORT"
 [http]
   enabled = true
   bind-address = "$HOST:$HTTP_PORT"
-  auth-enabled = false
+  auth-enabled = $AUTH
+  https-enabled = $HTTPS
+  https-certificate = "$TLS_CERT"
+  https-private-key = "$TLS_KEY"
   log-enabled = false
   suppress-write-log = true
   pprof-enabled = false
@@ -156,7 +173,8 @@ server_pid() {
 
 ping_ok() {
   local code
-  code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://$HOST:$HTTP_PORT/ping" 2>/dev/null) || return 1
+  local scheme=http; [[ "${HTTPS:-false}" == true ]] && scheme=https
+  code=$(curl -sk -o /dev/null -m 2 -w '%{http_code}' "$scheme://$HOST:$HTTP_PORT/ping" 2>/dev/null) || return 1
   [[ "$code" == 204 ]]
 }
 
@@ -195,6 +213,7 @@ cmd_start() {
   [[ -x "$bin" ]] || die "$bin is not executable"
   # keep the recorded ports when they are still free, else pick new ones
   if ! load_state || ! ports_free "$HTTP_PORT" "$RPC_PORT"; then pick_ports; fi
+  HTTPS=$WANT_HTTPS
   save_state
   write_config
   [[ -f "$LOGFILE" ]] && mv -f "$LOGFILE" "$LOGFILE.1"

@@ -55,6 +55,19 @@ export const Config = z.strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(1).max(65535).default(8086),
       database: z.string().default('riskstream'),
+      /** `https` for a TLS-enabled InfluxDB ([http] https-enabled, or InfluxDB 2.x / Cloud behind TLS) */
+      protocol: z.enum(['http', 'https']).default('http'),
+      /** InfluxDB 1.x user (auth-enabled), or a 2.x v1-compatibility user (`influx v1 auth create`) */
+      username: z.string().min(1).optional(),
+      /** the user's password; best given as RISKSTREAM_INFLUX_PASSWORD (never logged) */
+      password: z.string().min(1).optional(),
+      /** TLS (protocol https): an optional CA bundle (PEM file) for a private CA, and certificate checking (on unless said otherwise) */
+      ssl: z
+        .strictObject({
+          ca: z.string().min(1).optional(),
+          rejectUnauthorized: z.boolean().default(true),
+        })
+        .prefault({}),
     })
     .optional(),
   sms: z

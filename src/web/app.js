@@ -32,7 +32,7 @@ const state = {
   acking: new Set(), // ids with an ack request in flight
   lastSeq: undefined, ws: null, attempt: 0, retryTimer: 0, retryAt: 0, lastFrameAt: 0,
   everConnected: false, synced: false, // synced: a first snapshot is shown (later new rows flash)
-  expiresAt: 0, expired: false, // when the token expires (ms); expired: stop reconnecting, say so
+  expiresAt: 0, expired: false, tokenFromUrl: false, // when the token expires (ms); expired: stop reconnecting, say so
   wall: false, wallPage: 0, wallPages: 1, wallTurnedAt: 0, // wall mode (?wall=1, or a screen token): pages of incidents
 };
 const rows = new Map(); // id -> { el, sig }
@@ -59,6 +59,7 @@ const fmtNum = (v) => (typeof v === 'number' ? String(Math.round(v * 1000) / 100
 function readToken() {
   const params = new URLSearchParams(location.search);
   const fromUrl = params.get('token');
+  state.tokenFromUrl = Boolean(fromUrl);
   let token = fromUrl || '';
   try {
     if (fromUrl) sessionStorage.setItem(TOKEN_KEY, fromUrl);
@@ -1019,6 +1020,12 @@ function expired() {
   $('expiry-banner').hidden = true;
   setConn('closed', '登录已过期');
   showError(EXPIRED_TEXT);
+  // a person who signed in on the login page signs in again there; a wall screen opened with
+  // /?token=… keeps saying so (its link must be renewed)
+  if (!state.tokenFromUrl) {
+    try { sessionStorage.removeItem(TOKEN_KEY); } catch { /* storage disabled */ }
+    showLogin('登录已过期，请粘贴新的令牌 — Session expired: paste a new token');
+  }
 }
 
 /** closedBeforeOpen: the upgrade was refused or the server is down; ask /api/v1/info which (401: expired). */
@@ -1165,14 +1172,61 @@ function main() {
   tick();
   setInterval(tick, 1000);
   render();
+  window.addEventListener('online', () => { if (state.token && !state.ws) connect(); });
   if (!state.token) {
-    showError('缺少访问令牌：请使用 /?token=… 打开本页 — Missing access token');
-    setConn('closed', '已断开');
+    showLogin();
     return;
   }
   loadInfo();
   connect();
-  window.addEventListener('online', () => { if (!state.ws) connect(); });
+}
+
+/**
+ * showLogin: no token in the address bar or this tab: a form to paste one. The token is checked
+ * with /api/v1/info before it is kept (sessionStorage, as a /?token=… link keeps it), then the
+ * dashboard starts as if opened with it.
+ */
+let loginWired = false;
+function showLogin(message = '') {
+  if (!state.expired) setConn('closed', '未登录');
+  document.body.dataset.login = 'true';
+  $('login').hidden = false;
+  const form = $('login-form');
+  const input = $('login-token');
+  const err = $('login-error');
+  Object.assign(err, { textContent: message, hidden: !message });
+  input.focus();
+  if (loginWired) return;
+  loginWired = true;
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const token = input.value.trim().replace(/^Bearer\s+/i, '');
+    const fail = (msg) => Object.assign(err, { textContent: msg, hidden: false });
+    if (!token) return fail('请粘贴令牌 — Paste a token');
+    $('login-submit').disabled = true;
+    try {
+      const res = await fetch('/api/v1/info', { headers: { Accept: 'application/json', Authorization: `Bearer ${token}` }, cache: 'no-store' });
+      if (res.status === 401) return fail('令牌无效或已过期 — The token is not valid or has expired');
+      if (!res.ok) return fail(`无法登录（HTTP ${res.status}）— Cannot sign in`);
+    } catch {
+      return fail('无法连接服务器 — Cannot reach the server');
+    } finally {
+      $('login-submit').disabled = false;
+    }
+    try { sessionStorage.setItem(TOKEN_KEY, token); } catch { /* storage disabled: this page only */ }
+    state.token = token;
+    state.tokenFromUrl = false;
+    state.expired = false;
+    state.expiresAt = 0; // the old token's; /api/v1/info gives the new one's
+    delete document.body.dataset.expired;
+    showError('');
+    input.value = '';
+    err.hidden = true;
+    $('login').hidden = true;
+    delete document.body.dataset.login;
+    loadInfo();
+    connect();
+  });
 }
 
 main();

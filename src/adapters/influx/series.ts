@@ -1,4 +1,5 @@
-import { InfluxDB, type IPoint } from 'influx';
+import { readFileSync } from 'node:fs';
+import { InfluxDB, ResultError, type IPoint, type ISingleHostConfig } from 'influx';
 import type { Logger } from 'pino';
 import { AppError } from '../../errors.ts';
 import type { SeriesPoint, SeriesStore } from '../../ports/index.ts';
@@ -6,11 +7,55 @@ import type { SeriesPoint, SeriesStore } from '../../ports/index.ts';
 /** MEASUREMENT: the one measurement readings are written to (tags siteId + metric, field value [+ unit]). */
 export const MEASUREMENT = 'reading';
 
-/** InfluxSeriesOptions: where the InfluxDB 1.x HTTP API is and how the write queue behaves. */
-export interface InfluxSeriesOptions {
+/** InfluxConnection: where the InfluxDB 1.x HTTP API (or 2.x's v1 compatibility API) is and how to log in (config `influx`). */
+export interface InfluxConnection {
   host: string;
   port: number;
   database: string;
+  /** default http */
+  protocol?: 'http' | 'https' | undefined;
+  /** with an auth-enabled server; without one nothing is sent that a server could check */
+  username?: string | undefined;
+  password?: string | undefined;
+  /** TLS (protocol https): a CA bundle file (PEM) for a private CA, and certificate checking (default on) */
+  ssl?: { ca?: string | undefined; rejectUnauthorized?: boolean | undefined } | undefined;
+}
+
+/**
+ * influxClientConfig turns the `influx` settings into node-influx's single-host config: protocol,
+ * credentials and the TLS options of the https requests. A CA file that cannot be read is a
+ * CONFIG_INVALID naming influx.ssl.ca; TLS settings with protocol http are a CONFIG_INVALID too
+ * (they would be ignored silently otherwise).
+ */
+export function influxClientConfig(o: InfluxConnection): ISingleHostConfig {
+  const protocol = o.protocol ?? 'http';
+  if (o.username === undefined && o.password !== undefined) {
+    throw new AppError('CONFIG_INVALID', 'influx.password is set but influx.username is not', { details: [{ path: 'influx.username', message: 'required with influx.password' }] });
+  }
+  if (protocol === 'http' && (o.ssl?.ca !== undefined || o.ssl?.rejectUnauthorized === false)) {
+    throw new AppError('CONFIG_INVALID', 'influx.ssl is set but influx.protocol is http: set influx.protocol: https', { details: [{ path: 'influx.protocol', message: 'https required by influx.ssl' }] });
+  }
+  let ca: string | undefined;
+  if (protocol === 'https' && o.ssl?.ca) {
+    try {
+      ca = readFileSync(o.ssl.ca, 'utf8');
+    } catch (err) {
+      throw new AppError('CONFIG_INVALID', `influx.ssl.ca: cannot read ${o.ssl.ca}: ${(err as Error).message}`, { details: [{ path: 'influx.ssl.ca', message: 'not readable' }] });
+    }
+  }
+  return {
+    host: o.host,
+    port: o.port,
+    protocol,
+    database: o.database,
+    // node-influx sends root/root when none are given; an auth-disabled server ignores them
+    ...(o.username !== undefined ? { username: o.username, password: o.password ?? '' } : {}),
+    ...(protocol === 'https' ? { options: { rejectUnauthorized: o.ssl?.rejectUnauthorized ?? true, ...(ca ? { ca } : {}) } } : {}),
+  };
+}
+
+/** InfluxSeriesOptions: the connection (InfluxConnection) and how the write queue behaves. */
+export interface InfluxSeriesOptions extends InfluxConnection {
   logger: Logger;
   /** points per writePoints call (default 5,000) */
   batchSize?: number;
@@ -75,6 +120,31 @@ function statusOf(err: unknown): number | undefined {
 
 const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
+/** AUTH_HINT: what to check when InfluxDB refuses the credentials (HTTP 401) or the user's rights (403). */
+const AUTH_HINT: Record<number, string> = {
+  401: 'InfluxDB refused the credentials: check influx.username and influx.password (RISKSTREAM_INFLUX_USERNAME, RISKSTREAM_INFLUX_PASSWORD)',
+  403: 'InfluxDB refused the request for this user: grant influx.username WRITE and READ on influx.database (or use an admin user)',
+};
+
+/** TLS_CODES: Node's certificate errors, explained with the setting to change. */
+const TLS_HINT = 'the InfluxDB TLS certificate is not trusted: give its CA as influx.ssl.ca (PEM file), or set influx.ssl.rejectUnauthorized: false for testing only';
+const TLS_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+
+/** explain: the error text with the setting to look at (credentials, TLS trust, http against https). */
+function explain(err: unknown): string {
+  const status = statusOf(err);
+  const text = errText(err);
+  if (status !== undefined && AUTH_HINT[status]) return `${AUTH_HINT[status]} (${text})`;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && TLS_CODES.has(code)) return `${TLS_HINT} (${code}: ${text})`;
+  if (typeof code === 'string' && (code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(text))) {
+    return `TLS handshake failed: does influx.protocol match the server (https on an http port, or the other way)? (${text})`;
+  }
+  if (/HTTP request to an HTTPS server/i.test(text)) return `influx.protocol is http but the server speaks https: set influx.protocol: https (${text})`;
+  if (code === 'ECONNRESET' || /socket hang up/i.test(text)) return `${text} (if the server speaks https, set influx.protocol: https)`;
+  return text;
+}
+
 /**
  * createInfluxSeriesStore: the distributed history (ARCHITECTURE.md: InfluxDB 1.x, batched, bounded queue).
  * `write` only enqueues, so the pipeline never waits on InfluxDB; history is best-effort and no alert
@@ -96,13 +166,11 @@ export function createInfluxSeriesStore(o: InfluxSeriesOptions): InfluxSeriesSto
   const mono = () => performance.now();
   const log = o.logger.child({ component: 'influx-series', database: o.database });
   const influx = new InfluxDB({
-    host: o.host,
-    port: o.port,
-    protocol: 'http',
-    database: o.database,
+    ...influxClientConfig(o),
     // retries are ours (backoff without blocking); the pool's own retry would only repeat at once
     pool: { maxRetries: 0, requestTimeout: o.requestTimeoutMs ?? 10_000 },
   });
+  log.info({ host: o.host, port: o.port, protocol: o.protocol ?? 'http', username: o.username, tlsCa: o.ssl?.ca, rejectUnauthorized: o.ssl?.rejectUnauthorized ?? true }, 'InfluxDB history store');
 
   // The queue: q[head..] are waiting, oldest first.
   let q: SeriesPoint[] = [];
@@ -126,12 +194,21 @@ export function createInfluxSeriesStore(o: InfluxSeriesOptions): InfluxSeriesSto
   const ensureDatabase = (): Promise<void> => {
     // CREATE DATABASE is idempotent in InfluxDB 1.x; a failure is retried on the next use
     dbReady ??= influx.createDatabase(o.database).catch((err: unknown) => {
+      // The server answered but refused CREATE DATABASE: a user without admin rights (1.x: 403), or a
+      // server whose v1 API manages no databases (2.x: buckets and DBRP mappings are made with its own
+      // tools). The database is then expected to exist; a write tells if it does not. Wrong
+      // credentials (401) are not this: retried, with the setting to check in the warning.
+      const status = statusOf(err);
+      if ((status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 408 && status !== 429) || err instanceof ResultError) {
+        log.info({ err: errText(err) }, 'cannot create the InfluxDB database (no admin rights or a 2.x server): expecting it to exist');
+        return;
+      }
       dbReady = undefined;
       throw err;
     });
     return dbReady;
   };
-  ensureDatabase().catch((err: unknown) => log.warn({ err: errText(err) }, 'cannot create the InfluxDB database yet; will retry'));
+  ensureDatabase().catch((err: unknown) => log.warn({ err: explain(err) }, 'cannot create the InfluxDB database yet; will retry'));
 
   const compact = () => {
     if (head > 4096 && head * 2 > q.length) {
@@ -176,8 +253,11 @@ export function createInfluxSeriesStore(o: InfluxSeriesOptions): InfluxSeriesSto
       return true;
     } catch (err) {
       const status = statusOf(err);
-      lastError = errText(err);
-      if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+      lastError = explain(err);
+      // 401/403 (credentials, rights) and http against an https server are settings to fix, not bad
+      // points: retried like an outage, so nothing is lost once they are fixed
+      const setting = status === 401 || status === 403 || /HTTP request to an HTTPS server/i.test(lastError);
+      if (!setting && status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
         // refused as invalid (partial write, type conflict): InfluxDB kept the valid points; retrying cannot help
         rejected += batch.length;
         log.error({ err: lastError, points: batch.length }, 'InfluxDB refused a history batch; not retried');
@@ -265,7 +345,7 @@ export function createInfluxSeriesStore(o: InfluxSeriesOptions): InfluxSeriesSto
         }
         return { metrics, points };
       } catch (err) {
-        throw new AppError('IO_FAILED', `history is unavailable: InfluxDB query failed: ${errText(err)}`, { retryable: true, cause: err });
+        throw new AppError('IO_FAILED', `history is unavailable: InfluxDB query failed: ${explain(err)}`, { retryable: true, cause: err });
       }
     },
 

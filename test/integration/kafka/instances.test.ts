@@ -16,7 +16,7 @@ const sensorOf = (f: Frame) => (f.alert as { labels: Record<string, string> } | 
 const firedFor = (ws: WsProbe, prefix: string) => ws.frames.filter((f) => f.type === 'alert' && f.kind === 'fired' && String(sensorOf(f) ?? '').startsWith(prefix));
 
 async function assigned(i: Instance): Promise<number> {
-  return i.metric('riskstream_kafka', 'stat="assignedPartitions"');
+  return i.metric('riskstream_kafka_assigned_partitions');
 }
 
 describe.runIf(HAVE_KAFKA)('kafka mode: instances in one group', () => {
@@ -157,7 +157,7 @@ describe.runIf(HAVE_KAFKA)('kafka mode: instances in one group', () => {
     // the red alert raised by a is open on b's screen, not raised again
     expect((snap.alerts as { labels: Record<string, string> }[]).some((x) => x.labels.sensorId === 'CH4-WARM-RED')).toBe(true);
     await waitFor('b owns every partition', async () => (await assigned(b)) === 6);
-    await waitFor('b warmed up', async () => (await b.metric('riskstream_kafka', 'stat="warmupEvents"')) >= 2);
+    await waitFor('b warmed up', async () => (await b.metric('riskstream_kafka_warmup_events_total')) >= 2);
     await c.produce('risk.mine.telemetry', [ch4(site, 'CH4-WARM', 0.6)]);
     const rise = await wb.next((f) => f.type === 'alert' && f.kind === 'fired' && sensorOf(f) === 'CH4-WARM', 10_000);
     expect((rise.alert as { ruleId: string }).ruleId).toBe('mine.ch4.rise');
@@ -188,7 +188,7 @@ describe.runIf(HAVE_KAFKA)('kafka mode: instances in one group', () => {
     // a restart of that owner reads the same command again and does not apply it twice
     expect(await b.stop()).toBe(0);
     const b2 = await c.start('b2');
-    await waitFor('b2 owns the partitions', async () => (await b2.metric('riskstream_kafka', 'stat="assignedPartitions"')) === 6);
+    await waitFor('b2 owns the partitions', async () => (await b2.metric('riskstream_kafka_assigned_partitions')) === 6);
     await new Promise((r) => setTimeout(r, 2000));
     expect(await acked()).toHaveLength(1);
   }, 120_000);

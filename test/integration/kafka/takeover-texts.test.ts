@@ -29,7 +29,7 @@ function texts(...insts: Instance[]): string[] {
   }
   return out;
 }
-const assigned = (i: Instance) => i.metric('riskstream_kafka', 'stat="assignedPartitions"');
+const assigned = (i: Instance) => i.metric('riskstream_kafka_assigned_partitions');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.runIf(HAVE_KAFKA)('kafka mode: texts across a takeover', () => {

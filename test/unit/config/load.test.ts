@@ -97,7 +97,7 @@ escalation: { red: 2m }
     // the secret as documented in §7
     ['secret', { RISKSTREAM_SECRET: 'a-long-enough-secret' }, (c) => c.secret, 'a-long-enough-secret'],
     // an optional section is created by its override
-    ['optional section', { RISKSTREAM_INFLUX_DATABASE: 'hist' }, (c) => c.influx, { host: '127.0.0.1', port: 8086, database: 'hist' }],
+    ['optional section', { RISKSTREAM_INFLUX_DATABASE: 'hist' }, (c) => c.influx, { host: '127.0.0.1', port: 8086, database: 'hist', protocol: 'http', ssl: { rejectUnauthorized: true } }],
     // an empty variable is no override
     ['empty value ignored', { RISKSTREAM_HTTP_PORT: '' }, (c) => c.http.port, 8080],
     // variables outside the schema are not ours
