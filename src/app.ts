@@ -142,6 +142,7 @@ export function createApp(o: AppOptions): App {
   });
   const stepper = new Stepper(o.reference, o.rules, (siteId) => book.openAt(siteId), {
     lateness: config.rules.lateness,
+    now: () => clock.now(),
     limits: config.limits,
     logger,
     onLimit: (limit, what) => (what === 'reached' ? metrics.limitReached : metrics.limitOverflow).inc({ limit }),

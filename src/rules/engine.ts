@@ -143,9 +143,13 @@ export class RuleEngine {
   /** told of every seed, so the subject registry tracks seeded subjects too */
   seedHook: SeedHook | undefined;
 
-  constructor(rules: readonly Rule[], env?: EngineEnv, opts: { lateness?: number } = {}) {
+  /** live mode: the wall clock — an event stamped in the future (a fast clock) moves the watermark no further than now */
+  private readonly now: (() => number) | undefined;
+
+  constructor(rules: readonly Rule[], env?: EngineEnv, opts: { lateness?: number; now?: () => number } = {}) {
     this.env = env;
     this.lateness = opts.lateness ?? 120_000;
+    this.now = opts.now;
     this.load(rules);
   }
 
@@ -183,7 +187,12 @@ export class RuleEngine {
   evaluate(ctx: EvalContext, out: AlertTransition[]): boolean {
     const late = ctx.time < this.maxEventTime - this.lateness;
     if (late) this.lateCount++;
-    else if (ctx.time > this.maxEventTime) this.maxEventTime = ctx.time;
+    else if (ctx.time > this.maxEventTime) {
+      // one producer with a fast clock must not make every other producer's readings late: in live
+      // mode the watermark follows event time only as far as the wall clock
+      const now = this.now?.();
+      this.maxEventTime = now === undefined || ctx.time <= now ? ctx.time : Math.max(this.maxEventTime, now);
+    }
     const cands = this.index.candidates(ctx.event as never) as readonly Entry[];
     for (let i = 0; i < cands.length; i++) {
       const ev = cands[i]!.ev;

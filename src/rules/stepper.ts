@@ -28,6 +28,8 @@ export type StepperLimits = Pick<Config['limits'], 'subjectsPerSite' | 'subjectI
 /** StepperOptions: lateness (ms), bounds, and who hears of bounds reached and subjects evicted. */
 export interface StepperOptions {
   lateness?: number;
+  /** live mode: the wall clock; the watermark never runs ahead of it (see RuleEngine) */
+  now?: () => number;
   limits?: Partial<StepperLimits>;
   /** a bound was reached, or held an item back (riskstream_limit_*_total) */
   onLimit?: LimitListener;
@@ -87,7 +89,7 @@ export class Stepper {
         return worst;
       },
     };
-    this.engine = new RuleEngine(rules, env, opts.lateness !== undefined ? { lateness: opts.lateness } : {});
+    this.engine = new RuleEngine(rules, env, { ...(opts.lateness !== undefined ? { lateness: opts.lateness } : {}), ...(opts.now ? { now: opts.now } : {}) });
     const engine = this.engine;
     this.subjects = new SubjectRegistry(reference, limits, (field, info, at, out) => engine.evict(field, info, at, out), opts.onLimit);
     engine.seedHook = (ruleId, subjectKey, fields) => {
