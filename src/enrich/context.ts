@@ -98,6 +98,9 @@ export class ContextState {
    * would add to a table already at limits.warnings is refused (changes nothing); an Update or
    * Cancel of a warning held, or a repeat of one, always applies.
    */
+  /** references between a drill and a real warning, ignored (a drill never ends or changes a real warning) */
+  crossedReferences = 0;
+
   applyWarning(w: Warning, now: number): WarningChange[] {
     if (w.status === 'Draft' || w.status === 'System') return [];
     if (w.msgType !== 'Cancel' && w.expires > now && this.warnings.size >= this.warningLimit.cap && this.adds(w)) {
@@ -106,10 +109,16 @@ export class ContextState {
     }
     const changes: WarningChange[] = [];
     let rootId = w.id;
+    const drill = isDrillStatus(w.status);
     for (const ref of w.references ?? []) {
-      const root = this.roots.get(ref) ?? this.warnings.get(ref)?.rootId;
-      if (root !== undefined) rootId = root;
       const old = this.warnings.get(ref);
+      // a drill (Exercise/Test) never updates or cancels a real warning, nor a real one a drill
+      if (old && isDrillStatus(old.status) !== drill) {
+        this.crossedReferences++;
+        continue;
+      }
+      const root = this.roots.get(ref) ?? old?.rootId;
+      if (root !== undefined) rootId = root;
       if (old) {
         this.warnings.delete(ref);
         if (w.msgType === 'Cancel') changes.push({ kind: 'remove', warning: old, reason: 'cancel' });
@@ -117,8 +126,9 @@ export class ContextState {
       }
     }
     this.remember(w.id, rootId);
-    if (w.msgType === 'Cancel') {
-      // A Cancel for a warning this table never held (e.g. lost across a restart) still ends alerts about it.
+    if (w.msgType === 'Cancel' && !drill) {
+      // A Cancel for a warning this table never held (e.g. lost across a restart) still ends alerts about it
+      // (a drill's Cancel does not: what it names may be a real warning)
       for (const ref of w.references ?? []) {
         if (!changes.some((c) => c.warning.id === ref)) changes.push({ kind: 'remove', warning: this.stub(ref, w), reason: 'cancel' });
       }
@@ -284,4 +294,9 @@ export class ContextState {
       this.closedHazards.delete(id);
     }
   }
+}
+
+/** isDrillStatus: CAP Exercise and Test messages are drills (演练/测试). */
+function isDrillStatus(status: string): boolean {
+  return status === 'Exercise' || status === 'Test';
 }

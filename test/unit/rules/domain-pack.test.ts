@@ -611,6 +611,20 @@ describe('resolve paths', () => {
     expect(r.book.openAlerts().filter((a) => a.ruleId === 'weather.impact.convective')).toEqual([]);
   });
 
+  it('a drill never cancels or downgrades a real warning (nor a real message a drill)', () => {
+    const r = run([warning(W(47), '雷电', 'red', T(0), { towns: ['chengchuan'] })]);
+    const real = r.book.openAlerts().filter((a) => a.ruleId === 'weather.impact.lightning' || a.ruleId === 'weather.impact.convective');
+    expect(real.length).toBeGreaterThan(0);
+    // an Exercise Cancel and an Exercise Update naming the real warning change nothing of it
+    r.step(warning(`${W(47)}x`, '雷电', 'yellow', T(10), { towns: ['chengchuan'], status: 'Exercise', msgType: 'Update', references: [W(47)] }));
+    r.step(warning(`${W(47)}c`, '雷电', 'red', T(20), { towns: ['chengchuan'], status: 'Exercise', msgType: 'Cancel', references: [W(47)] }));
+    const after = r.book.openAlerts().filter((a) => real.some((x) => x.id === a.id));
+    expect(after.map((a) => [a.id, a.severity, a.labels.drill])).toEqual(real.map((a) => [a.id, a.severity, a.labels.drill]));
+    // the real Cancel still ends it
+    r.step(warning(`${W(47)}rc`, '雷电', 'red', T(30), { towns: ['chengchuan'], msgType: 'Cancel', references: [W(47)] }));
+    expect(r.book.openAlerts().filter((a) => real.some((x) => x.id === a.id))).toEqual([]);
+  });
+
   it('an Update that raises the level updates the kept sites in place', () => {
     // orange → red: same alerts, severity raised.
     const r = run([warning(W(44), '冰雹', 'orange', T(0), { towns: ['chengchuan'] })]);
