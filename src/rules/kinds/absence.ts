@@ -43,10 +43,14 @@ export class AbsenceEvaluator implements Evaluator {
   /** watches and timers are keyed by the subject part (rule id left out) */
   private readonly keys: SubjectKeys;
 
+  readonly rule: AbsenceRule;
+  private readonly env?: EngineEnv;
   constructor(
-    readonly rule: AbsenceRule,
-    private readonly env?: EngineEnv,
+    rule: AbsenceRule,
+    env?: EngineEnv,
   ) {
+    this.rule = rule;
+    this.env = env;
     this.matchers = [rule.match];
     this.where = compileWhere(rule.match.where);
     this.emitter = new Emitter(rule, env);

@@ -54,10 +54,12 @@ export class CorrelationEvaluator implements Evaluator {
   /** state is keyed by the scope part (rule id left out); `fields` scopes share the per-event cache */
   private readonly keys: SubjectKeys;
 
+  readonly rule: CorrelationRule;
   constructor(
-    readonly rule: CorrelationRule,
+    rule: CorrelationRule,
     env?: EngineEnv,
   ) {
+    this.rule = rule;
     this.matchers = [...rule.a, ...rule.b, ...(rule.clear ?? [])];
     this.isA = compileAnyOf(rule.a);
     this.isB = compileAnyOf(rule.b);

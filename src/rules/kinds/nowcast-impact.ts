@@ -25,10 +25,14 @@ export class NowcastImpactEvaluator implements Evaluator {
   private readonly timers = new TimerQueue();
   private readonly due: { due: number; key: string }[] = [];
 
+  readonly rule: NowcastImpactRule;
+  private readonly env?: EngineEnv;
   constructor(
-    readonly rule: NowcastImpactRule,
-    private readonly env?: EngineEnv,
+    rule: NowcastImpactRule,
+    env?: EngineEnv,
   ) {
+    this.rule = rule;
+    this.env = env;
     this.exposed = env ? [...env.reference.sites.values()].filter((s) => rule.siteKinds[s.kind]) : [];
     this.emitter = new Emitter(rule, env);
   }
