@@ -1,11 +1,6 @@
-import { runStart } from './start.ts';
-import { runBacktest } from './backtest.ts';
-import { runRulesCheck } from './rules.ts';
-import { runToken } from './token.ts';
-import { runSchemas } from './schemas.ts';
-import { runAuditVerify } from './audit.ts';
-import { runReplay } from './replay.ts';
-import { runDemo } from './demo.ts';
+// Each command's module is imported when that command runs (and with it what it needs: Fastify and
+// the app for `start`, kafkajs for `topics`, playwright-core for `briefing`), so `--help` or
+// `token` load none of it.
 
 const USAGE = `usage: riskstream <command> [options]
 
@@ -32,29 +27,27 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (cmd) {
       case 'start':
-        return await runStart(rest);
+        return await (await import('./start.ts')).runStart(rest);
       case 'backtest':
-        return await runBacktest(rest);
+        return await (await import('./backtest.ts')).runBacktest(rest);
       case 'rules':
         if (rest[0] !== 'check') break;
-        return runRulesCheck(rest.slice(1));
+        return (await import('./rules.ts')).runRulesCheck(rest.slice(1));
       case 'replay':
-        return await runReplay(rest);
+        return await (await import('./replay.ts')).runReplay(rest);
       case 'token':
-        return await runToken(rest);
+        return await (await import('./token.ts')).runToken(rest);
       case 'topics':
         if (rest[0] !== 'create') break;
-        // loaded on demand: kafkajs is needed only by this command
         return await (await import('./topics.ts')).runTopicsCreate(rest.slice(1));
       case 'schemas':
-        return runSchemas(rest);
+        return (await import('./schemas.ts')).runSchemas(rest);
       case 'audit':
         if (rest[0] !== 'verify') break;
-        return await runAuditVerify(rest.slice(1));
+        return await (await import('./audit.ts')).runAuditVerify(rest.slice(1));
       case 'demo':
-        return await runDemo(rest);
+        return await (await import('./demo.ts')).runDemo(rest);
       case 'briefing':
-        // loaded on demand: the PDF path loads playwright-core
         return await (await import('./briefing.ts')).runBriefing(rest);
       case 'help':
       case '--help':
