@@ -101,6 +101,7 @@ describe('the compiled build (dist/) without dev dependencies', () => {
       const js = await fetch(`${base}/assets/app.js`);
       expect(js.status).toBe(200);
       expect(await js.text()).toBe(readFileSync(join(PROJECT_ROOT, 'src/web/app.js'), 'utf8'));
+      expect((await fetch(`${base}/assets/vendor/d3.min.js`)).status).toBe(200); // from the runtime node_modules
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
     } finally {
       child.kill('SIGTERM');
