@@ -46,7 +46,9 @@ export class AlertBook {
   private readonly caps: OpenCaps;
   private readonly acksPerAlert: number;
 
-  constructor(private readonly opts: AlertBookOptions = {}) {
+  private readonly opts: AlertBookOptions;
+  constructor(opts: AlertBookOptions = {}) {
+    this.opts = opts;
     this.maxResolved = opts.maxResolved ?? 5000;
     this.decorate = opts.decorate;
     const l = opts.limits ?? {};

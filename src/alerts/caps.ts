@@ -35,11 +35,18 @@ export class OpenCaps {
   private readonly overflows = new Map<string, Overflow>();
   private readonly dirty = new Set<string>();
 
+  private readonly limits: OpenCapsLimits;
+  private readonly siteName: (siteId: string) => string | undefined;
+  private readonly onLimit?: CapListener;
   constructor(
-    private readonly limits: OpenCapsLimits,
-    private readonly siteName: (siteId: string) => string | undefined = () => undefined,
-    private readonly onLimit?: CapListener,
-  ) {}
+    limits: OpenCapsLimits,
+    siteName: (siteId: string) => string | undefined = () => undefined,
+    onLimit?: CapListener,
+  ) {
+    this.limits = limits;
+    this.siteName = siteName;
+    this.onLimit = onLimit;
+  }
 
   /** exceeded names the bound a new alert from this transition would pass, or undefined. */
   exceeded(t: AlertTransition): CapLimit | undefined {

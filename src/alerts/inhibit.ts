@@ -79,7 +79,9 @@ export class InhibitIndex implements OpenWatcher {
   /** candidate sources looked at so far (a guard that the cost stays flat; see the unit test) */
   examined = 0;
 
-  constructor(private readonly rules: readonly InhibitRule[]) {
+  private readonly rules: readonly InhibitRule[];
+  constructor(rules: readonly InhibitRule[]) {
+    this.rules = rules;
     this.buckets = rules.map(() => new Map());
   }
 

@@ -46,10 +46,12 @@ export class Silences {
   /** candidate silences looked at so far (a guard that the cost stays flat; see the unit test) */
   examined = 0;
 
+  private readonly bounds: SilenceBounds;
   constructor(
     initial: readonly Silence[] = [],
-    private readonly bounds: SilenceBounds = {},
+    bounds: SilenceBounds = {},
   ) {
+    this.bounds = bounds;
     for (const s of initial) this.set(s);
   }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// riskstream command line: runs the TypeScript sources through tsx (no build step).
+// riskstream command line from the sources, through tsx (a dev dependency): what the tests run, and
+// a checkout without a build. What ships is the compiled dist/cli/riskstream.js (npm run build).
 import { register } from 'tsx/esm/api';
 
 register();

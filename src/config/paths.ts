@@ -13,6 +13,7 @@ export const BUNDLED = {
   outlines: join(PROJECT_ROOT, 'deploy', 'reference', 'geo', 'banner.geojson'),
   rules: join(PROJECT_ROOT, 'deploy', 'rules'),
   demo: join(PROJECT_ROOT, 'deploy', 'demo', 'scenario.ndjson'),
-  web: join(PROJECT_ROOT, 'src', 'web'),
+  /** the dashboard's static files, beside the code: src/web, or dist/web in a build (scripts/build.mjs copies them) */
+  web: join(dirname(fileURLToPath(import.meta.url)), '..', 'web'),
   schemas: join(PROJECT_ROOT, 'schemas'),
 };

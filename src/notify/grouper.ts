@@ -43,7 +43,10 @@ export class Grouper {
   /** the summary groups holding intents */
   private readonly foldsWaiting = new Set<string>();
 
-  constructor(private readonly o: GrouperOptions) {}
+  private readonly o: GrouperOptions;
+  constructor(o: GrouperOptions) {
+    this.o = o;
+  }
 
   /** add queues an intent at `now`; one already queued (the same key) is not queued twice. */
   add(i: Intent, now: number): void {

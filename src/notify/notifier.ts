@@ -62,7 +62,9 @@ export class Notifier {
    */
   private readonly chains = new Map<string, Promise<void>>();
 
-  constructor(private readonly d: NotifierDeps) {
+  private readonly d: NotifierDeps;
+  constructor(d: NotifierDeps) {
+    this.d = d;
     this.grouper = new Grouper(d);
     this.flushStages = [
       muteStage(d.muter, d.openAlert),

@@ -136,12 +136,18 @@ const slotNull: boolean[] = [];
 export class SubjectKeys {
   private readonly slot: number;
 
+  private readonly prefix: string;
+  private readonly fields: readonly string[];
+  private readonly nullOk: boolean;
   /** `prefix`: what precedes the part in a full key (the rule id); `nullOk`: a null field value is kept as "null" rather than leaving the subject undefined */
   constructor(
-    private readonly prefix: string,
-    private readonly fields: readonly string[],
-    private readonly nullOk = false,
+    prefix: string,
+    fields: readonly string[],
+    nullOk = false,
   ) {
+    this.prefix = prefix;
+    this.fields = fields;
+    this.nullOk = nullOk;
     // one slot per field list, whether nulls are kept or not: the part is built keeping them, and
     // a rule that does not keep them sees undefined when one was null
     const sig = fields.join(SEP);
@@ -274,10 +280,14 @@ export class Emitter {
   private readonly summary: Template;
   private readonly choices?: { where?: Predicate; severity: Severity }[];
 
+  private readonly rule: Rule;
+  private readonly env: EngineEnv | undefined;
   constructor(
-    private readonly rule: Rule,
-    private readonly env: EngineEnv | undefined,
+    rule: Rule,
+    env: EngineEnv | undefined,
   ) {
+    this.rule = rule;
+    this.env = env;
     this.title = compileTemplate(rule.title);
     this.summary = compileTemplate(rule.summary);
     const sev = (rule as { severities?: { where?: Record<string, FieldCondition>; severity: Severity }[] }).severities;

@@ -67,12 +67,14 @@ export class Stepper {
   /** refused warnings already counted into onLimit */
   private warningsCounted = 0;
 
+  readonly reference: ReferenceData;
   constructor(
-    readonly reference: ReferenceData,
+    reference: ReferenceData,
     rules: readonly Rule[],
     openAt: OpenAlertsAtSite,
     opts: StepperOptions = {},
   ) {
+    this.reference = reference;
     this.opts = opts;
     const limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.context = new ContextState(reference, { maxWarnings: limits.warnings });

@@ -100,12 +100,20 @@ export class SubjectRegistry {
   /** subjects evicted since start */
   evicted = 0;
 
+  private readonly ref: ReferenceData;
+  readonly limits: SubjectLimits;
+  private readonly evict: Evict;
+  private readonly onLimit?: LimitListener;
   constructor(
-    private readonly ref: ReferenceData,
-    readonly limits: SubjectLimits,
-    private readonly evict: Evict,
-    private readonly onLimit?: LimitListener,
+    ref: ReferenceData,
+    limits: SubjectLimits,
+    evict: Evict,
+    onLimit?: LimitListener,
   ) {
+    this.ref = ref;
+    this.limits = limits;
+    this.evict = evict;
+    this.onLimit = onLimit;
     for (const s of ref.sites.values()) this.expected.set(s.id, new Set((s.sensors ?? []).map((x) => x.id)));
   }
 

@@ -525,11 +525,13 @@ export const exitText = (inst: Instance) => (inst.exited ? (inst.exited.signal ?
 export class InstanceError extends Error {
   /** how the process had ended when the error was raised; undefined: it was still running (the bench then stops it) */
   readonly exitAtError: string | undefined;
+  readonly inst: Instance;
   constructor(
     message: string,
-    readonly inst: Instance,
+    inst: Instance,
   ) {
     super(message);
+    this.inst = inst;
     this.exitAtError = inst.exited ? exitText(inst) : undefined;
   }
 }

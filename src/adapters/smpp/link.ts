@@ -60,7 +60,10 @@ export class SmppLink {
   private reconnectTimer?: NodeJS.Timeout;
   private readonly waiters = new Set<Waiter>();
 
-  constructor(private readonly opts: SmppLinkOptions) {}
+  private readonly opts: SmppLinkOptions;
+  constructor(opts: SmppLinkOptions) {
+    this.opts = opts;
+  }
 
   get bound(): boolean {
     return !!this.conn?.bound;

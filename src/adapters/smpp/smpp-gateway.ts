@@ -60,7 +60,9 @@ export class SmppGateway implements SmsGateway {
   private readonly now: () => number;
   private nextRef: number;
 
-  constructor(private readonly opts: SmppGatewayOptions) {
+  private readonly opts: SmppGatewayOptions;
+  constructor(opts: SmppGatewayOptions) {
+    this.opts = opts;
     const random = opts.random ?? Math.random;
     this.now = opts.now ?? Date.now;
     this.nextRef = Math.floor(random() * 256);

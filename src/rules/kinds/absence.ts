@@ -48,10 +48,14 @@ export class AbsenceEvaluator implements Evaluator {
   private readonly isStart: Predicate | undefined;
   private readonly isStop: Predicate | undefined;
 
+  readonly rule: AbsenceRule;
+  private readonly env?: EngineEnv;
   constructor(
-    readonly rule: AbsenceRule,
-    private readonly env?: EngineEnv,
+    rule: AbsenceRule,
+    env?: EngineEnv,
   ) {
+    this.rule = rule;
+    this.env = env;
     const during = rule.during;
     this.matchers = during ? [rule.match, during.start] : [rule.match];
     this.where = compileWhere(rule.match.where);

@@ -29,10 +29,14 @@ export class ConditionEvaluator implements Evaluator {
   private readonly timers = new TimerQueue();
   private readonly due: { due: number; key: string }[] = [];
 
+  readonly rule: ConditionRule;
+  private readonly env?: EngineEnv;
   constructor(
-    readonly rule: ConditionRule,
-    private readonly env?: EngineEnv,
+    rule: ConditionRule,
+    env?: EngineEnv,
   ) {
+    this.rule = rule;
+    this.env = env;
     this.matchers = [rule.match];
     this.where = compileWhere(rule.match.where);
     this.resolveWhen = rule.resolveWhen ? compileWhere(rule.resolveWhen) : undefined;

@@ -63,10 +63,12 @@ export class CorrelationEvaluator implements Evaluator {
   /** how long a remembered B is kept: its window or lookback, plus LATE_B_MS for an A that arrives late */
   private readonly keepB: number;
 
+  readonly rule: CorrelationRule;
   constructor(
-    readonly rule: CorrelationRule,
+    rule: CorrelationRule,
     env?: EngineEnv,
   ) {
+    this.rule = rule;
     this.matchers = [...rule.a, ...rule.b, ...(rule.clear ?? [])];
     this.isA = compileAnyOf(rule.a);
     this.isB = compileAnyOf(rule.b);

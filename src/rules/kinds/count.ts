@@ -26,10 +26,12 @@ export class CountEvaluator implements Evaluator {
   private readonly timers = new TimerQueue();
   private readonly due: { due: number; key: string }[] = [];
 
+  readonly rule: CountRule;
   constructor(
-    readonly rule: CountRule,
+    rule: CountRule,
     env?: EngineEnv,
   ) {
+    this.rule = rule;
     this.matchers = rule.match;
     this.matches = compileAnyOf(rule.match);
     this.emitter = new Emitter(rule, env);

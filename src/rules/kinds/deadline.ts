@@ -29,10 +29,12 @@ export class DeadlineEvaluator implements Evaluator {
   private readonly timers = new TimerQueue();
   private readonly due: { due: number; key: string }[] = [];
 
+  readonly rule: DeadlineRule;
   constructor(
-    readonly rule: DeadlineRule,
+    rule: DeadlineRule,
     env?: EngineEnv,
   ) {
+    this.rule = rule;
     this.matchers = [rule.match];
     this.where = compileWhere(rule.match.where);
     this.closedWhen = rule.closedWhen ? compileWhere(rule.closedWhen) : undefined;

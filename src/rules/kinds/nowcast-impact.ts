@@ -53,10 +53,14 @@ export class NowcastImpactEvaluator implements Evaluator {
   /** a rule of lightning levels only reports the flash count, not the reflectivity */
   private readonly lightningOnly: boolean;
 
+  readonly rule: NowcastImpactRule;
+  private readonly env?: EngineEnv;
   constructor(
-    readonly rule: NowcastImpactRule,
-    private readonly env?: EngineEnv,
+    rule: NowcastImpactRule,
+    env?: EngineEnv,
   ) {
+    this.rule = rule;
+    this.env = env;
     this.exposed = env ? [...env.reference.sites.values()].filter((s) => rule.siteKinds[s.kind]) : [];
     this.emitter = new Emitter(rule, env);
     this.lightningOnly = rule.levels.every((l) => l.dbz === undefined);

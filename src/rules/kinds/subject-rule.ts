@@ -15,10 +15,12 @@ export abstract class SubjectRuleBase<R extends SubjectRule> {
   protected readonly emitter: Emitter;
   protected readonly keys: SubjectKeys;
 
+  readonly rule: R;
   constructor(
-    readonly rule: R,
+    rule: R,
     env?: EngineEnv,
   ) {
+    this.rule = rule;
     this.matchers = [rule.match];
     this.where = compileWhere(rule.match.where);
     this.emitter = new Emitter(rule, env);

@@ -21,10 +21,14 @@ export class WarningImpactEvaluator implements Evaluator {
   private readonly byRoot = new Map<string, Map<string, Severity>>();
   private readonly emitter: Emitter;
 
+  readonly rule: WarningImpactRule;
+  private readonly env?: EngineEnv;
   constructor(
-    readonly rule: WarningImpactRule,
-    private readonly env?: EngineEnv,
+    rule: WarningImpactRule,
+    env?: EngineEnv,
   ) {
+    this.rule = rule;
+    this.env = env;
     this.emitter = new Emitter(rule, env);
   }
 

@@ -340,35 +340,4 @@ describe('deploy/config/kafka.yaml', () => {
   });
 });
 
-describe('deploy/docker/Dockerfile', () => {
-  const text = readFileSync(DOCKERFILE, 'utf8');
-  const instr = text
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'));
-
-  it('is based on node:20-slim and runs `riskstream start --config /etc/riskstream/config.yaml`', () => {
-    expect(instr.find((l) => l.startsWith('FROM '))).toBe('FROM node:20-slim');
-    const entry = JSON.parse(instr.find((l) => l.startsWith('ENTRYPOINT '))!.slice('ENTRYPOINT '.length)) as string[];
-    const cmd = JSON.parse(instr.find((l) => l.startsWith('CMD '))!.slice('CMD '.length)) as string[];
-    expect([...entry, ...cmd]).toEqual(['node', 'src/cli/riskstream.mjs', 'start', '--config', '/etc/riskstream/config.yaml']);
-    expect(instr.some((l) => l.startsWith('USER ') && l !== 'USER root')).toBe(true);
-  });
-
-  it('npm ci --omit=dev keeps what runs: tsx is a runtime dependency', () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Obj; devDependencies: Obj };
-    expect(text).toMatch(/npm ci --omit=dev/);
-    expect(pkg.dependencies.tsx).toBeDefined();
-    expect(pkg.devDependencies.tsx).toBeUndefined();
-    // the CLI's entry point loads tsx at run time
-    expect(readFileSync(join(ROOT, 'src/cli/riskstream.mjs'), 'utf8')).toContain("from 'tsx/esm/api'");
-  });
-
-  it('every COPY source exists in the repository', () => {
-    for (const l of instr.filter((x) => x.startsWith('COPY '))) {
-      const parts = l.split(/\s+/).slice(1).filter((p) => !p.startsWith('--'));
-      for (const src of parts.slice(0, -1)) expect(existsSync(join(ROOT, src)), `${l}: ${src}`).toBe(true);
-    }
-  });
-});
+// deploy/docker/Dockerfile and its .dockerignore: test/unit/deploy/dockerfile.test.ts
