@@ -81,7 +81,7 @@ describe('the compiled build (dist/) without dev dependencies', () => {
 
   it('`riskstream --help` prints the usage', () => {
     const r = run(process.execPath, [join(app, BIN), '--help'], tmp);
-    expect(r.stdout).toMatch(/^usage: riskstream <command>/);
+    expect(r.stdout).toMatch(/^usage: riskstream \[options\] \[command\]/);
   });
 
   it('`riskstream start` turns /readyz 200, serves the dashboard assets, and stops on SIGTERM with 0', async () => {
