@@ -271,6 +271,7 @@ export function createApp(o: AppOptions): App {
     gateway: ports.sms,
     nflog: ports.nflog,
     muter: lifecycle.muter,
+    demo: o.demo ?? false,
     broadcast: (frame) => hub.broadcastFrame(frame),
     metrics,
     view,

@@ -199,7 +199,8 @@ export class AlertBook {
       title: t.title,
       summary: t.summary,
       actions: t.actions,
-      labels: this.backfilled(t, now),
+      // the company's confirmation stands when the level falls; a rise asks it anew (its window starts now)
+      labels: { ...this.backfilled(t, now), ...(rising ? {} : confirmationOf(rec.alert.labels)) },
       // a rise starts escalation afresh at the new severity
       escalation: rising ? 0 : rec.alert.escalation,
       evidence: addEvidence(rec.alert.evidence, t),
@@ -414,4 +415,11 @@ export class AlertBook {
     for (const s of tail) if (s.event.seq > snapshot.seq) this.replay(s);
     this.trimResolved();
   }
+}
+
+/** confirmationOf: the company's confirmation among an alert's labels (kept across a fall in level). */
+function confirmationOf(labels: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of ['confirmedBy', 'confirmedAt', 'confirmNote'] as const) if (labels[k] !== undefined) out[k] = labels[k];
+  return out;
 }

@@ -31,6 +31,15 @@ export interface ConfirmPolicy {
 }
 
 /**
+ * asksCompany: whether an alert asks the site's own company to act — not the regulator's casework
+ * (enforcement: late reports, overdue hazards are the bureau's to pursue), not riskstream's own
+ * system alerts (limits, feeds), not a subject riskstream merely stopped tracking.
+ */
+export function asksCompany(a: Alert): boolean {
+  return a.siteId !== undefined && a.domain !== 'enforcement' && a.domain !== 'system' && a.labels.tracking !== 'stopped';
+}
+
+/**
  * confirmDue returns the instant an alert texted to its site's contacts is marked 企业未反馈 when
  * the company has not confirmed its actions, or undefined when it never is (no contacts, below
  * `minSeverity`, confirmed or marked already, resolved, a drill, back-filled). Derived from the
@@ -39,8 +48,12 @@ export interface ConfirmPolicy {
 export function confirmDue(a: Alert, p: ConfirmPolicy, hasContacts: (siteId: string) => boolean): number | undefined {
   if (!p.enabled || a.state === 'resolved' || a.labels.drill || a.labels.backfill === 'true') return undefined;
   if (a.labels.confirmedAt !== undefined || a.labels.confirmOverdue !== undefined) return undefined;
-  if (a.siteId === undefined || severityRank(a.severity) < severityRank(p.minSeverity) || !hasContacts(a.siteId)) return undefined;
-  return Date.parse(a.startsAt) + p.confirmWithin;
+  if (!asksCompany(a) || severityRank(a.severity) < severityRank(p.minSeverity) || !hasContacts(a.siteId!)) return undefined;
+  // from when the company was asked at this level: the alert's start, or its last change of level
+  // (receivedAt: wall clock in live mode — an alert raised from an older event, or a deadline that
+  // passed before it was read, still gives the company the whole window)
+  const from = a.receivedAt === undefined ? Date.parse(a.startsAt) : Math.max(Date.parse(a.startsAt), Date.parse(a.receivedAt));
+  return from + p.confirmWithin;
 }
 
 /** escalationTarget: who an escalation goes to — the leader on duty for red, the duty officer again for orange. */

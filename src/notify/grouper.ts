@@ -51,7 +51,7 @@ export class Grouper {
   /** add queues an intent at `now`; one already queued (the same key) is not queued twice. */
   add(i: Intent, now: number): void {
     const phone = i.to.phone;
-    const key = `${phone}|${i.alert.siteId ?? i.alert.town ?? '-'}|${i.kind}`;
+    const key = `${phone}|${i.alert.siteId ?? i.alert.town ?? '-'}|${i.kind}${i.role === 'site' ? '|site' : ''}`;
     const g = this.groups.get(key);
     if (g?.intents.has(i.key)) return;
     if ((this.queued.get(phone) ?? 0) >= (this.o.textsQueuedPerNumber ?? Infinity)) return this.fold(i, now);

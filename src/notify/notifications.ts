@@ -36,6 +36,8 @@ export interface NotificationsDeps {
   metrics?: Metrics;
   /** pushes the daily duty report to the screens */
   broadcast?: (frame: Record<string, unknown>) => void;
+  /** a demo server: every text says it is a demonstration with simulated data */
+  demo?: boolean;
   /** Kafka mode: every alert of the shared log (the duty report covers all of them) */
   view?: AlertBook;
   /** Kafka mode: only one instance (the owner of partition 0) texts the duty report */
@@ -65,7 +67,8 @@ export function createNotifications(d: NotificationsDeps) {
     logger,
     now: () => clock.now(),
     onDuty: (town, domain, at) => onDuty(d.reference.roster, town, domain, at),
-    render: (intents) => renderGroup(intents),
+    // a demo's texts say so (a demo pointed at a real SMS provider must not read as a real alarm)
+    render: (intents) => (d.demo ? `【演示·模拟数据】${renderGroup(intents)}` : renderGroup(intents)),
     send: (msg) => sender.send(msg),
     minSeverity: config.notify.minSeverity,
     siteContacts: (id) => d.reference.sites.get(id)?.contacts ?? [],
@@ -90,6 +93,12 @@ export function createNotifications(d: NotificationsDeps) {
   });
   const jobs: { stop(): void }[] = [];
 
+  /** siteCtx: what a company's text names — its site and town, and the duty room's number to call back */
+  function siteCtx(a: Alert) {
+    const duty = onDuty(d.reference.roster, a.town, a.domain, clock.now());
+    return { siteName: siteName(a.siteId) ?? a.siteId, townName: townName(a.town) ?? a.town, ...(duty ? { dutyPhone: duty.officer.phone } : {}) };
+  }
+
   function renderGroup(all: readonly Intent[]): string {
     // one alert owed twice (two escalation levels in one interval) is one alert in the text
     const intents = [...new Map(all.map((i) => [i.alert.id, i])).values()];
@@ -106,11 +115,13 @@ export function createNotifications(d: NotificationsDeps) {
     const measuredFirst = (a: Alert) => (a.value !== undefined && a.threshold !== undefined ? 1 : 0);
     const worst = [...intents].sort((x, y) => severityRank(y.alert.severity) - severityRank(x.alert.severity) || measuredFirst(y.alert) - measuredFirst(x.alert) || y.alert.startsAt.localeCompare(x.alert.startsAt))[0]!.alert;
     // the company: what to do at its site about the worst alert, and to confirm it
-    if (ask) return renderSiteSms(worst, { siteName: siteName(worst.siteId) ?? worst.siteId, townName: townName(worst.town) ?? worst.town }, intents.length - 1);
+    if (ask) return renderSiteSms(worst, siteCtx(worst), intents.length - 1);
     const counts = new Map<Severity, number>();
     for (const i of intents) counts.set(i.alert.severity, (counts.get(i.alert.severity) ?? 0) + 1);
     const colours = [...counts].sort((x, y) => severityRank(y[0]) - severityRank(x[0])).map(([s, n]) => `${SEVERITY_ZH[s]}${n}`).join(' ');
     const where = [townName(a.town), siteName(a.siteId) ?? a.siteId].filter(Boolean).join(' ');
+    if (first.kind === 'unconfirmed') return `【企业未反馈】${where} ${intents.length}条预警未收到企业处置反馈，最高：${worst.title}。请电话督促企业落实处置，核实后在指挥中心大屏登记企业反馈。`;
+    if (first.role === 'site') return `【解除】${where} ${intents.length}条预警已解除：${colours}。`;
     const verb = first.kind === 'resolved' ? '已解除' : first.kind === 'escalated' ? '超时未确认（已升级）' : '告警';
     // the action of the worst alert's own level (not the first one listed, which is the yellow one)
     const required = requiredAction(worst);

@@ -3,6 +3,7 @@ import type { Alert, AlertEvent } from '../contracts/alerts.ts';
 import { severityRank, type Severity } from '../domain/severity.ts';
 import type { NotificationLog, NotificationRecord } from '../ports/index.ts';
 import type { Muter } from '../alerts/mute.ts';
+import { asksCompany } from '../alerts/escalation.ts';
 import { AppError } from '../errors.ts';
 import { Grouper } from './grouper.ts';
 import { TextRecords } from './records.ts';
@@ -177,8 +178,11 @@ export class Notifier {
     else if (e.kind === 'resolved') {
       // tell whoever was told it fired
       const people = new Map<string, NotificationRecord>();
-      for (const r of this.texts.of(a.id)) if (r.status === 'sent' && r.kind !== 'resolved') people.set(r.to, r);
-      return [...people.values()].map((r) => this.intent(a, 'resolved', 0, { name: r.name, phone: r.to }, r.role));
+      for (const r of this.texts.of(a.id)) if (r.status === 'sent' && r.kind !== 'resolved') people.set(`${r.role}|${r.to}`, r);
+      // the company is told only when the data says it is over — not an operator's book-keeping
+      // resolve, nor a subject riskstream stopped tracking (the danger may well be there still)
+      const toCompany = a.labels.resolvedBy === undefined && a.labels.tracking !== 'stopped';
+      return [...people.values()].filter((r) => r.role !== 'site' || toCompany).map((r) => this.intent(a, 'resolved', 0, { name: r.name, phone: r.to }, r.role));
     } else return [];
     if (this.d.muter.mutes(a, at) !== undefined) return [];
     const duty = this.d.onDuty(a.town, a.domain, at);
@@ -196,13 +200,14 @@ export class Notifier {
    */
   private siteIntents(a: Alert): Intent[] {
     const min = this.d.siteMinSeverity;
-    if (min === undefined || a.siteId === undefined || a.labels.confirmedAt !== undefined || severityRank(a.severity) < severityRank(min)) return [];
-    return (this.d.siteContacts?.(a.siteId) ?? []).map((c) => this.intent(a, 'fired', 0, c, 'site'));
+    if (min === undefined || !asksCompany(a) || a.labels.confirmedAt !== undefined || severityRank(a.severity) < severityRank(min)) return [];
+    return (this.d.siteContacts?.(a.siteId!) ?? []).map((c) => this.intent(a, 'fired', 0, c, 'site'));
   }
 
   private intent(alert: Alert, kind: Intent['kind'], level: number, to: Person, role: Intent['role']): Intent {
     const sev = kind === 'resolved' ? '' : alert.severity;
-    return { key: `${alert.id}/${kind}/${sev}/${level}/${to.phone}`, alert, kind, level, to, role };
+    // a number that is both an officer's and a site contact's gets both texts (different keys)
+    return { key: `${alert.id}/${kind}/${sev}/${level}/${to.phone}${role === 'site' ? '/site' : ''}`, alert, kind, level, to, role };
   }
 
   /** onEvents queues the texts durable alert events call for. */

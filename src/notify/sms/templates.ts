@@ -6,6 +6,8 @@ import { UCS2_PART_UNITS } from '../../domain/segments.ts';
 
 /** TWO_PARTS: characters that fit two concatenated UCS-2 SMS; a fired text aims to stay within. */
 export const TWO_PARTS = 2 * UCS2_PART_UNITS;
+/** THREE_PARTS: a company's text says what to do and how to report back: it may take a third part rather than lose its instruction. */
+const THREE_PARTS = 3 * UCS2_PART_UNITS;
 const MIN_ACTION = 12;
 const MIN_TITLE = 8;
 
@@ -14,6 +16,8 @@ export type SmsKind = AlertEventKind | 'unconfirmed';
 
 /** SmsContext: what the text needs beyond the alert itself. */
 export interface SmsContext {
+  /** the duty room's number a company calls back (the duty officer on the roster now) */
+  dutyPhone?: string;
   siteName?: string;
   townName?: string;
   /** leader the alert was escalated to (for `escalated`) */
@@ -107,16 +111,16 @@ function compose(d: Draft, title: string, action: string | undefined): string {
 }
 
 /** fit shortens the action, then the title, until the text fits two SMS (when it can). */
-function fit(d: Draft): string {
+function fit(d: Draft, max: number = TWO_PARTS): string {
   let text = compose(d, d.title, d.action);
-  if (text.length <= TWO_PARTS) return text;
+  if (text.length <= max) return text;
   if (d.action) {
-    const room = d.action.length - (text.length - TWO_PARTS);
+    const room = d.action.length - (text.length - max);
     text = compose(d, d.title, clip(d.action, Math.max(MIN_ACTION, room)));
-    if (text.length <= TWO_PARTS) return text;
+    if (text.length <= max) return text;
   }
   const action = d.action ? clip(d.action, MIN_ACTION) : undefined;
-  const room = d.title.length - (compose(d, d.title, action).length - TWO_PARTS);
+  const room = d.title.length - (compose(d, d.title, action).length - max);
   return compose(d, clip(d.title, Math.max(MIN_TITLE, room)), action);
 }
 
@@ -180,6 +184,23 @@ export function renderAlertSms(kind: SmsKind, alert: Alert, ctx: SmsContext = {}
 }
 
 /**
+ * companyAction turns an action written for the duty officer into the company's part of it: the
+ * call to the company's own dispatch room, the order to the company and the report back to the
+ * bureau are the officer's; what must happen at the site is the company's.
+ *
+ * @example companyAction('立即电话联系矿调度室，确认已切断电源、撤出人员，处置结果回报县应急管理局值班室') // '立即切断电源、撤出人员'
+ */
+export function companyAction(action: string | undefined): string | undefined {
+  if (action === undefined) return undefined;
+  const out = action
+    .replace(/^(立即)?电话联系[^，,]*[，,](要求|确认已|确认)?/u, '$1')
+    .replace(/^(立即)?(责令|要求|督促|通知)(企业|矿方|单位|现场)?/u, '$1')
+    .replace(/[，,；;]?\s*(处置结果|处置情况)?(回报|报告)[^，,；;。]*(值班室|应急管理局)[^，,；;。]*$/u, '')
+    .trim();
+  return out.length > 0 ? out : action;
+}
+
+/**
  * renderSiteSms renders the text to a site's own contact (the company): what was measured, what it
  * must do now (the action of the alert's colour), and that it must report back once done, calling
  * the duty room and quoting the alert number (the officer records it: POST /api/v1/alerts/{id}/confirm). `others`: more alerts of the site in the same text.
@@ -196,10 +217,10 @@ export function renderSiteSms(alert: Alert, ctx: SmsContext = {}, others = 0): s
     head: `${pre}【${town}应急指挥中心·${SEVERITY_ZH[alert.severity]}预警】${site}：`,
     title: alert.title,
     middle: measured(alert, ctx.unit ?? ''),
-    action: requiredAction(alert),
+    action: companyAction(requiredAction(alert)),
     actionLabel: '请立即',
-    tail: `${others > 0 ? `另有${others}条预警，详询值班室。` : ''}${real}处置完成后请致电值班室反馈，编号${shortAlertId(alert.id)}，${hhmm(ctx.at ?? alert.startsAt)}`,
-  });
+    tail: `${others > 0 ? `另有${others}条预警，详询值班室。` : ''}${real}处置完成后请致电值班室${ctx.dutyPhone ? `（${ctx.dutyPhone}）` : ''}反馈（本号码不接收短信回复），编号${shortAlertId(alert.id)}，${hhmm(ctx.at ?? alert.startsAt)}`,
+  }, THREE_PARTS);
 }
 
 /** DutyReportSummary: the counts a daily duty report (值班日报) header states. */

@@ -45,7 +45,11 @@ describe('the company loop', () => {
     const text = to(t, contacts)[0]!.text;
     expect(text).toContain('应急指挥中心·红色预警】');
     expect(text).toContain('请立即：');
-    expect(text).toContain('致电值班室反馈');
+    expect(text).toContain('致电值班室（');
+    expect(text).toContain('本号码不接收短信回复');
+    // the company's part of the action, not the officer's call to the company
+    expect(text).toContain('请立即：立即切断');
+    expect(text).not.toContain('电话联系矿调度室');
     expect(text).not.toContain('指挥中心大屏');
     const id = (await openAlert(t)).id as string;
     expect(text).toContain(`编号${id.slice(0, 8)}`);
@@ -100,5 +104,17 @@ describe('the company loop', () => {
     await sleep(2500);
     expect(to(red, contacts)).toHaveLength(0);
     expect((await openAlert(red)).labels.confirmOverdue).toBeUndefined();
+  });
+
+  it('an operator\'s manual resolve is not told to the company as the danger being over', async () => {
+    const t = await start();
+    await post(t, reading(1.6));
+    await expect.poll(() => to(t, contacts).length, { timeout: 4000 }).toBe(contacts.length);
+    const id = (await openAlert(t)).id as string;
+    expect((await call(t, 'POST', `/api/v1/alerts/${id}/resolve`, { note: '误报，传感器已更换' })).status).toBe(200);
+    // the officer who was told it fired is told it was resolved; the company is not told 已解除
+    await expect.poll(() => to(t, [officer()]).filter((m) => m.text.includes('【解除】')).length, { timeout: 4000 }).toBe(1);
+    await sleep(500);
+    expect(to(t, contacts).filter((m) => m.text.includes('解除'))).toEqual([]);
   });
 });

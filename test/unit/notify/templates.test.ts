@@ -1,7 +1,8 @@
+import { asksCompany } from '../../../src/alerts/escalation.ts';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../src/contracts/alerts.ts';
 import { countSmsParts, splitUcs2 } from '../../../src/domain/segments.ts';
-import {
+import { companyAction,
   TWO_PARTS,
   drillTag,
   hhmm,
@@ -197,5 +198,24 @@ describe('texts say what was measured, in its unit, and the action of the level 
     expect(renderAlertSms('fired', alert({ labels: { unit: '%' } }), { siteName: 's' })).toContain('实测1.62%（阈值1.5%）');
     const v = alert({ title: '电压偏差越限 10kV-I-bus', value: 7.5, threshold: 7, labels: { unit: '%', reading: '9.25kV' } });
     expect(renderAlertSms('fired', v, { siteName: 's' })).toContain('实测9.25kV，偏差7.5%（阈值7%）');
+  });
+});
+
+describe('texts to a company (site contacts)', () => {
+  it('companyAction keeps what must happen at the site and drops the officer\'s call and report', () => {
+    expect(companyAction('立即电话联系矿调度室，确认已切断作业范围内全部非本质安全型电气设备电源、停止作业、撤出人员，处置结果回报县应急管理局值班室')).toBe('立即切断作业范围内全部非本质安全型电气设备电源、停止作业、撤出人员');
+    expect(companyAction('电话联系矿调度室，要求瓦斯检查员现场复核回风流甲烷')).toBe('瓦斯检查员现场复核回风流甲烷');
+    expect(companyAction('责令企业立即停止作业')).toBe('立即停止作业');
+    expect(companyAction('停止露天作业')).toBe('停止露天作业');
+    expect(companyAction(undefined)).toBeUndefined();
+  });
+
+  it('asksCompany: not the regulator\'s casework, not riskstream\'s own system alerts, not a subject no longer tracked', () => {
+    const base = { siteId: 'cm-shm-01', domain: 'mine', labels: {} } as unknown as Parameters<typeof asksCompany>[0];
+    expect(asksCompany(base)).toBe(true);
+    expect(asksCompany({ ...base, domain: 'enforcement' })).toBe(false);
+    expect(asksCompany({ ...base, domain: 'system' })).toBe(false);
+    expect(asksCompany({ ...base, labels: { tracking: 'stopped' } })).toBe(false);
+    expect(asksCompany({ ...base, siteId: undefined })).toBe(false);
   });
 });

@@ -455,6 +455,8 @@ const QUIET: [string, QuietCase][] = [
   // near the warning level but rising only 0.25 m in the hour
   ['gauge near its warning level, rising slowly', { ruleId: 'site.water-level.rising', steps: [siteReading('sa-ccn-01', 'water_level_m', 2.0, 'm', T(0)), siteReading('sa-ccn-01', 'water_level_m', 2.25, 'm', T(60))] }],
   // 21 mm, but the first 8 mm fell 61 min before the last reading: 13 mm in the hour
+  // a gateway re-sending the same 12 mm reading (same instant) must not count it twice
+  ['the same 12 mm reading sent twice', { ruleId: 'site.rain.short-heavy', steps: [siteReading('cs-ccn-01', 'rain_mm', 12, 'mm', T(0)), siteReading('cs-ccn-01', 'rain_mm', 12, 'mm', T(0))] }],
   ['21 mm spread over more than an hour', { ruleId: 'site.rain.short-heavy', steps: [siteReading('cs-ccn-01', 'rain_mm', 8, 'mm', T(0)), siteReading('cs-ccn-01', 'rain_mm', 7, 'mm', T(30)), siteReading('cs-ccn-01', 'rain_mm', 6, 'mm', T(61))] }],
   // the same 55 mm at a construction site not flagged floodProne
   ['55 mm in 3 h at a site not flood-prone', { ruleId: 'site.rain.flood-prone', steps: [siteReading('cs-alz-01', 'rain_mm', 20, 'mm', T(0)), siteReading('cs-alz-01', 'rain_mm', 20, 'mm', T(60)), siteReading('cs-alz-01', 'rain_mm', 15, 'mm', T(120))] }],
