@@ -242,11 +242,13 @@ export class AlertBook {
   /**
    * confirm records the company's word that the actions asked of it were carried out (labels
    * `confirmedBy`, `confirmedAt`, `confirmNote`: the latest one; a 企业未反馈 mark goes); 409
-   * CONFLICT when it is resolved.
+   * CONFLICT when it is resolved. The same confirmation again changes nothing (undefined).
    */
-  confirm(id: string, by: string, at: number, note?: string): StoredAlertEvent {
+  confirm(id: string, by: string, at: number, note?: string): StoredAlertEvent | undefined {
     const rec = this.requireOpen(id);
     const clipped = note?.slice(0, MAX_NOTE);
+    // the same confirmation again is no news (it would push the alert's real history out)
+    if (rec.alert.labels.confirmedBy === by.slice(0, MAX_NAME) && rec.alert.labels.confirmNote === clipped) return undefined;
     const labels: Record<string, string> = { ...rec.alert.labels, confirmedBy: by.slice(0, MAX_NAME), confirmedAt: formatTs(at) };
     if (clipped) labels.confirmNote = clipped;
     else delete labels.confirmNote;

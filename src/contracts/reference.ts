@@ -52,7 +52,7 @@ export const Site = z.strictObject({
         type: z.string().min(1).describe('the event type of the feed, e.g. site.reading or grid.reading'),
         metric: z.string().min(1).optional().describe('site.reading: the metric of the feed'),
         every: Duration.optional().describe('the expected period, e.g. 10m (default: the rule\'s period)'),
-      }),
+      }).refine((f) => f.type !== 'site.reading' || f.metric !== undefined, { message: 'a site.reading feed names its metric (each metric of a site is a feed of its own)', path: ['metric'] }),
     )
     .max(1000)
     .optional(),

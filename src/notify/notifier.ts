@@ -43,6 +43,9 @@ export interface NotifierDeps {
   onLimit?: (what: 'reached' | 'overflow') => void;
 }
 
+/** SITE_RECOVERY_MS: at a restart, a company's text still owed is sent for alerts raised this recently. */
+const SITE_RECOVERY_MS = 3_600_000;
+
 /** RECORD_SLICE: records written to the notification log per turn of the event loop. */
 const RECORD_SLICE = 100;
 
@@ -227,7 +230,11 @@ export class Notifier {
       const events: AlertEvent[] =
         a.state === 'resolved' ? [{ seq: 0, kind: 'resolved', at: a.endsAt ?? a.updatedAt, alert: a }] : [{ seq: 0, kind: 'fired', at: a.updatedAt, alert: a }];
       if (a.state !== 'resolved' && a.escalation > 0) events.push({ seq: 0, kind: 'escalated', at: a.updatedAt, alert: a });
-      for (const e of events) for (const i of this.intentsFor(e, now)) if (!this.texts.wasSent(i.key)) {
+      // a company is not asked after a restart (an upgrade) about an alert older than an hour: it
+      // was never asked by the version before, and an old order out of the blue helps nobody
+      const base = Date.parse(a.receivedAt ?? a.startsAt);
+      const stale = now - base > SITE_RECOVERY_MS;
+      for (const e of events) for (const i of this.intentsFor(e, now)) if (!this.texts.wasSent(i.key) && !(stale && i.role === 'site' && i.kind === 'fired')) {
         this.grouper.add(i, now);
         n++;
       }

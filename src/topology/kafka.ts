@@ -179,6 +179,8 @@ export function kafkaTopology(cluster: Cluster): TopologyFactory {
           // a repeated ack makes no event for the owner to send back: answer at once
           const cur = view.get(cmd.alertId)?.alert;
           if (cmd.type === 'ack' && cur?.state === 'acknowledged' && cur.acks.some((a) => a.by === by)) return Promise.resolve(cur);
+          // the same confirmation again makes no event either
+          if (cmd.type === 'confirm' && cur && cur.state !== 'resolved' && cur.labels.confirmedBy === by && cur.labels.confirmNote === cmd.note) return Promise.resolve(cur);
           const applied =
             cmd.type === 'ack'
               ? (s: StoredAlertEvent) => s.event.kind === 'acknowledged' && s.event.alert.acks.some((a) => a.by === by && a.at === cmd.at)

@@ -116,8 +116,10 @@ export class AbsenceEvaluator implements Evaluator {
       w.info = infoOf(ctx);
       w.heard = true;
     }
-    if (!(w.lastSeen >= t)) w.lastSeen = t;
-    if (w.firing) {
+    // a back-dated event (older than the last one seen) says nothing about now: it ends no silence
+    const fresh = !(w.lastSeen >= t);
+    if (fresh) w.lastSeen = t;
+    if (w.firing && fresh) {
       w.firing = false;
       this.emit(out, 'resolve', key, w, t, infoOf(ctx));
     }
@@ -197,7 +199,7 @@ export class AbsenceEvaluator implements Evaluator {
       severity: this.rule.severity,
       at,
       evidenceTs: w.lastSeen,
-      vars: { periodSec: Math.round(w.period / 1000), periodMin: Math.round(w.period / 60_000), lastSeen: formatLocal(w.lastSeen), silentSec: Math.round((at - w.lastSeen) / 1000) },
+      vars: { periodSec: Math.round(w.period / 1000), periodMin: Math.round(w.period / 60_000), lastSeen: w.heard ? formatLocal(w.lastSeen) : `从未（自 ${formatLocal(w.lastSeen)} 起）`, silentSec: Math.round((at - w.lastSeen) / 1000) },
     });
   }
 

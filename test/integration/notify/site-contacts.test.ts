@@ -82,7 +82,13 @@ describe('the company loop', () => {
     const bad = await call(t, 'POST', `/api/v1/alerts/${id}/confirm`, {});
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain('note');
+    // a bidi override could show the registering operator's name reversed on every screen
+    expect((await call(t, 'POST', `/api/v1/alerts/${id}/confirm`, { note: '已撤人', contact: '张伟\u202e' })).status).toBe(400);
     expect((await call(t, 'POST', `/api/v1/alerts/${id}/confirm`, { note: '已撤人' })).status).toBe(200);
+    // the same confirmation again is no new event in the alert's history
+    const before = (await call(t, 'GET', `/api/v1/alerts/${id}`)).body.history.length;
+    for (let i = 0; i < 5; i++) expect((await call(t, 'POST', `/api/v1/alerts/${id}/confirm`, { note: '已撤人' })).status).toBe(200);
+    expect((await call(t, 'GET', `/api/v1/alerts/${id}`)).body.history.length).toBe(before);
     await sleep(2500);
     expect(to(t, [officer()])).toHaveLength(1);
     expect((await openAlert(t)).labels.confirmOverdue).toBeUndefined();

@@ -613,6 +613,18 @@ describe('resolve paths', () => {
     expect(r.book.openAlerts().filter((a) => a.ruleId === 'weather.impact.convective')).toEqual([]);
   });
 
+  it('a back-dated reading does not end a feed\'s silence; a fresh one does; a feed never heard says so', () => {
+    const r = run([tick(T(0)), gridLoad('pl-ags-35kv', 'L3512', 50, T(0)), tick(T(16))]);
+    const open = () => r.book.openAlerts().filter((a) => a.ruleId === 'system.feed.grid-silent' && a.siteId === 'pl-ags-35kv');
+    expect(open()).toHaveLength(1);
+    r.step(gridLoad('pl-ags-35kv', 'L3512', 50, T(-5)));
+    expect(open()).toHaveLength(1);
+    r.step(gridLoad('pl-ags-35kv', 'L3512', 50, T(17)));
+    expect(open()).toHaveLength(0);
+    const never = r.book.openAlerts().find((a) => a.ruleId === 'system.feed.grid-silent' && a.siteId === 'ss-alz-110kv')!;
+    expect(never.summary).toContain('最后一次 从未');
+  });
+
   it('a drill never cancels or downgrades a real warning (nor a real message a drill)', () => {
     const r = run([warning(W(47), '雷电', 'red', T(0), { towns: ['chengchuan'] })]);
     const real = r.book.openAlerts().filter((a) => a.ruleId === 'weather.impact.lightning' || a.ruleId === 'weather.impact.convective');
