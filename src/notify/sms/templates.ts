@@ -133,6 +133,8 @@ function fit(d: Draft, max: number = TWO_PARTS): string {
  * @example renderAlertSms('fired', alert, { siteName: '上海庙示范一号煤矿', townName: '上海庙镇' })
  */
 export function renderAlertSms(kind: SmsKind, alert: Alert, ctx: SmsContext = {}): string {
+  // the text names the site once, before the title: a title that repeats it (「水位超警戒 某旅游区」) loses it
+  alert = untitledSite(alert, ctx);
   const drill = drillTag(alert);
   const colour = SEVERITY_ZH[alert.severity];
   const at = ctx.at ?? defaultAt(kind, alert);
@@ -183,6 +185,14 @@ export function renderAlertSms(kind: SmsKind, alert: Alert, ctx: SmsContext = {}
   }
 }
 
+/** untitledSite: the alert with its site's name taken out of the title (the text names the site before it). */
+function untitledSite(alert: Alert, ctx: SmsContext): Alert {
+  const name = ctx.siteName;
+  if (!name || !alert.title.includes(name)) return alert;
+  const title = alert.title.replace(name, '').replace(/\s{2,}/gu, ' ').trim();
+  return title.length > 0 ? { ...alert, title } : alert;
+}
+
 /**
  * companyAction turns an action written for the duty officer into the company's part of it: the
  * call to the company's own dispatch room, the order to the company and the report back to the
@@ -208,6 +218,7 @@ export function companyAction(action: string | undefined): string | undefined {
  * @example renderSiteSms(alert, { siteName: '上海庙示范一号煤矿', townName: '上海庙镇' })
  */
 export function renderSiteSms(alert: Alert, ctx: SmsContext = {}, others = 0): string {
+  alert = untitledSite(alert, ctx);
   const drill = drillTag(alert);
   const pre = drill ? `【${drill}】` : '';
   const real = drill ? `${drill}信息，非真实警情。` : '';
