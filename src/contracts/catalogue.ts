@@ -86,3 +86,29 @@ export function checkMetric(metric: string, value: number, unit: string): { path
   if (m.integer && !Number.isInteger(value)) out.push({ path: 'value', message: `${metric} is a whole number (got ${value})` });
   return out;
 }
+
+/**
+ * renderCatalogueMarkdown: the location and metric tables of docs/CONTRACT.md §3 (between
+ * `<!-- catalogue:begin -->` and `<!-- catalogue:end -->`; test/unit/contracts/docs.test.ts keeps
+ * them equal).
+ */
+export function renderCatalogueMarkdown(): string {
+  const range = (m: MetricSpec): string =>
+    m.min === undefined && m.max === undefined ? 'any' : m.max === undefined ? `≥ ${m.min}` : m.min === undefined ? `≤ ${m.max}` : `${m.min} … ${m.max}`;
+  return [
+    '`mine.reading.location` and a reference sensor\'s `location` (closed set; rules match these values):',
+    '',
+    '| `location` | 位置 |',
+    '|---|---|',
+    ...Object.entries(LOCATION_ZH).map(([k, v]) => `| \`${k}\` | ${v} |`),
+    '',
+    `\`site.reading.metric\`: the known metrics below are checked — a reading in another unit or outside the range is refused (\`VALIDATION_FAILED\`, the detail names \`unit\` or \`value\`); any other metric matching \`${METRIC_PATTERN.source}\` is accepted as sent (an item's own metric such as \`tank_level_T101\`, \`pressure_P201_mpa\`).`,
+    '',
+    '| `metric` | 名称 | unit (accepted) | range | meaning |',
+    '|---|---|---|---|---|',
+    ...Object.entries(METRICS).map(
+      ([k, m]) => `| \`${k}\` | ${m.zh} | ${m.units.map((u) => `\`${u}\``).join(', ')} | ${range(m)}${m.integer ? ', whole number' : ''} | ${m.description} |`,
+    ),
+    '',
+  ].join('\n');
+}

@@ -175,7 +175,6 @@ export const SiteReading = z.looseObject({
   siteId: SiteId,
   metric: z
     .string()
-    .min(1)
     .max(100)
     .regex(METRIC_PATTERN, 'a metric is a lower-case letter then letters, digits and _ (e.g. water_level_m, tank_level_T101)')
     .describe(`what is measured. Known metrics (unit and range checked): ${metricCatalogueText()}. Any other name of the pattern ^[a-z][A-Za-z0-9_]*$ is accepted as sent, e.g. an item's own metric tank_level_T101 or pressure_P201_mpa`),
