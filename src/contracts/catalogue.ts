@@ -30,7 +30,8 @@ export function listing(table: Record<string, string>): string {
 /** MineLocation: where in the mine a sensor hangs (one of LOCATION_ZH's keys). */
 export const MineLocation = z
   .enum(Object.keys(LOCATION_ZH) as [keyof typeof LOCATION_ZH, ...(keyof typeof LOCATION_ZH)[]])
-  .describe(`where in the mine the sensor hangs: ${listing(LOCATION_ZH)}`);
+  .describe(`where in the mine the sensor hangs: ${listing(LOCATION_ZH)}`)
+  .meta({ anyOf: Object.entries(LOCATION_ZH).map(([k, zh]) => ({ const: k, description: zh })) });
 
 /** MetricSpec: what a known site.reading metric measures, its unit(s) and its physical range. */
 export interface MetricSpec {
@@ -73,6 +74,11 @@ export function metricCatalogueText(): string {
   return Object.entries(METRICS)
     .map(([k, m]) => `${k} (${m.zh}, ${m.units[0]}${m.min !== undefined || m.max !== undefined ? `, ${m.min ?? '−∞'}..${m.max ?? '∞'}` : ''})`)
     .join('; ');
+}
+
+/** metricSchemaChoices: one JSON Schema choice per known metric (`const` with its description), for the schema of site.reading.metric. */
+export function metricSchemaChoices(): { const: string; description: string }[] {
+  return Object.entries(METRICS).map(([k, m]) => ({ const: k, description: `${m.zh}: ${m.description}; unit ${m.units.join(' or ')}${m.min !== undefined ? `, ≥ ${m.min}` : ''}${m.max !== undefined ? `, ≤ ${m.max}` : ''}${m.integer ? ', whole number' : ''}` }));
 }
 
 /** checkMetric returns the problems of a reading of a known metric (none for an unknown one), each with the field it is about. */

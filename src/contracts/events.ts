@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Id, Measure, Timestamp } from './common.ts';
-import { checkMetric, METRIC_PATTERN, metricCatalogueText, MineLocation } from './catalogue.ts';
+import { checkMetric, METRIC_PATTERN, metricCatalogueText, metricSchemaChoices, MineLocation } from './catalogue.ts';
 
 const SiteId = Id.describe('site id of the reference data (sites.yaml `id`), e.g. cm-aolezhaoqi-01; the Kafka key');
 const EventTs = Timestamp.describe('event time: ISO-8601 with offset (2024-07-16T09:30:00+08:00) or epoch milliseconds; 2000..2200 and not far ahead of the server clock');
@@ -177,7 +177,8 @@ export const SiteReading = z.looseObject({
     .string()
     .max(100)
     .regex(METRIC_PATTERN, 'a metric is a lower-case letter then letters, digits and _ (e.g. water_level_m, tank_level_T101)')
-    .describe(`what is measured. Known metrics (unit and range checked): ${metricCatalogueText()}. Any other name of the pattern ^[a-z][A-Za-z0-9_]*$ is accepted as sent, e.g. an item's own metric tank_level_T101 or pressure_P201_mpa`),
+    .describe(`what is measured. Known metrics (unit and range checked): ${metricCatalogueText()}. Any other name of the pattern ^[a-z][A-Za-z0-9_]*$ is accepted as sent, e.g. an item's own metric tank_level_T101 or pressure_P201_mpa`)
+    .meta({ anyOf: [...metricSchemaChoices(), { pattern: METRIC_PATTERN.source, description: 'any other metric, accepted as sent' }] }),
   value: Measure.describe('measured value in `unit`; a known metric must lie in its range'),
   unit: Unit.describe('unit of value; a known metric must use its unit (water_level_m in m, rain_mm in mm, lel_pct in %LEL, visitors in 人)'),
   ts: EventTs,
