@@ -38,7 +38,7 @@ export const Alert = z.strictObject({
     .array(
       z.strictObject({
         by: z.string().describe('who acknowledged (the token subject)'),
-        at: IsoTs.describe('when'),
+        at: IsoTs.describe('when it was acknowledged'),
         note: z.string().optional().describe('free text, e.g. 已通知矿调度撤人'),
       }),
     )

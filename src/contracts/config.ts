@@ -13,7 +13,7 @@ export const Config = z.strictObject({
       allowedOrigins: z.array(z.string()).default([]).describe('browser origins allowed by CORS and for WebSocket upgrades, e.g. https://screen.example; empty: same origin only'),
       bodyLimitBytes: z.number().int().positive().default(4 * 1024 * 1024).describe('largest accepted request body in bytes (default 4 MiB)'),
     })
-    .prefault({}).describe('HTTP server'),
+    .prefault({}).describe('HTTP server: listen address, CORS origins, body size limit'),
   dataDir: z.string().default('./data').describe('directory of the journal, snapshots and notification log (embedded adapters)'),
   secret: z.string().min(16, 'secret must be at least 16 characters').optional().describe('HMAC secret signing API tokens, at least 16 characters; best given as RISKSTREAM_SECRET'),
   reference: z
@@ -24,17 +24,17 @@ export const Config = z.strictObject({
       outlines: z.string().optional().describe('GeoJSON outlines of the banner and its towns for the dashboard map (default: the bundled schematic ones)'),
     })
     .prefault({}).describe('reference data files: sites, roster, calendar, map outlines'),
-  rules: z.strictObject({ dir: z.string().optional().describe('directory of the rule pack *.yaml (default: the bundled deploy/rules)'), lateness: Duration.default(120_000).describe('how late an event may arrive and still be evaluated in order (e.g. 2m)') }).prefault({}).describe('the rule pack'),
+  rules: z.strictObject({ dir: z.string().optional().describe('directory of the rule pack *.yaml (default: the bundled deploy/rules)'), lateness: Duration.default(120_000).describe('how late an event may arrive and still be evaluated in order (e.g. 2m)') }).prefault({}).describe('the rule pack: its directory and the allowed lateness of events'),
   kafka: z
     .strictObject({
       brokers: z.array(HostPort).default(['127.0.0.1:9092']).describe('Kafka bootstrap brokers as host:port'),
-      clientId: z.string().default('riskstream').describe('Kafka client id'),
+      clientId: z.string().default('riskstream').describe('Kafka client id, shown in broker logs; should differ per instance'),
       groupId: z.string().default('riskstream').describe('Kafka consumer group; instances of one deployment share it'),
       topicPrefix: z.string().default('').describe('prefix put before every topic name, e.g. prod. → prod.risk.mine.telemetry'),
       sasl: z
         .strictObject({
           mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).describe('SASL mechanism'),
-          username: z.string().min(1).describe('SASL user name'),
+          username: z.string().min(1).describe('SASL user name (the cluster account of riskstream)'),
           password: z.string().min(1).describe('SASL password; best given as RISKSTREAM_KAFKA_SASL_PASSWORD'),
         })
         .optional().describe('SASL authentication (a secured cluster); the password is best given as RISKSTREAM_KAFKA_SASL_PASSWORD'),
@@ -49,8 +49,8 @@ export const Config = z.strictObject({
     .prefault({}).describe('Kafka connection (mode kafka)'),
   influx: z
     .strictObject({
-      host: z.string().default('127.0.0.1').describe('InfluxDB host'),
-      port: z.number().int().min(1).max(65535).default(8086).describe('InfluxDB port'),
+      host: z.string().default('127.0.0.1').describe('InfluxDB host name or address'),
+      port: z.number().int().min(1).max(65535).default(8086).describe('InfluxDB HTTP API port'),
       database: z.string().default('riskstream').describe('InfluxDB 1.x database (2.x: the DBRP-mapped bucket)'),
       protocol: z.enum(['http', 'https']).default('http').describe('`https` for a TLS-enabled InfluxDB ([http] https-enabled, or InfluxDB 2.x / Cloud behind TLS)'),
       username: z.string().min(1).optional().describe('InfluxDB 1.x user (auth-enabled), or a 2.x v1-compatibility user (`influx v1 auth create`)'),
@@ -106,7 +106,7 @@ export const Config = z.strictObject({
       maxBufferedBytes: z.number().int().positive().default(8 * 1024 * 1024).describe('a screen whose unsent data exceeds this many bytes is disconnected (default 8 MiB)'),
       replayBuffer: z.number().int().positive().default(10_000).describe('alert events kept for screens resuming with since'),
     })
-    .prefault({}).describe('WebSocket screens'),
+    .prefault({}).describe('WebSocket screens: heartbeat, send buffer, replay buffer'),
   snapshotEvery: Duration.default(60_000).describe('how often alert state is snapshotted to dataDir (default 1m)'),
   ingest: z
     .strictObject({

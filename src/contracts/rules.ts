@@ -99,7 +99,7 @@ const Common = {
 export const ThresholdRule = z
   .strictObject({
     ...Common,
-    kind: z.literal('threshold').describe('rule kind threshold'),
+    kind: z.literal('threshold').describe('threshold: levels on a number, with hysteresis and an optional `for`'),
     match: Match.describe('which events the rule looks at'),
     subject: Subject,
     measure: Measure.default({ kind: 'value' }).describe('what number is compared (default: the event value)'),
@@ -151,7 +151,7 @@ function needsSeverity(r: { severity?: unknown; severities?: unknown }, ctx: z.R
 export const RateRule = z
   .strictObject({
     ...Common,
-    kind: z.literal('rate').describe('rule kind rate'),
+    kind: z.literal('rate').describe('rate: change of a value over a sliding window'),
     match: Match.describe('which events the rule looks at'),
     subject: Subject,
     window: Duration.describe('sliding window, e.g. 5m, 24h'),
@@ -169,7 +169,7 @@ export type RateRule = z.infer<typeof RateRule>;
 /** AbsenceRule (deadman): a subject silent longer than `period`; expected subjects come from reference data. */
 export const AbsenceRule = z.strictObject({
   ...Common,
-  kind: z.literal('absence').describe('rule kind absence'),
+  kind: z.literal('absence').describe('absence (deadman): a subject silent longer than `period`'),
   match: Match.describe('which events the rule looks at'),
   subject: Subject,
   period: Duration.describe('silence longer than this raises the alert, e.g. 10m'),
@@ -198,7 +198,7 @@ export type AbsenceRule = z.infer<typeof AbsenceRule>;
 /** FlatlineRule: a value constant within `epsilon` for `duration` (frozen or falsified data). */
 export const FlatlineRule = z.strictObject({
   ...Common,
-  kind: z.literal('flatline').describe('rule kind flatline'),
+  kind: z.literal('flatline').describe('flatline: a value constant within `epsilon` for `duration` (frozen or falsified data)'),
   match: Match.describe('which events the rule looks at'),
   subject: Subject,
   epsilon: z.number().nonnegative().describe('readings within ± epsilon count as constant, in the unit of value'),
@@ -211,7 +211,7 @@ export type FlatlineRule = z.infer<typeof FlatlineRule>;
 /** CountRule: at least `threshold` matching events (or distinct values, or summed weights) per scope within `window`. */
 export const CountRule = z.strictObject({
   ...Common,
-  kind: z.literal('count').describe('rule kind count'),
+  kind: z.literal('count').describe('count: at least `threshold` matching events (or distinct values, or summed weights) per scope within `window`'),
   match: Matchers.describe('the events counted: one matcher or a list (any)'),
   scope: z.array(z.string().min(1)).min(1).describe('event fields grouping the count, e.g. [siteId]'),
   window: Duration.describe('sliding window, e.g. 5m, 24h'),
@@ -236,7 +236,7 @@ export const CorrelationRule = z
   .strictObject({
     ...Common,
     ...Single,
-    kind: z.literal('correlation').describe('rule kind correlation'),
+    kind: z.literal('correlation').describe('correlation: A then B (followed_by) or A without B (not_followed_by) within `window`'),
     a: Matchers.describe('condition A: one matcher or a list (any)'),
     b: Matchers.describe('condition B: one matcher or a list (any)'),
     mode: z.enum(['followed_by', 'not_followed_by']).describe('followed_by: A then B within window fires; not_followed_by: A without B within window fires'),
@@ -257,7 +257,7 @@ export const DeadlineRule = z
   .strictObject({
     ...Common,
     ...Single,
-    kind: z.literal('deadline').describe('rule kind deadline'),
+    kind: z.literal('deadline').describe('deadline: a timestamp field plus an allowance passes before the subject is closed'),
     match: Match.describe('which events the rule looks at'),
     subject: Subject,
     due: z.strictObject({
@@ -266,8 +266,8 @@ export const DeadlineRule = z
       plusRef: z.strictObject({ limit: z.string().min(1).describe('key of the site\'s limits, e.g. bypass'), key: z.string().min(1).describe('setting within it, e.g. maxHours'), unit: Duration.describe('what one unit of the setting is, e.g. 1h') }).optional().describe('the allowance from the site\'s reference limits (`limits[limit][key]` × `unit`); `plus` when the site has none'),
       first: z.boolean().default(false).describe('the clock starts at the subject\'s first matching event and later ones do not move it (a state that persists, e.g. a bypass)'),
     }).describe('the instant that starts the clock, and the allowance after it'),
-    closedWhen: z.record(z.string(), FieldCondition).optional().describe('the subject is closed by an event matching this …'),
-    closedBy: z.string().optional().describe('… or by a timestamp field being present (closed in time when it is ≤ the due instant, late otherwise)'),
+    closedWhen: z.record(z.string(), FieldCondition).optional().describe('the subject is closed (the clock stops, an alert resolves) by a later event of it matching these conditions, e.g. {status: [rectified, closed]}'),
+    closedBy: z.string().optional().describe('or closed by this timestamp field being present, e.g. forwardedAt: in time when it is ≤ the due instant, late otherwise'),
     rounds: z.boolean().default(false).describe('the start field moves on for each new round (a new casualty change): a closedBy stamped before the current start answers an earlier round and does not close'),
     lateClose: z.enum(['keep', 'resolve']).default('keep').describe('closedBy past the due instant: `keep` the alert open as the record of the lateness (迟报 of a unit), or `resolve` it (the pending duty is now done)'),
     startWithin: z.strictObject({ field: z.string().min(1).describe('event field of the earlier instant, e.g. occurredAt'), max: Duration.describe('longest gap, e.g. 30d') }).optional().describe('the clock starts only when the start field lies at most `max` after this field (a casualty change within 30 days of the accident)'),
@@ -325,7 +325,7 @@ export const ConditionRule = z
   .strictObject({
     ...Common,
     ...Single,
-    kind: z.literal('condition').describe('rule kind condition'),
+    kind: z.literal('condition').describe('condition: an event that matters by itself or in its context (`require`)'),
     match: Match.describe('which events the rule looks at'),
     subject: Subject,
     require: z.array(Requirement).default([]).describe('context that must hold when the event arrives (all of them)'),
@@ -339,7 +339,7 @@ export type ConditionRule = z.infer<typeof ConditionRule>;
 /** WarningImpactRule: an active weather warning raises one alert per exposed site inside it, with kind-specific actions. */
 export const WarningImpactRule = z.strictObject({
   ...Common,
-  kind: z.literal('warning_impact').describe('rule kind warning_impact'),
+  kind: z.literal('warning_impact').describe('warning_impact: an active weather warning raises one alert per exposed site inside it'),
   events: z.array(z.string().min(1)).min(1).describe('warning events, e.g. [暴雨, 雷电]'),
   minLevel: Severity.describe('least warning level that raises alerts'),
   siteKinds: z.record(z.string(), z.array(z.string())).describe('site kind → actions for that kind; only these kinds are exposed'),
@@ -350,7 +350,7 @@ export type WarningImpactRule = z.infer<typeof WarningImpactRule>;
 /** NowcastImpactRule: a radar cell within its radius + margin of an exposed site. */
 export const NowcastImpactRule = z.strictObject({
   ...Common,
-  kind: z.literal('nowcast_impact').describe('rule kind nowcast_impact'),
+  kind: z.literal('nowcast_impact').describe('nowcast_impact: a radar cell within its radius + margin of an exposed site'),
   marginKm: z.number().nonnegative().describe('km added to the cell radius'),
   levels: z
     .array(
@@ -372,12 +372,12 @@ export type NowcastImpactRule = z.infer<typeof NowcastImpactRule>;
 /** PeerRule: one sensor far below the median of its peers in the same group (suspected tampering). */
 export const PeerRule = z.strictObject({
   ...Common,
-  kind: z.literal('peer').describe('rule kind peer'),
+  kind: z.literal('peer').describe('peer: one sensor far below the median of its peers (suspected tampering)'),
   match: Match.describe('which events the rule looks at'),
   subject: Subject,
   group: z.array(z.string().min(1)).min(1).describe('event fields naming the peer group, e.g. [siteId, areaId, sensorType]'),
-  ratio: z.number().positive().describe('fire when value < ratio × median of the others …'),
-  minPeerMedian: z.number().describe('… while that median is at least this'),
+  ratio: z.number().positive().describe('fire when value < ratio × the median of the peers, e.g. 0.3 (while that median is at least minPeerMedian)'),
+  minPeerMedian: z.number().describe('judge only while the peers\' median is at least this, in the unit of value (a quiet mine is not judged)'),
   minPeers: z.number().int().positive().default(2).describe('fewer fresh peers: not judged'),
   freshness: Duration.default(300_000).describe('peers\' readings older than this are ignored'),
   severity: Severity.describe('severity of the alert'),
