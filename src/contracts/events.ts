@@ -83,9 +83,9 @@ export const GridReading = z.looseObject({
   type: z.literal('grid.reading').describe('event type `grid.reading`; selects this schema'),
   siteId: SiteId,
   equipmentId: Id.describe('bus, line, transformer or breaker id within the site, e.g. T1'),
-  quantity: z.enum(['frequency', 'voltage', 'load', 'oil_temp']).describe('what is measured: frequency (system frequency, Hz), voltage (bus voltage, kV, with `nominal`), load (load of a transformer or line, % of its rating), oil_temp (transformer top-oil temperature, °C)'),
+  quantity: z.enum(['frequency', 'voltage', 'load', 'oil_temp']).describe('what is measured: frequency (system frequency, Hz), voltage (bus voltage in kV with `nominal` in kV, or in % of nominal), load (load of a transformer or line, % of its rating), oil_temp (transformer top-oil temperature, °C)'),
   value: Measure.describe('measured value in `unit`'),
-  unit: Unit.describe('unit of value: Hz, kV, %, °C'),
+  unit: Unit.describe('unit of value: Hz (frequency), kV or % (voltage), % (load), °C (oil_temp)'),
   ts: EventTs,
   nominal: z.number().positive().max(1e12).optional().describe('nominal value in the same unit (voltage: the rated voltage, e.g. 35 kV); voltage-deviation rules need it'),
 });
