@@ -1,71 +1,77 @@
 import { z } from 'zod';
 import { Id, Measure, Timestamp } from './common.ts';
+import { checkMetric, METRIC_PATTERN, metricCatalogueText, metricSchemaChoices, MineLocation } from './catalogue.ts';
+
+const SiteId = Id.describe('site id of the reference data (sites.yaml `id`), e.g. cm-aolezhaoqi-01; the Kafka key');
+const EventTs = Timestamp.describe('event time: ISO-8601 with offset (2024-07-16T09:30:00+08:00) or epoch milliseconds; 2000..2200 and not far ahead of the server clock');
+const Unit = z.string().min(1);
+
 
 // Producers may add fields; they are kept (looseObject) but not relied on.
 
-const LatLon = z.tuple([z.number().min(-90).max(90), z.number().min(-180).max(180)]);
+const LatLon = z.tuple([z.number().min(-90).max(90), z.number().min(-180).max(180)]).describe('a point [latitude, longitude] in degrees (WGS-84)');
 
 /** WeatherWarning: a CMA/CAP weather warning (topic risk.weather.warnings). */
 export const WeatherWarning = z.looseObject({
-  type: z.literal('weather.warning'),
-  id: Id,
-  sender: z.string().min(1).max(200),
-  sent: Timestamp,
-  status: z.enum(['Actual', 'Exercise', 'Test', 'System', 'Draft']),
-  msgType: z.enum(['Alert', 'Update', 'Cancel']),
-  event: z.string().min(1).max(100),
-  level: z.enum(['blue', 'yellow', 'orange', 'red']),
-  onset: Timestamp,
-  expires: Timestamp,
+  type: z.literal('weather.warning').describe('event type `weather.warning`; selects this schema'),
+  id: Id.describe('CAP identifier of the warning; an Update or Cancel names earlier ones in `references`'),
+  sender: z.string().min(1).max(200).describe('issuing office, e.g. 鄂托克前旗气象台'),
+  sent: Timestamp.describe('when the warning was issued; the event time of a warning'),
+  status: z.enum(['Actual', 'Exercise', 'Test', 'System', 'Draft']).describe('CAP status: only Actual warnings raise alerts; Exercise, Test, System and Draft are accepted and ignored'),
+  msgType: z.enum(['Alert', 'Update', 'Cancel']).describe('CAP message type: Alert (new), Update (replaces the warnings in `references`), Cancel (ends them)'),
+  event: z.string().min(1).max(100).describe('warning event in Chinese as issued, e.g. 暴雨, 大风, 雷电, 沙尘暴; warning_impact rules match it'),
+  level: z.enum(['blue', 'yellow', 'orange', 'red']).describe('warning colour: blue (蓝色) < yellow (黄色) < orange (橙色) < red (红色)'),
+  onset: Timestamp.describe('when the warning takes effect'),
+  expires: Timestamp.describe('when the warning ends unless updated or cancelled before'),
   area: z.strictObject({
     // bounded: each site is tested against every point of every polygon when a warning is applied
-    polygons: z.array(z.array(LatLon).min(3).max(10_000)).max(100).optional(),
-    towns: z.array(Id).max(200).optional(),
-  }),
-  references: z.array(Id).max(100).optional(),
-  headline: z.string().max(1_000).optional(),
-  description: z.string().max(20_000).optional(),
-  instruction: z.string().max(20_000).optional(),
+    polygons: z.array(z.array(LatLon).min(3).max(10_000)).max(100).optional().describe('warned areas as polygons of [lat, lon] points (3..10 000 points, at most 100 polygons); a site inside any is warned'),
+    towns: z.array(Id).max(200).optional().describe('warned towns by id (aolezhaoqi, shanghaimiao, chengchuan, angsu, shanghaimiao-edz); every site of a town is warned'),
+  }).describe('where the warning applies: polygons, towns, or both (a site in either is warned)'),
+  references: z.array(Id).max(100).optional().describe('ids of the earlier warnings an Update or Cancel replaces'),
+  headline: z.string().max(1_000).optional().describe('one-line headline as issued (shown on screens)'),
+  description: z.string().max(20_000).optional().describe('full text of the warning as issued'),
+  instruction: z.string().max(20_000).optional().describe('defence guidance (防御指南) as issued'),
 });
 
 /** WeatherNowcast: a radar nowcast cell (topic risk.weather.nowcast). */
 export const WeatherNowcast = z.looseObject({
-  type: z.literal('weather.nowcast'),
-  cellId: Id,
-  ts: Timestamp,
-  lat: z.number().min(-90).max(90),
-  lon: z.number().min(-180).max(180),
-  radiusKm: z.number().nonnegative().max(10_000),
-  reflectivityDbz: Measure,
-  lightningPer10Min: z.number().nonnegative().max(1e9).optional(),
-  hail: z.boolean().optional(),
+  type: z.literal('weather.nowcast').describe('event type `weather.nowcast`; selects this schema'),
+  cellId: Id.describe('radar cell id, stable while the cell is tracked; a newer nowcast of the cell replaces the older'),
+  ts: EventTs,
+  lat: z.number().min(-90).max(90).describe('latitude of the cell centre, degrees (WGS-84)'),
+  lon: z.number().min(-180).max(180).describe('longitude of the cell centre, degrees (WGS-84)'),
+  radiusKm: z.number().nonnegative().max(10_000).describe('radius of the cell in km (0..10 000)'),
+  reflectivityDbz: Measure.describe('maximum radar reflectivity of the cell in dBZ (≥ 45 dBZ: strong convection)'),
+  lightningPer10Min: z.number().nonnegative().max(1e9).optional().describe('lightning flashes in the cell over the last 10 minutes'),
+  hail: z.boolean().optional().describe('the cell carries hail'),
 });
 
 /** MINE_SENSOR_TYPES: gas and environment sensors of a coal-mine monitoring system. */
-export const MineSensorType = z.enum(['CH4', 'CO', 'O2', 'CO2', 'H2S', 'TEMP', 'WIND', 'DUST', 'SMOKE']);
+export const MineSensorType = z.enum(['CH4', 'CO', 'O2', 'CO2', 'H2S', 'TEMP', 'WIND', 'DUST', 'SMOKE']).describe('sensor type and its usual unit: CH4 甲烷 (%), CO 一氧化碳 (ppm), O2 氧气 (%), CO2 二氧化碳 (%), H2S 硫化氢 (ppm), TEMP 温度 (°C), WIND 风速 (m/s), DUST 粉尘 (mg/m³), SMOKE 烟雾 (0/1)');
 
 /** MineReading: one coal-mine safety-monitoring sensor value (topic risk.mine.telemetry). */
 export const MineReading = z.looseObject({
-  type: z.literal('mine.reading'),
-  siteId: Id,
-  sensorId: Id,
+  type: z.literal('mine.reading').describe('event type `mine.reading`; selects this schema'),
+  siteId: SiteId,
+  sensorId: Id.describe('sensor id in the mine\'s monitoring system (e.g. T0101); with siteId the subject of the mine rules'),
   sensorType: MineSensorType,
-  location: z.string().min(1),
-  value: Measure,
-  unit: z.string().min(1),
-  ts: Timestamp,
-  status: z.enum(['ok', 'calibrating', 'fault', 'maintenance']).optional(),
-  areaId: Id.optional(),
+  location: MineLocation,
+  value: Measure.describe('measured value in `unit`'),
+  unit: Unit.describe('unit of value as the monitoring system sends it: % for CH4, O2, CO2; ppm for CO, H2S; °C; m/s; mg/m³'),
+  ts: EventTs,
+  status: z.enum(['ok', 'calibrating', 'fault', 'maintenance']).optional().describe('sensor state: ok (default when absent); calibrating (标校), fault (故障) and maintenance (检修) readings are not judged against thresholds'),
+  areaId: Id.optional().describe('mining area (工作面/掘进头) the sensor belongs to, e.g. 6201; ties sensors to mine.power of the area'),
 });
 
 /** MinePower: power state of a mine area, the power-off feedback (断电/馈电). */
 export const MinePower = z.looseObject({
-  type: z.literal('mine.power'),
-  siteId: Id,
-  areaId: Id,
-  state: z.enum(['on', 'off']),
-  ts: Timestamp,
-  sensorId: Id.optional(),
+  type: z.literal('mine.power').describe('event type `mine.power`; selects this schema'),
+  siteId: SiteId,
+  areaId: Id.describe('mining area whose power is reported, e.g. 6201'),
+  state: z.enum(['on', 'off']).describe('on: powered (or the fan is running); off: cut off (断电) or stopped'),
+  ts: EventTs,
+  sensorId: Id.optional().describe('the feedback sensor (馈电传感器) that reported the state'),
   device: z
     .enum(['area_power', 'local_fan'])
     .optional()
@@ -74,36 +80,36 @@ export const MinePower = z.looseObject({
 
 /** GridReading: a power-grid measurement (topic risk.grid.telemetry). */
 export const GridReading = z.looseObject({
-  type: z.literal('grid.reading'),
-  siteId: Id,
-  equipmentId: Id,
-  quantity: z.enum(['frequency', 'voltage', 'load', 'oil_temp']),
-  value: Measure,
-  unit: z.string().min(1),
-  ts: Timestamp,
-  nominal: z.number().positive().max(1e12).optional(),
+  type: z.literal('grid.reading').describe('event type `grid.reading`; selects this schema'),
+  siteId: SiteId,
+  equipmentId: Id.describe('bus, line, transformer or breaker id within the site, e.g. T1'),
+  quantity: z.enum(['frequency', 'voltage', 'load', 'oil_temp']).describe('what is measured: frequency (system frequency, Hz), voltage (bus voltage in kV with `nominal` in kV, or in % of nominal), load (load of a transformer or line, % of its rating), oil_temp (transformer top-oil temperature, °C)'),
+  value: Measure.describe('measured value in `unit`'),
+  unit: Unit.describe('unit of value: Hz (frequency), kV or % (voltage), % (load), °C (oil_temp)'),
+  ts: EventTs,
+  nominal: z.number().positive().max(1e12).optional().describe('nominal value in the same unit (voltage: the rated voltage, e.g. 35 kV); voltage-deviation rules need it'),
 });
 
 /** GridEvent: a switching event on the grid. */
 export const GridEvent = z.looseObject({
-  type: z.literal('grid.event'),
-  siteId: Id,
-  equipmentId: Id,
-  event: z.enum(['breaker_trip', 'reclose', 'outage', 'restore']),
-  ts: Timestamp,
+  type: z.literal('grid.event').describe('event type `grid.event`; selects this schema'),
+  siteId: SiteId,
+  equipmentId: Id.describe('breaker, line or transformer id within the site'),
+  event: z.enum(['breaker_trip', 'reclose', 'outage', 'restore']).describe('breaker_trip (跳闸), reclose (重合闸), outage (停电), restore (恢复供电)'),
+  ts: EventTs,
 });
 
 /** EnforcementHazard: a hidden hazard (隐患) and its rectification deadline. */
 export const EnforcementHazard = z.looseObject({
-  type: z.literal('enforcement.hazard'),
-  hazardId: Id,
-  siteId: Id,
-  level: z.enum(['general', 'major']),
-  status: z.enum(['open', 'rectified', 'closed']),
-  foundAt: Timestamp,
-  deadline: Timestamp,
-  ts: Timestamp,
-  description: z.string().optional(),
+  type: z.literal('enforcement.hazard').describe('event type `enforcement.hazard`; selects this schema'),
+  hazardId: Id.describe('hazard id in the enforcement system, stable across updates'),
+  siteId: SiteId,
+  level: z.enum(['general', 'major']).describe('general (一般隐患) or major (重大隐患)'),
+  status: z.enum(['open', 'rectified', 'closed']).describe('open (未整改), rectified (已整改, awaiting acceptance), closed (验收销号)'),
+  foundAt: Timestamp.describe('when the hazard was found'),
+  deadline: Timestamp.describe('rectification deadline; still open after it: overdue'),
+  ts: EventTs,
+  description: z.string().optional().describe('short description of the hazard (shown in the alert)'),
 });
 
 /** PermitWork: the special work types of GB 30871-2022 (特殊作业), plus maintenance (检维修) the committee's letter names. */
@@ -113,15 +119,15 @@ export const PermitWork = z.enum([
 
 /** EnforcementPermit: a high-risk work permit (hot work etc.); re-sent as its status changes. */
 export const EnforcementPermit = z.looseObject({
-  type: z.literal('enforcement.permit'),
-  permitId: Id,
-  siteId: Id,
+  type: z.literal('enforcement.permit').describe('event type `enforcement.permit`; selects this schema'),
+  permitId: Id.describe('work permit number, e.g. DH-20240716-001; stable across its status updates'),
+  siteId: SiteId,
   work: PermitWork.describe('work type (GB 30871-2022): 动火 hot_work, 受限空间 confined_space, 盲板抽堵 blind_plate, 高处 work_at_height, 吊装 lifting, 临时用电 temporary_electricity, 动土 earthwork, 断路 road_breaking, 检维修 maintenance'),
   grade: z.enum(['special', '1', '2']).describe('grade of the work (动火: 特级 special, 一级 1, 二级 2; 高处: I–IV mapped by the producer)'),
   validFrom: Timestamp.describe('start of the permit\'s validity'),
   validTo: Timestamp.describe('end of the permit\'s validity: work still open after it is work past its permit'),
   escalatedApproval: z.boolean().describe('approved one level higher (提级审批), required in special periods'),
-  ts: Timestamp,
+  ts: EventTs,
   status: z
     .enum(['issued', 'in_progress', 'closed', 'cancelled'])
     .optional()
@@ -129,7 +135,7 @@ export const EnforcementPermit = z.looseObject({
 });
 
 /** AccidentCategory: the kind of accident; road traffic and fire accidents have the shorter 7-day follow-up period (条例 Art. 13). */
-export const AccidentCategory = z.enum(['road_traffic', 'fire', 'mining', 'chemical', 'construction', 'other']);
+export const AccidentCategory = z.enum(['road_traffic', 'fire', 'mining', 'chemical', 'construction', 'other']).describe('road_traffic 道路交通, fire 火灾, mining 矿山, chemical 危险化学品, construction 建筑施工, other 其他');
 
 /**
  * EnforcementAccident: an accident and its reporting chain (生产安全事故报告和调查处理条例 Art. 9–13):
@@ -138,7 +144,7 @@ export const AccidentCategory = z.enum(['road_traffic', 'fire', 'mining', 'chemi
  * figures rise. Each event carries the record as it stands (the latest of every field).
  */
 export const EnforcementAccident = z.looseObject({
-  type: z.literal('enforcement.accident'),
+  type: z.literal('enforcement.accident').describe('event type `enforcement.accident`; selects this schema'),
   accidentId: Id.describe('accident id, stable across every update of the record'),
   siteId: Id.describe('site where the accident happened (reference site id)'),
   occurredAt: Timestamp.describe('when the accident happened'),
@@ -154,30 +160,39 @@ export const EnforcementAccident = z.looseObject({
 
 /** EnforcementInspection: the result of an inspection. */
 export const EnforcementInspection = z.looseObject({
-  type: z.literal('enforcement.inspection'),
-  inspectionId: Id,
-  siteId: Id,
-  result: z.enum(['pass', 'violations']),
-  violations: z.number().int().nonnegative().max(1e6),
-  ts: Timestamp,
-  caseFiled: z.boolean().optional(),
+  type: z.literal('enforcement.inspection').describe('event type `enforcement.inspection`; selects this schema'),
+  inspectionId: Id.describe('inspection id in the enforcement system'),
+  siteId: SiteId,
+  result: z.enum(['pass', 'violations']).describe('pass (无问题) or violations (发现违法行为)'),
+  violations: z.number().int().nonnegative().max(1e6).describe('number of violations found (0 for pass)'),
+  ts: EventTs,
+  caseFiled: z.boolean().optional().describe('a case was filed (立案) on the violations'),
 });
 
 /** SiteReading: telemetry of other domains (tanks, gas detectors, dust, water level, crowds). */
 export const SiteReading = z.looseObject({
-  type: z.literal('site.reading'),
-  siteId: Id,
-  metric: z.string().min(1).describe('what is measured, e.g. lel_pct, h2s_ppm, o2_pct, tank_level_T101, water_level_m, visitors'),
-  value: Measure,
-  unit: z.string().min(1),
-  ts: Timestamp,
+  type: z.literal('site.reading').describe('event type `site.reading`; selects this schema'),
+  siteId: SiteId,
+  metric: z
+    .string()
+    .max(100)
+    .regex(METRIC_PATTERN, 'a metric is a lower-case letter then letters, digits and _ (e.g. water_level_m, tank_level_T101)')
+    .describe(`what is measured. Known metrics (unit and range checked): ${metricCatalogueText()}. Any other name of the pattern ^[a-z][A-Za-z0-9_]*$ is accepted as sent, e.g. an item's own metric tank_level_T101 or pressure_P201_mpa`)
+    .meta({ anyOf: [...metricSchemaChoices(), { pattern: METRIC_PATTERN.source, description: 'any other metric, accepted as sent' }] }),
+  value: Measure.describe('measured value in `unit`; a known metric must lie in its range'),
+  unit: Unit.describe('unit of value; a known metric must use its unit (water_level_m in m, rain_mm in mm, lel_pct in %LEL, visitors in 人)'),
+  ts: EventTs,
   itemId: Id.optional().describe('the monitored item within the site (位号 of a gas detector, SIS loop or tank, e.g. GT-101): several detectors of one site are distinct subjects; gas-detector rules judge only readings that carry it'),
   permitId: Id.optional().describe('the work permit (enforcement.permit) a reading belongs to: gas tests of a confined space during its permit'),
   bypass: z.boolean().optional().describe('the detector or safety-instrumented function is bypassed (旁路/摘除联锁); send false when it is put back'),
+}).superRefine((e, ctx) => {
+  // a known metric in the wrong unit or outside its physical range is refused (180 cm for water_level_m, rain_mm −9999)
+  if (typeof e.metric !== 'string' || typeof e.value !== 'number' || typeof e.unit !== 'string') return;
+  for (const p of checkMetric(e.metric, e.value, e.unit)) ctx.addIssue({ code: 'custom', path: [p.path], message: p.message });
 });
 
 /** CasualtySource: where a casualty signal comes from. */
-export const CasualtySource = z.enum(['emergency_120', 'hospital', 'public_opinion', 'police_110', 'other']);
+export const CasualtySource = z.enum(['emergency_120', 'hospital', 'public_opinion', 'police_110', 'other']).describe('emergency_120 (120急救调度), hospital (医院接诊), public_opinion (舆情监测), police_110 (110接警), other');
 
 /**
  * SignalCasualty: a casualty signal from a source other than the unit's accident report (a 120
@@ -185,7 +200,7 @@ export const CasualtySource = z.enum(['emergency_120', 'hospital', 'public_opini
  * or nearest to (topic risk.signals.casualty). Compared with accident reports of the site (疑似瞒报).
  */
 export const SignalCasualty = z.looseObject({
-  type: z.literal('signal.casualty'),
+  type: z.literal('signal.casualty').describe('event type `signal.casualty`; selects this schema'),
   signalId: Id.describe('id of the signal in its source system (dispatch number, admission number, item id)'),
   source: CasualtySource.describe('emergency_120 (120 dispatch), hospital (admission), public_opinion (舆情), police_110 (110 call), other'),
   siteId: Id.describe('the reference site the casualties are at, or the nearest one'),
@@ -198,10 +213,10 @@ export const SignalCasualty = z.looseObject({
 });
 
 /** VEHICLE_CLASSES: vehicle classes under dynamic monitoring (道路运输车辆动态监督管理办法). */
-export const VehicleClass = z.enum(['heavy_truck', 'coach', 'dangerous_goods']);
+export const VehicleClass = z.enum(['heavy_truck', 'coach', 'dangerous_goods']).describe('heavy_truck 重型货车, coach 客车, dangerous_goods 危险货物运输车辆');
 
 /** VEHICLE_CONDITIONS: the conditions a monitoring platform reports for a vehicle. */
-export const VehicleCondition = z.enum(['speeding', 'fatigue', 'route_deviation', 'stop_restricted', 'sos']);
+export const VehicleCondition = z.enum(['speeding', 'fatigue', 'route_deviation', 'stop_restricted', 'sos']).describe('speeding 超速, fatigue 疲劳驾驶, route_deviation 偏离线路, stop_restricted 禁停区停车, sos 紧急报警');
 
 /**
  * VehicleEvent: an alarm from a transport operator's vehicle monitoring platform (topic
@@ -209,7 +224,7 @@ export const VehicleCondition = z.enum(['speeding', 'fatigue', 'route_deviation'
  * with current figures); `cleared` with `condition` says it ended.
  */
 export const VehicleEvent = z.looseObject({
-  type: z.literal('vehicle.event'),
+  type: z.literal('vehicle.event').describe('event type `vehicle.event`; selects this schema'),
   siteId: Id.describe("the transport operator's site id in the reference data (the vehicle's company, not where the vehicle is)"),
   vehicleId: Id.describe("the vehicle's id on the operator's platform"),
   plate: z.string().min(1).max(20).describe('licence plate, e.g. 蒙K·A1234'),
@@ -242,7 +257,7 @@ export const VehicleEvent = z.looseObject({
 
 /** FireEvent: an event of a fire alarm controller (火灾报警控制器) at a building or venue (topic risk.fire.events). */
 export const FireEvent = z.looseObject({
-  type: z.literal('fire.event'),
+  type: z.literal('fire.event').describe('event type `fire.event`; selects this schema'),
   siteId: Id.describe('the building or venue in the reference data'),
   controllerId: Id.describe('the fire alarm controller (one site may have several)'),
   deviceId: Id.optional().describe('the detector, manual call point or module concerned (fire, fault, supervisory, disabled, restore)'),

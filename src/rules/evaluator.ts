@@ -7,6 +7,7 @@ import { compileTemplate, type Template } from '../domain/template.ts';
 import type { ContextState, WarningChange } from '../enrich/context.ts';
 import { escalatingPeriod, type ReferenceData } from '../enrich/reference.ts';
 import type { EvalContext } from '../enrich/eval-context.ts';
+import { LOCATION_ZH as LOCATIONS } from '../contracts/catalogue.ts';
 import { compileWhere, type Predicate } from './match.ts';
 
 /** EngineEnv: what evaluators may consult besides the event: reference data, context, other alerts. */
@@ -206,23 +207,8 @@ export function scopedInfo(info: SubjectInfo, subject: readonly string[]): Subje
   return { ...rest, ...(areaId !== undefined && subject.includes('areaId') ? { areaId } : {}), event };
 }
 
-/** LOCATION_ZH: Chinese names of the sensor locations of DOMAIN.md, for titles and texts. */
-export const LOCATION_ZH: Record<string, string> = {
-  coal_face_upper_corner: '工作面上隅角',
-  coal_face: '采煤工作面',
-  coal_face_return: '工作面回风巷',
-  intake: '进风巷',
-  heading_face: '掘进工作面',
-  heading_return: '掘进回风巷',
-  shearer: '采煤机',
-  drainage_roadway: '专用排瓦斯巷',
-  total_return: '总回风巷',
-  district_return: '采区回风巷',
-  wing_return: '一翼回风巷',
-  series_intake: '被串工作面进风巷',
-  coal_bunker: '煤仓上方',
-  belt_drum: '胶带输送机滚筒上方',
-};
+/** LOCATION_ZH: Chinese names of the sensor locations (the contract owns the table: src/contracts/catalogue.ts). */
+export const LOCATION_ZH: Record<string, string> = LOCATIONS;
 
 /** METRIC_ZH: Chinese names of the gas metrics of site.reading, for titles and texts (other metrics show as sent). */
 export const METRIC_ZH: Record<string, string> = {

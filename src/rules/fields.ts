@@ -33,6 +33,20 @@ export function eventFields(type: string): ReadonlySet<string> {
   return f;
 }
 
+/** fieldValues: the closed set of values an event type's field takes (an enum or literal of its contract), or undefined for an open field. */
+export function fieldValues(type: string, field: string): readonly string[] | undefined {
+  const schema = (EVENT_SCHEMAS as Record<string, z.core.$ZodType>)[type];
+  const shape = (schema?._zod.def as unknown as { shape?: Record<string, z.core.$ZodType> } | undefined)?.shape;
+  let f = shape?.[field];
+  while (f) {
+    const def = f._zod.def as unknown as { type: string; entries?: Record<string, string>; values?: unknown[]; innerType?: z.core.$ZodType };
+    if (def.type === 'enum' && def.entries) return Object.values(def.entries);
+    if (def.type === 'literal' && def.values) return def.values.filter((v): v is string => typeof v === 'string');
+    f = def.innerType;
+  }
+  return undefined;
+}
+
 /**
  * ENRICHED_VARS: what every alert's templates may name besides the event's fields (Emitter.push in
  * evaluator.ts): the level's threshold, the colour in Chinese, the sensor location in Chinese, the
@@ -138,10 +152,21 @@ export function checkRuleFields(rule: Rule, raw: unknown): FieldProblem[] {
   const fieldsOfAll = new Set<string>(types.flatMap((t) => [...eventFields(t)]));
 
   const whereKeys = (where: Record<string, FieldCondition> | undefined, path: (string | number)[], ts: string[]) => {
-    for (const f of Object.keys(where ?? {})) {
+    for (const [f, cond] of Object.entries(where ?? {})) {
       const missing = ts.filter((t) => !has(t, f));
       if (missing.length === ts.length && ts.length > 0) {
         problems.push({ path: [...path, f], key: true, message: `unknown field "${f}": ${missing.join(', ')} has no such field${suggest(f, fieldsOfAll)}${hint}` });
+        continue;
+      }
+      // a value outside a closed set (location, sensorType, quantity, …) is never matched
+      const sets = ts.map((t) => fieldValues(t, f));
+      if (sets.some((v) => v === undefined) || extra.has(f)) continue;
+      const allowed = new Set(sets.flatMap((v) => v!));
+      const values = Array.isArray(cond) ? cond : cond !== null && typeof cond === 'object' && 'notIn' in cond ? cond.notIn : typeof cond === 'object' ? [] : [cond];
+      for (const v of values) {
+        if (!allowed.has(v as string)) {
+          problems.push({ path: [...path, f], message: `${JSON.stringify(v)} is not a value of ${f}${suggest(String(v), allowed)}; ${f} is one of ${[...allowed].join(', ')}` });
+        }
       }
     }
   };

@@ -6,7 +6,7 @@ export const MINE_READING = {
   siteId: 'mine-shm-01',
   sensorId: 'CH4-1201',
   sensorType: 'CH4',
-  location: '1201回风巷',
+  location: 'coal_face_return',
   value: 0.42,
   unit: '%CH4',
   ts: '2024-07-16T09:30:00+08:00',

@@ -19,7 +19,7 @@ describe('validateEvent: accepted events', () => {
     // producers may add fields; they are kept
     { name: 'extra producer field', obj: { ...MINE_READING, vendor: 'KJ90X' }, topic: MINE },
     // "constructor" as a string value (not a key) triggers the pre-check walk but is fine
-    { name: 'forbidden word as a value', obj: { ...MINE_READING, location: 'constructor' }, topic: MINE },
+    { name: 'forbidden word as a value', obj: { ...MINE_READING, sensorId: 'constructor' }, topic: MINE },
   ])('$name', ({ obj, topic }) => {
     const r = validateEvent(obj, topic, 0, JSON.stringify(obj));
     expect(r.ok).toBe(true);
