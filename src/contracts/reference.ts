@@ -52,6 +52,22 @@ export const Site = z.strictObject({
    */
   limits: z.record(z.string().min(1), z.record(z.string().min(1), z.number())).optional().describe('per monitored item (keyed by its metric, e.g. tank_level_T101, water_level_m) its own settings in the metric\'s unit, e.g. {high: 80, highHigh: 90}, {warning: 3.2, guaranteed: 4.0}, {capacity: 5000}, {oel: 10}; threshold levels with `ref` read them'),
   /**
+   * what this substation or line supplies that a site's safety depends on (a mine's main fan or
+   * drainage pumps): a grid `outage` of the supplying equipment raises an alert at the supplied site
+   */
+  supplies: z
+    .array(
+      z.strictObject({
+        siteId: Id.describe('the supplied site (in this file)'),
+        load: z.enum(['main_fan', 'drainage_pumps', 'hoist', 'other']).describe('what it powers there: main_fan (主要通风机), drainage_pumps (主排水泵), hoist (提升机), other'),
+        equipmentId: Id.optional().describe('the supplying equipment (feeder, bus); absent: any outage of this site'),
+        description: z.string().max(200).optional().describe('e.g. 35kV 上庙Ⅰ回 → 一号煤矿主通风机房'),
+      }),
+    )
+    .max(1000)
+    .optional()
+    .describe('loads of other sites this site supplies'),
+  /**
    * the feeds this site sends and how often (a gauge every 10 min, a visitor count every 30 min):
    * absence rules with `expected: { from: feeds }` raise a feed-health alert when one is silent for
    * `periods` (default 3) times `every`, including a feed that never reported

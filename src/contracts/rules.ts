@@ -332,6 +332,10 @@ export const ConditionRule = z
     resolveWhen: z.record(z.string(), FieldCondition).optional().describe('a later event of the same subject matching this resolves the alert'),
     resolveAt: z.string().optional().describe('resolve at the instant in this field (e.g. a permit\'s validTo)'),
     resolveAfter: Duration.optional().describe('resolve this long after firing'),
+    supplied: z
+      .strictObject({ loads: z.array(z.enum(['main_fan', 'drainage_pumps', 'hoist', 'other'])).min(1).describe('the supplied loads this rule is about') })
+      .optional()
+      .describe('raise the alert at every site the event\'s site supplies with one of these loads (sites.yaml `supplies`), not at the event\'s own site'),
   })
   .superRefine(needsSeverity);
 export type ConditionRule = z.infer<typeof ConditionRule>;

@@ -79,7 +79,7 @@ export const KIND_VARS: Readonly<Record<string, readonly string[]>> = {
  * are (src/rules/kinds/condition.ts: a special period, a permit's span, the warning an event lies in).
  */
 export const LABEL_VARS: Readonly<Record<string, readonly string[]>> = {
-  condition: ['specialPeriod', 'spanHours', 'allowedHours', 'warningId', 'warningEvent'],
+  condition: ['specialPeriod', 'spanHours', 'allowedHours', 'warningId', 'warningEvent', 'supplierName', 'supplierId', 'load', 'loadZh', 'supplyZh'],
 };
 
 /** FieldProblem: a name a rule uses that its events do not have; `path` is inside the rule. */

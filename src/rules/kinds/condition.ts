@@ -6,7 +6,11 @@ import type { EvalContext } from '../../enrich/eval-context.ts';
 import { compileWhere, type Predicate } from '../match.ts';
 import { TimerQueue } from '../../domain/timer-queue.ts';
 import { localMinuteOfDay } from '../../domain/time.ts';
-import { Emitter, infoOf, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
+import { Emitter, infoOf, infoOfSite, subjectKeyOf, type EngineEnv, type Evaluator, type SubjectInfo } from '../evaluator.ts';
+
+/** LOAD_ZH: what a supplied load is, in the texts. */
+const LOAD_ZH: Record<string, string> = { main_fan: '主要通风机', drainage_pumps: '主排水泵', hoist: '提升机', other: '重要负荷' };
+const SEP = '\u001f';
 
 interface Open {
   severity: Severity;
@@ -81,11 +85,34 @@ export class ConditionEvaluator implements Evaluator {
     return worst !== undefined && severityRank(worst) >= severityRank(r.minSeverity);
   }
 
+  /**
+   * supplied: the sites the event's site supplies with the rule's loads (sites.yaml `supplies`), each
+   * as the subject of an alert of its own: key `<subject>␟<site>␟<load>`, about the supplied site.
+   */
+  private supplied(ctx: EvalContext, e: Record<string, unknown>, key: string): { key: string; info: SubjectInfo }[] | undefined {
+    const s = this.rule.supplied;
+    if (!s) return undefined;
+    const ref = this.env?.reference;
+    const supplier = typeof e.siteId === 'string' ? ref?.sites.get(e.siteId) : undefined;
+    if (!ref || !supplier) return [];
+    const out: { key: string; info: SubjectInfo }[] = [];
+    for (const x of supplier.supplies ?? []) {
+      if (!s.loads.includes(x.load) || (x.equipmentId !== undefined && x.equipmentId !== e.equipmentId)) continue;
+      const site = ref.sites.get(x.siteId);
+      if (!site) continue;
+      const fields = { equipmentId: e.equipmentId, load: x.load, loadZh: LOAD_ZH[x.load] ?? x.load, supplierName: supplier.name, supplierId: supplier.id, ...(x.description ? { supplyZh: x.description } : {}), event: e.event, type: e.type, ts: e.ts };
+      out.push({ key: `${key}${SEP}${site.id}${SEP}${x.load}`, info: infoOfSite(ref, site, ctx.topic, fields) });
+    }
+    return out;
+  }
+
   evaluate(ctx: EvalContext, out: AlertTransition[]): void {
     const e = ctx.event as unknown as Record<string, unknown>;
     if (!this.where(e)) return;
     const key = subjectKeyOf(this.rule.id, this.rule.subject, e);
     if (key === undefined) return;
+    const fanOut = this.supplied(ctx, e, key);
+    if (fanOut) return this.evaluateSupplied(ctx, e, fanOut, out);
     const t = ctx.time;
     const cur = this.open.get(key);
     if (this.resolveWhen?.(e)) {
@@ -112,6 +139,31 @@ export class ConditionEvaluator implements Evaluator {
       this.emit(out, 'fire', key, o, t, undefined, labels, ctx.specialPeriod);
     }
     if (resolveAt !== Infinity) this.timers.push(resolveAt, key);
+  }
+
+  /** evaluateSupplied: the same decisions as evaluate, once per supplied site (its alert is about that site). */
+  private evaluateSupplied(ctx: EvalContext, e: Record<string, unknown>, targets: { key: string; info: SubjectInfo }[], out: AlertTransition[]): void {
+    const t = ctx.time;
+    if (this.resolveWhen?.(e)) {
+      for (const x of targets) {
+        const cur = this.open.get(x.key);
+        if (!cur) continue;
+        this.open.delete(x.key);
+        this.emit(out, 'resolve', x.key, cur, t, x.info);
+      }
+      return;
+    }
+    const severity = this.emitter.severityFor(e);
+    if (!severity) return;
+    const labels = this.requirementsHold(ctx, e);
+    if (!labels) return;
+    for (const x of targets) {
+      const cur = this.open.get(x.key);
+      if (cur && cur.severity === severity) continue;
+      const o = { severity, info: x.info, resolveAt: Infinity };
+      this.open.set(x.key, o);
+      this.emit(out, 'fire', x.key, o, t, undefined, labels, ctx.specialPeriod);
+    }
   }
 
   advance(now: number, out: AlertTransition[]): void {

@@ -340,6 +340,9 @@ const FIRE: [string, FireCase][] = [
   ['fire alarm not confirmed in 3 min', { ruleId: 'fire.alarm.unconfirmed', severity: 'red', siteId: 'hb-alz-01', labels: { controllerId: 'FAC-A' }, steps: [fireEv('hb-alz-01', 'FAC-A', 'fire', T(0), { deviceId: 'SD-18-004' }), tick(T(3, 1))] }],
   // a confirm from another controller of the site is no answer for this one
   ['confirm of another controller', { ruleId: 'fire.alarm.unconfirmed', severity: 'red', siteId: 'hb-alz-01', labels: { controllerId: 'FAC-A' }, steps: [fireEv('hb-alz-01', 'FAC-A', 'fire', T(0), { deviceId: 'SD-18-004' }), fireEv('hb-alz-01', 'FAC-B', 'confirm', T(1), { confirmed: 'false_alarm' }), tick(T(3, 1))] }],
+  // ── supplies (sites.yaml): an outage at the substation feeding a mine's main fan and pumps ──
+  ['outage of the substation feeding a main fan', { ruleId: 'mine.main-fan.supply-outage', severity: 'red', siteId: 'cm-shm-01', labels: { equipmentId: '35kV-I-feeder' }, steps: [gridEvent('ss-shm-220kv', '35kV-I-feeder', T(0), 'outage')] }],
+  ['outage of the substation feeding the drainage pumps', { ruleId: 'mine.drainage.supply-outage', severity: 'orange', siteId: 'cm-shm-01', steps: [gridEvent('ss-shm-220kv', '35kV-I-feeder', T(0), 'outage')] }],
 ];
 
 const QUIET: [string, QuietCase][] = [
@@ -537,6 +540,9 @@ const QUIET: [string, QuietCase][] = [
   ['false alarm confirmed in 2 min', { ruleId: 'fire.alarm.unconfirmed', steps: [fireEv('cv-alz-02', 'FAC-1', 'fire', T(0), { deviceId: 'SD-2-031' }), fireEv('cv-alz-02', 'FAC-1', 'confirm', T(2), { confirmed: 'false_alarm' }), tick(T(5))] }],
   // reset within 3 min counts as handled
   ['reset in 1 min', { ruleId: 'fire.alarm.unconfirmed', steps: [fireEv('cv-alz-02', 'FAC-1', 'fire', T(0), { deviceId: 'SD-2-031' }), fireEv('cv-alz-02', 'FAC-1', 'reset', T(1)), tick(T(5))] }],
+  // a breaker trip is not an outage; a substation that supplies no mine raises nothing at a mine
+  ['a breaker trip at the supplying substation', { ruleId: 'mine.main-fan.supply-outage', steps: [gridEvent('ss-shm-220kv', '35kV-I-feeder', T(0))] }],
+  ['an outage at a substation supplying no mine', { ruleId: 'mine.drainage.supply-outage', steps: [gridEvent('ss-ccn-35kv', '35kV-I-bus', T(0), 'outage')] }],
 ];
 
 describe('every non-threshold rule of the pack fires and has a near miss', () => {
@@ -681,6 +687,8 @@ describe('resolve paths', () => {
     // the permit ends
     ['permit ends', [permit('DH-21', 'cp-edz-02', 'hot_work', P(0), P(8 * HOUR), false, P(-60))], [tick(P(8 * HOUR))], { ruleId: 'enforcement.permit.special-period' }],
     // a silent feed reports again
+    // the supply is restored
+    ['main fan supply restored', [gridEvent('ss-shm-220kv', '35kV-I-feeder', T(0), 'outage')], [gridEvent('ss-shm-220kv', '35kV-I-feeder', T(8), 'restore')], { ruleId: 'mine.main-fan.supply-outage' }],
     ['grid feed reports again', [tick(T(0)), gridLoad('pl-ags-35kv', 'L3512', 50, T(0)), tick(T(16))], [gridLoad('pl-ags-35kv', 'L3512', 50, T(20))], { ruleId: 'system.feed.grid-silent', siteId: 'pl-ags-35kv' }],
     ['visitor count reports again', [tick(T(0)), tick(T(91))], [siteReading('sa-ccn-01', 'visitors', 300, '人', T(95))], { ruleId: 'system.feed.site-silent', siteId: 'sa-ccn-01' }],
     // ── chemicals.yaml, enforcement.yaml (special work) ──
