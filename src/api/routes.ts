@@ -17,11 +17,11 @@ export const AlertQuery = z.object({
   siteId: z.string().optional(),
   token: z.string().optional(),
 });
-export const NoteBody = z.object({ note: z.string().max(2000).optional() }).nullish();
+export const NoteBody = z.object({ note: z.string().max(2000).optional().describe('free text, up to 2000 characters, e.g. 已通知矿调度撤人') }).nullish();
 /** ConfirmBody: what the company did (required) and, when an officer records a call, who at the company said so. */
 export const ConfirmBody = z.strictObject({
-  note: z.string().trim().min(1, 'say what the company did (note)').max(2000),
-  contact: z.string().trim().min(1).max(100).optional(),
+  note: z.string().trim().min(1, 'say what the company did (note)').max(2000).describe('what the company did (required, up to 2000 characters), e.g. 已撤出作业人员并停止动火'),
+  contact: z.string().trim().min(1).max(100).optional().describe('who at the company said so, when an officer records a call (recorded as <contact>（<sub>登记）)'),
 });
 
 function visibleAlert(deps: ApiDeps, p: Principal, id: string): Alert {
