@@ -17,15 +17,15 @@ export const AlertQuery = z.object({
   siteId: z.string().optional(),
   token: z.string().optional(),
 });
-export const NoteBody = z.object({ note: z.string().max(2000).optional() }).nullish();
+export const NoteBody = z.object({ note: z.string().max(2000).optional().describe('free text, up to 2000 characters, e.g. 已通知矿调度撤人') }).nullish();
 /** ConfirmBody: what the company did (required) and, when an officer records a call, who at the company said so. */
 /** wellFormed: no lone surrogate halves (String.prototype.isWellFormed, Node 20+) */
 const wellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 /** NO_CONTROL: no control, bidi-override or lone-surrogate characters (they could reverse or hide what is shown) */
 const NO_CONTROL = /^[^\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]*$/u;
 export const ConfirmBody = z.strictObject({
-  note: z.string().trim().min(1, 'say what the company did (note)').max(2000).regex(NO_CONTROL, 'no control or bidi characters').refine(wellFormed, 'not well-formed text'),
-  contact: z.string().trim().min(1).max(100).regex(NO_CONTROL, 'no control or bidi characters').refine(wellFormed, 'not well-formed text').optional(),
+  note: z.string().trim().min(1, 'say what the company did (note)').max(2000).regex(NO_CONTROL, 'no control or bidi characters').refine(wellFormed, 'not well-formed text').describe('what the company did (required, up to 2000 characters, no control or bidi characters), e.g. 已撤出作业人员并停止动火'),
+  contact: z.string().trim().min(1).max(100).regex(NO_CONTROL, 'no control or bidi characters').refine(wellFormed, 'not well-formed text').optional().describe('who at the company said so, when an officer records a call (recorded as <contact>（<sub>登记）)'),
 });
 
 function visibleAlert(deps: ApiDeps, p: Principal, id: string): Alert {

@@ -33,7 +33,7 @@ export const Config = z.strictObject({
       topicPrefix: z.string().default('').describe('prefix put before every topic name, e.g. prod. → prod.risk.mine.telemetry'),
       sasl: z
         .strictObject({
-          mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).describe('SASL mechanism'),
+          mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).describe('SASL mechanism: plain, scram-sha-256 or scram-sha-512 (as the cluster is set up)'),
           username: z.string().min(1).describe('SASL user name (the cluster account of riskstream)'),
           password: z.string().min(1).describe('SASL password; best given as RISKSTREAM_KAFKA_SASL_PASSWORD'),
         })
@@ -84,7 +84,7 @@ export const Config = z.strictObject({
     .prefault({}).describe('when unacknowledged alerts are texted up the duty chain'),
   notify: z
     .strictObject({
-      minSeverity: Severity.default('orange').describe('the least severe alert that is texted'),
+      minSeverity: Severity.default('orange').describe('the least severe alert that is texted (blue < yellow < orange < red)'),
       groupWait: Duration.default(5_000).describe('wait this long to group the first texts of new alerts (default 5s)'),
       groupInterval: Duration.default(60_000).describe('at most one grouped text per recipient per this long (≥ groupWait, default 1m)'),
       dutyReport: z.string().default('0 8 * * *').describe('the daily duty report (值班日报), a cron expression in Asia/Shanghai time'),
@@ -92,7 +92,7 @@ export const Config = z.strictObject({
       siteContacts: z
         .strictObject({
           enabled: z.boolean().default(true).describe("text the company's own contacts"),
-          minSeverity: Severity.default('orange').describe('least severe alert texted to the company contacts'),
+          minSeverity: Severity.default('orange').describe('least severe alert texted to the company contacts (blue < yellow < orange < red)'),
           confirmWithin: Duration.default(1_800_000).describe('an alert not confirmed by the company within this long is marked 企业未反馈 and the duty officer texted (default 30m)'),
         })
         .prefault({}).describe('the company\'s own contacts (sites.yaml `contacts`): texted the actions meant for the site when an alert at least this severe fires there, asked to confirm them (POST /api/v1/alerts/{id}/confirm); an alert not confirmed within `confirmWithin` is marked 企业未反馈 and the duty officer is texted'),

@@ -231,8 +231,8 @@ export const VehicleEvent = z.looseObject({
   vehicleClass: VehicleClass.describe('heavy_truck (重型货车、半挂牵引车), coach (旅游客车、包车客车、班线客车), dangerous_goods (危险货物运输车辆)'),
   event: z
     .enum([...VehicleCondition.options, 'cleared', 'position'])
-    .describe('the condition that started; `cleared`: the condition named in `condition` ended; `position`: a plain position report (lat, lon), e.g. of dangerous-goods vehicles every few minutes'),
-  condition: VehicleCondition.optional().describe('cleared (required): which condition ended'),
+    .describe('the condition that started (speeding 超速, fatigue 疲劳驾驶, route_deviation 偏离线路, stop_restricted 禁停区停车, sos 紧急报警); `cleared`: the condition named in `condition` ended; `position`: a plain position report (lat, lon), e.g. of dangerous-goods vehicles every few minutes'),
+  condition: VehicleCondition.optional().describe('cleared (required): which condition ended: speeding, fatigue, route_deviation, stop_restricted or sos'),
   speedKmh: z.number().nonnegative().max(400).optional().describe('speeding (required): the measured speed in km/h (the highest of the episode so far)'),
   limitKmh: z.number().positive().max(200).optional().describe('speeding (required): the speed limit in force there in km/h (road or the vehicle’s own, whichever is lower)'),
   continuousDrivingMin: z.number().nonnegative().max(10_000).optional().describe('fatigue (required): minutes of continuous driving without a rest of at least 20 min'),

@@ -56,7 +56,7 @@ export type Measure = z.infer<typeof Measure>;
 
 /** Level: a severity and where it starts; `restore` is where it clears (hysteresis). */
 export const Level = z.strictObject({
-  severity: Severity.describe('severity of this level'),
+  severity: Severity.describe('severity of this level (blue < yellow < orange < red)'),
   value: z.number().describe('where the level starts, in the unit of the measured number'),
   restore: z.number().optional().describe('where the level clears (hysteresis), on the safe side of value; default value'),
 });
@@ -69,7 +69,7 @@ export const Level = z.strictObject({
  */
 export const ThresholdLevel = z
   .strictObject({
-    severity: Severity.describe('severity of this level'),
+    severity: Severity.describe('severity of this level (blue < yellow < orange < red)'),
     value: z.number().optional().describe('where the level starts, in the unit of the measured number (or give ref)'),
     ref: z.string().min(1).optional().describe('read the start from the item\'s reference limits: a key of the site\'s limits[<limitKey value>], e.g. high, warning, oel'),
     factor: z.number().positive().optional().describe('ref only: multiply the reference value, e.g. 2 for twice the OEL'),
@@ -138,11 +138,11 @@ const Matchers = z.union([Matcher, z.array(Matcher).min(1)]).transform((m) => (A
 
 /** Severities: a fixed severity, or the first entry whose `where` holds (last entry may omit `where`). */
 const SeverityChoice = z
-  .array(z.strictObject({ where: Where.optional().describe('conditions on the event; absent (last entry): otherwise'), severity: Severity.describe('severity when where holds') }))
+  .array(z.strictObject({ where: Where.optional().describe('conditions on the event; absent (last entry): otherwise'), severity: Severity.describe('severity when where holds (blue < yellow < orange < red)') }))
   .min(1)
   .describe('the first entry whose where holds gives the severity');
 
-const Single = { severity: Severity.optional().describe('fixed severity of the alert (or give severities)'), severities: SeverityChoice.optional() };
+const Single = { severity: Severity.optional().describe('fixed severity of the alert (or give severities) (blue < yellow < orange < red)'), severities: SeverityChoice.optional() };
 function needsSeverity(r: { severity?: unknown; severities?: unknown }, ctx: z.RefinementCtx): void {
   if (r.severity === undefined && r.severities === undefined) ctx.addIssue({ code: 'custom', path: ['severity'], message: 'give `severity` or `severities`' });
 }
@@ -173,7 +173,7 @@ export const AbsenceRule = z.strictObject({
   match: Match.describe('which events the rule looks at'),
   subject: Subject,
   period: Duration.describe('silence longer than this raises the alert, e.g. 10m'),
-  severity: Severity.describe('severity of the alert'),
+  severity: Severity.describe('severity of the alert (blue < yellow < orange < red)'),
   during: z
     .strictObject({
       start: Matcher.describe('the event that opens a watch, e.g. a confined-space permit'),
@@ -204,7 +204,7 @@ export const FlatlineRule = z.strictObject({
   epsilon: z.number().nonnegative().describe('readings within ± epsilon count as constant, in the unit of value'),
   duration: Duration.describe('constant this long raises the alert, e.g. 60m'),
   minValue: z.number().optional().describe('a reading below this never counts as frozen (a low-gas mine reads a steady 0.0x % legitimately); it ends a frozen stretch'),
-  severity: Severity.describe('severity of the alert'),
+  severity: Severity.describe('severity of the alert (blue < yellow < orange < red)'),
 });
 export type FlatlineRule = z.infer<typeof FlatlineRule>;
 
@@ -218,8 +218,8 @@ export const CountRule = z.strictObject({
   threshold: z.number().positive().describe('count (or sum of weight) that raises the alert'),
   distinct: z.array(z.string().min(1)).optional().describe('count distinct values: the first of these fields an event has'),
   weight: z.string().optional().describe('add this numeric field instead of 1 (e.g. an inspection\'s `violations`, a rain gauge\'s `value` in mm)'),
-  siteFlags: z.array(SiteFlag).min(1).optional().describe('only events at a site with at least one of these reference flags (e.g. `floodProne`)'),
-  severity: Severity.describe('severity of the alert'),
+  siteFlags: z.array(SiteFlag).min(1).optional().describe('only events at a site with at least one of these reference flags (floodProne 山洪/内涝易发, geoHazard 地质灾害易发)'),
+  severity: Severity.describe('severity of the alert (blue < yellow < orange < red)'),
 });
 export type CountRule = z.infer<typeof CountRule>;
 
@@ -302,7 +302,7 @@ export const Requirement = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('inside_warning').describe('inside an active weather warning'),
     events: z.array(z.string()).min(1).describe('warning events, e.g. [暴雨, 大风]'),
-    minLevel: Severity.default('blue').describe('least warning level'),
+    minLevel: Severity.default('blue').describe('least warning level (blue < yellow < orange < red)'),
     at: z.enum(['site', 'event']).default('site').describe('site: the event\'s site; event: the event\'s own lat/lon (a vehicle)'),
   }),
   // the event's local time (UTC+8) lies in [from, to); a window may wrap midnight (22:00–06:00)
@@ -314,8 +314,8 @@ export const Requirement = z.discriminatedUnion('kind', [
   // the event's site has a firing alert of at least this severity (from another rule)
   z.strictObject({
     kind: z.literal('site_alert').describe('the event\'s site has a firing alert from another rule'),
-    minSeverity: Severity.describe('least severity of that alert'),
-    domains: z.array(Domain).optional().describe('only alerts of these domains'),
+    minSeverity: Severity.describe('least severity of that alert (blue < yellow < orange < red)'),
+    domains: z.array(Domain).optional().describe('only alerts of these domains (weather, mine, grid, enforcement, site, road, fire, system)'),
   }),
 ]);
 export type Requirement = z.infer<typeof Requirement>;
@@ -333,7 +333,7 @@ export const ConditionRule = z
     resolveAt: z.string().optional().describe('resolve at the instant in this field (e.g. a permit\'s validTo)'),
     resolveAfter: Duration.optional().describe('resolve this long after firing'),
     supplied: z
-      .strictObject({ loads: z.array(z.enum(['main_fan', 'drainage_pumps', 'hoist', 'other'])).min(1).describe('the supplied loads this rule is about') })
+      .strictObject({ loads: z.array(z.enum(['main_fan', 'drainage_pumps', 'hoist', 'other']).describe('main_fan (主要通风机), drainage_pumps (主排水泵), hoist (提升机), other (other loads)')).min(1).describe('the supplied loads this rule is about') })
       .optional()
       .describe('raise the alert at every site the event\'s site supplies with one of these loads (sites.yaml `supplies`), not at the event\'s own site'),
   })
@@ -345,7 +345,7 @@ export const WarningImpactRule = z.strictObject({
   ...Common,
   kind: z.literal('warning_impact').describe('warning_impact: an active weather warning raises one alert per exposed site inside it'),
   events: z.array(z.string().min(1)).min(1).describe('warning events, e.g. [暴雨, 雷电]'),
-  minLevel: Severity.describe('least warning level that raises alerts'),
+  minLevel: Severity.describe('least warning level that raises alerts (blue < yellow < orange < red)'),
   siteKinds: z.record(z.string(), z.array(z.string())).describe('site kind → actions for that kind; only these kinds are exposed'),
   siteFlags: z.array(SiteFlag).min(1).optional().describe('only sites with at least one of these reference flags (山洪 → `floodProne`, 地质灾害 → `geoHazard`)'),
 });
@@ -360,7 +360,7 @@ export const NowcastImpactRule = z.strictObject({
     .array(
       z
         .strictObject({
-          severity: Severity.describe('severity of this level'),
+          severity: Severity.describe('severity of this level (blue < yellow < orange < red)'),
           dbz: z.number().optional().describe('reflectivity in dBZ at which the level holds'),
           orHail: z.boolean().default(false).describe('hail also makes the level hold'),
           lightning: z.number().nonnegative().optional().describe('flashes per 10 min at which the level holds'),
@@ -384,7 +384,7 @@ export const PeerRule = z.strictObject({
   minPeerMedian: z.number().describe('judge only while the peers\' median is at least this, in the unit of value (a quiet mine is not judged)'),
   minPeers: z.number().int().positive().default(2).describe('fewer fresh peers: not judged'),
   freshness: Duration.default(300_000).describe('peers\' readings older than this are ignored'),
-  severity: Severity.describe('severity of the alert'),
+  severity: Severity.describe('severity of the alert (blue < yellow < orange < red)'),
 });
 export type PeerRule = z.infer<typeof PeerRule>;
 

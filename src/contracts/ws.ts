@@ -6,7 +6,7 @@ import { Alert, AlertEvent } from './alerts.ts';
 export const WsFilter = z.strictObject({
   minSeverity: Severity.optional().describe('least severe alert to show (blue < yellow < orange < red); absent: all'),
   towns: z.array(Id).optional().describe('only alerts of these towns; absent: all'),
-  domains: z.array(Domain).optional().describe('only alerts of these domains; absent: all'),
+  domains: z.array(Domain).optional().describe('only alerts of these domains (weather, mine, grid, enforcement, site, road, fire, system); absent: all'),
 });
 export type WsFilter = z.infer<typeof WsFilter>;
 

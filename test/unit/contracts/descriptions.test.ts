@@ -36,11 +36,49 @@ export function undescribed(root: Json): string[] {
 }
 
 const schemas = Object.entries(renderSchemas()).filter(([f]) => f.endsWith('.schema.json'));
+/** documents: the JSON Schemas and the OpenAPI and AsyncAPI documents (their payload schemas). */
+const documents = Object.entries(renderSchemas());
+
+/**
+ * unexplainedValues: for every property whose values form a closed set (an enum, of the property
+ * or of its items), the values its description does not name (nor its items' description).
+ */
+export function unexplainedValues(root: Json): string[] {
+  const out: string[] = [];
+  const walk = (node: unknown, path: string): void => {
+    if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${path}/${i}`));
+    if (node === null || typeof node !== 'object') return;
+    const o = node as Json;
+    for (const [name, prop] of Object.entries((o.properties ?? {}) as Json)) {
+      const p = prop as Json;
+      const items = (p.items ?? {}) as Json;
+      const options = [p, items, ...((p.anyOf as Json[] | undefined) ?? []), ...((items.anyOf as Json[] | undefined) ?? [])];
+      const values = options.flatMap((x) => (Array.isArray(x.enum) ? (x.enum as unknown[]) : []));
+      if (values.length < 2) continue;
+      const text = `${String(p.description ?? '')} ${String(items.description ?? '')} ${options.map((x) => String(x.description ?? '')).join(' ')}`;
+      const missing = [...new Set(values)].filter((v) => !text.includes(String(v)));
+      if (missing.length > 0) out.push(`${path}/properties/${name}: ${missing.join(', ')}`);
+    }
+    for (const [k, v] of Object.entries(o)) walk(v, `${path}/${k}`);
+  };
+  walk(root, '');
+  return out;
+}
 
 describe('schema descriptions', () => {
   // Every property of every generated contract says what it is (unit, meaning, range).
-  it.each(schemas)('%s describes every property', (_file, text) => {
+  it.each(documents)('%s describes every property', (_file, text) => {
     expect(undescribed(JSON.parse(text) as Json)).toEqual([]);
+  });
+
+  // Every value of a closed set (sensorType, location, quantity, work, severity, domain, …) is explained in the description.
+  it.each(schemas)('%s explains every value of its enums', (_file, text) => {
+    expect(unexplainedValues(JSON.parse(text) as Json)).toEqual([]);
+  });
+
+  it('finds an enum value the description does not explain', () => {
+    const s = { properties: { q: { enum: ['frequency', 'voltage'], description: 'frequency (Hz)' } } };
+    expect(unexplainedValues(s)).toEqual(['/properties/q: voltage']);
   });
 
   // The walker itself finds a property without a description (so the test above can fail).
