@@ -203,7 +203,7 @@ function untitledSite(alert: Alert, ctx: SmsContext): Alert {
 export function companyAction(action: string | undefined): string | undefined {
   if (action === undefined) return undefined;
   const out = action
-    .replace(/^(立即)?电话联系[^，,]*[，,](要求|确认已|确认)?/u, '$1')
+    .replace(/^(立即)?电话(联系|通知)[^，,：:]*[，,：:](要求|确认已)?/u, '$1')
     .replace(/^(立即)?(责令|要求|督促|通知)(企业|矿方|单位|现场)?/u, '$1')
     .replace(/[，,；;]?\s*(处置结果|处置情况)?(回报|报告)[^，,；;。]*(值班室|应急管理局)[^，,；;。]*$/u, '')
     .trim();

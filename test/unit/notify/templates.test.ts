@@ -206,6 +206,8 @@ describe('texts to a company (site contacts)', () => {
     expect(companyAction('立即电话联系矿调度室，确认已切断作业范围内全部非本质安全型电气设备电源、停止作业、撤出人员，处置结果回报县应急管理局值班室')).toBe('立即切断作业范围内全部非本质安全型电气设备电源、停止作业、撤出人员');
     expect(companyAction('电话联系矿调度室，要求瓦斯检查员现场复核回风流甲烷')).toBe('瓦斯检查员现场复核回风流甲烷');
     expect(companyAction('责令企业立即停止作业')).toBe('立即停止作业');
+    expect(companyAction('立即电话联系矿调度室，确认主要通风机已切换至备用回路')).toBe('立即确认主要通风机已切换至备用回路');
+    expect(companyAction('立即电话通知场所负责人和值班室：停止作业和营业')).toBe('立即停止作业和营业');
     expect(companyAction('停止露天作业')).toBe('停止露天作业');
     expect(companyAction(undefined)).toBeUndefined();
   });
