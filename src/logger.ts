@@ -36,12 +36,15 @@ function censor(v: unknown): unknown {
 function maskValue(v: unknown, depth: number): unknown {
   if (typeof v === 'string') return HAS_PHONE.test(v) ? maskPhonesIn(v) : v;
   if (v instanceof Error) {
-    if (!HAS_PHONE.test(`${v.message}\n${v.stack ?? ''}`)) return v;
-    const e = Object.assign(Object.create(Object.getPrototypeOf(v) as object) as Error, v);
+    // the message, the stack and whatever the error carries (a gateway's `details` echoing the request)
+    const e = Object.create(Object.getPrototypeOf(v) as object) as Error & Record<string, unknown>;
+    for (const [k, x] of Object.entries(v)) e[k] = maskValue(x, Math.max(depth, 3));
     Object.defineProperty(e, 'message', { value: maskPhonesIn(v.message), enumerable: false, writable: true, configurable: true });
     Object.defineProperty(e, 'stack', { value: maskPhonesIn(v.stack ?? ''), enumerable: false, writable: true, configurable: true });
+    if (v.cause !== undefined) Object.defineProperty(e, 'cause', { value: maskValue(v.cause, Math.max(depth - 1, 0)), enumerable: false, writable: true, configurable: true });
     return e;
   }
+  if (depth > 0 && Array.isArray(v)) return v.map((x) => maskValue(x, depth - 1));
   if (depth > 0 && v && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype) {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) out[k] = maskValue(x, depth - 1);

@@ -17,7 +17,7 @@ export const AlertQuery = z.object({
   siteId: z.string().optional(),
   token: z.string().optional(),
 });
-export const NoteBody = z.object({ note: z.string().max(2000).optional().describe('free text, up to 2000 characters, e.g. 已通知矿调度撤人') }).nullish();
+export const NoteBody = z.strictObject({ note: z.string().max(2000).optional().describe('free text, up to 2000 characters, e.g. 已通知矿调度撤人') }).nullish();
 /** ConfirmBody: what the company did (required) and, when an officer records a call, who at the company said so. */
 /** wellFormed: no lone surrogate halves (String.prototype.isWellFormed, Node 20+) */
 const wellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();

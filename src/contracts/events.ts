@@ -62,7 +62,32 @@ export const MineReading = z.looseObject({
   ts: EventTs,
   status: z.enum(['ok', 'calibrating', 'fault', 'maintenance']).optional().describe('sensor state: ok (default when absent); calibrating (标校), fault (故障) and maintenance (检修) readings are not judged against thresholds'),
   areaId: Id.optional().describe('mining area (工作面/掘进头) the sensor belongs to, e.g. 6201; ties sensors to mine.power of the area'),
+}).superRefine((e, ctx) => {
+  // a value in another unit would be judged as if it were in this one (CO 0.01 % is 100 ppm, not 0.01)
+  const units = MINE_UNITS[e.sensorType];
+  if (units && !units.includes(e.unit)) ctx.addIssue({ code: 'custom', path: ['unit'], message: `${e.sensorType} is sent in ${units.join(' or ')}, not ${JSON.stringify(e.unit)} (convert before sending)` });
+  else if (units?.[0] === '%' && (e.value < 0 || e.value > 100)) ctx.addIssue({ code: 'custom', path: ['value'], message: `${e.sensorType} in % must be within 0–100, got ${e.value}` });
 });
+
+/** MINE_UNITS: the unit each sensor type's thresholds are written in (AQ 1029); SMOKE is a state and takes any unit. */
+const MINE_UNITS: Partial<Record<string, readonly string[]>> = {
+  CH4: ['%', '%CH4'],
+  O2: ['%', '%O2'],
+  CO2: ['%', '%CO2'],
+  CO: ['ppm'],
+  H2S: ['ppm'],
+  TEMP: ['°C', '℃'],
+  WIND: ['m/s'],
+  DUST: ['mg/m³', 'mg/m3'],
+};
+
+/** GRID_UNITS: the unit each grid quantity's thresholds are written in. */
+const GRID_UNITS: Record<string, readonly string[]> = {
+  frequency: ['Hz'],
+  voltage: ['kV', '%'],
+  load: ['%'],
+  oil_temp: ['°C', '℃'],
+};
 
 /** MinePower: power state of a mine area, the power-off feedback (断电/馈电). */
 export const MinePower = z.looseObject({
@@ -88,6 +113,9 @@ export const GridReading = z.looseObject({
   unit: Unit.describe('unit of value: Hz (frequency), kV or % (voltage), % (load), °C (oil_temp)'),
   ts: EventTs,
   nominal: z.number().positive().max(1e12).optional().describe('nominal value in the same unit (voltage: the rated voltage, e.g. 35 kV); voltage-deviation rules need it'),
+}).superRefine((e, ctx) => {
+  const units = GRID_UNITS[e.quantity];
+  if (units && !units.includes(e.unit)) ctx.addIssue({ code: 'custom', path: ['unit'], message: `${e.quantity} is sent in ${units.join(' or ')}, not ${JSON.stringify(e.unit)} (convert before sending)` });
 });
 
 /** GridEvent: a switching event on the grid. */

@@ -59,6 +59,17 @@ describe('logger', () => {
     expect(line.msg).toBe('text to +86139****0006 not sent');
   });
 
+  it('masks numbers an error carries in its details (a gateway echoing the request) and its cause', () => {
+    const c = capture('info');
+    const err = new AppError('SMS_FAILED', 'gateway refused the text', { details: [{ path: 'body', message: '{"to":"+8613900000011","text":"告警…"}' }] });
+    (err as Error).cause = new Error('upstream said 13900000012 is barred');
+    c.logger.error({ err }, 'text not sent');
+    const raw = c.raw.join('\n');
+    expect(raw).not.toContain('13900000011');
+    expect(raw).not.toContain('13900000012');
+    expect(raw).toContain('+86139****0011');
+  });
+
   it('child loggers keep the masking and level names', () => {
     const c = capture('info');
     c.logger.child({ component: 'sms' }).warn({ to: '+8613900000007' }, 'retry');

@@ -45,14 +45,14 @@ function mine(siteId: string, sensorId: string, value: number, opts: { sensorTyp
 /** grid builds a parsed grid.reading. */
 function grid(siteId: string, equipmentId: string, quantity: string, value: number, nominal?: number): Event {
   siteOf(siteId);
-  const unit = quantity === 'frequency' ? 'Hz' : quantity === 'voltage' ? 'kV' : '%';
+  const unit = quantity === 'frequency' ? 'Hz' : quantity === 'voltage' ? 'kV' : quantity === 'oil_temp' ? '°C' : '%';
   return Event.parse({ type: 'grid.reading', siteId, equipmentId, quantity, value, unit, ts: T0, ...(nominal !== undefined ? { nominal } : {}) });
 }
 
 /** gridAt builds a parsed grid.reading `min` minutes after 10:00. */
 function gridAt(siteId: string, equipmentId: string, quantity: string, value: number, min: number): Event {
   siteOf(siteId);
-  return Event.parse({ type: 'grid.reading', siteId, equipmentId, quantity, value, unit: quantity === 'load' ? '%' : 'kV', ts: T0 + min * 60_000 });
+  return Event.parse({ type: 'grid.reading', siteId, equipmentId, quantity, value, unit: quantity === 'load' ? '%' : quantity === 'oil_temp' ? '°C' : 'kV', ts: T0 + min * 60_000 });
 }
 
 /** site builds a parsed site.reading (a monitored item of a site: tank level, gauge, visitors). */
