@@ -76,7 +76,7 @@ const MINE_UNITS: Partial<Record<string, readonly string[]>> = {
   CO2: ['%', '%CO2'],
   CO: ['ppm'],
   H2S: ['ppm'],
-  TEMP: ['°C', '℃'],
+  TEMP: ['°C', '℃', 'C'],
   WIND: ['m/s'],
   DUST: ['mg/m³', 'mg/m3'],
 };
@@ -86,7 +86,7 @@ const GRID_UNITS: Record<string, readonly string[]> = {
   frequency: ['Hz'],
   voltage: ['kV', '%'],
   load: ['%'],
-  oil_temp: ['°C', '℃'],
+  oil_temp: ['°C', '℃', 'C'],
 };
 
 /** MinePower: power state of a mine area, the power-off feedback (断电/馈电). */
