@@ -1,4 +1,8 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { AppError } from './errors.ts';
+
+/** LEVELS: the log levels a logger may be given. */
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** PHONE_FIELDS: log fields that hold a phone number (masked by redact, at the top level and one level down). */
 const PHONE_FIELDS = ['to', 'phone', 'msisdn', 'recipient'];
@@ -82,6 +86,8 @@ export const LOG_OPTIONS: LoggerOptions = {
 
 /** createLogger: structured JSON logs (pino); constant messages, data in fields. */
 export function createLogger(level: string = process.env.RISKSTREAM_LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
+  // a misspelt level is a configuration error (exit 2), not a crash a supervisor restarts in a loop
+  if (!LEVELS.includes(level)) throw new AppError('CONFIG_INVALID', `RISKSTREAM_LOG_LEVEL: ${JSON.stringify(level)} is not a log level (one of ${LEVELS.join(', ')})`);
   const opts: LoggerOptions = { ...LOG_OPTIONS, level, base: { svc: 'riskstream' } };
   return destination ? pino(opts, destination) : pino(opts);
 }

@@ -4,4 +4,9 @@
 // through tsx instead, for the tests and a checkout without a build.)
 import { main } from './index.ts';
 
+// `riskstream --help | head`: the reader went away; that is not an error of ours
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 process.exitCode = await main(process.argv.slice(2));

@@ -18,7 +18,13 @@ export interface StartOptions {
 
 /** runStart: `riskstream start` — runs until SIGINT/SIGTERM; 0 clean, 1 fatal, 2 bad config. */
 export async function runStart(values: StartOptions): Promise<number> {
-  const logger = createLogger();
+  let logger;
+  try {
+    logger = createLogger();
+  } catch (err) {
+    process.stderr.write(`riskstream start: ${(err as Error).message}\n`);
+    return 2;
+  }
   let port: number | undefined;
   if (values.port !== undefined) {
     port = Number(values.port);

@@ -138,6 +138,13 @@ describe('riskstream config check', () => {
     expect(r.stderr).not.toContain(file);
   });
 
+  it('start: a misspelt RISKSTREAM_LOG_LEVEL is a configuration error (exit 2, one line), not a crash', async () => {
+    const r = await cli(['start', '--port', '0', '--data', join(tmp, 'log-level-data')], { RISKSTREAM_LOG_LEVEL: 'verbose' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('RISKSTREAM_LOG_LEVEL: "verbose" is not a log level');
+    expect(r.stderr).not.toContain('    at ');
+  });
+
   it('an error in the file names the file, one in a flag names the flag', async () => {
     const file = join(tmp, 'file-error.yaml');
     writeFileSync(file, 'escalation: { red: soon }\n');
