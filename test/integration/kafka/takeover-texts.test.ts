@@ -54,8 +54,10 @@ describe.runIf(HAVE_KAFKA)('kafka mode: texts across a takeover', () => {
     const b = await c.start('b', { env: fast });
     await waitFor('a and b share the partitions', async () => (await assigned(a)) > 0 && (await assigned(b)) > 0);
     await sleep(4000); // past b's group wait and interval
-    expect(texts(b)).toEqual([]);
-    expect(texts(a)).toEqual(sentByA);
+    // b repeats nothing a sent (on a slow machine the sites' 监测中断 alerts — every expected sensor is
+    // silent in this test — may come due around the takeover; texting those, once, is b's job)
+    expect(texts(b).filter((t) => sentByA.includes(t))).toEqual([]);
+    expect(texts(a).slice(0, sentByA.length)).toEqual(sentByA);
     expect(await b.stop()).toBe(0);
     await waitFor('a owns every partition again', async () => (await assigned(a)) === 6, 60_000);
 
