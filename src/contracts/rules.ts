@@ -74,12 +74,14 @@ export const ThresholdLevel = z
     ref: z.string().min(1).optional().describe('read the start from the item\'s reference limits: a key of the site\'s limits[<limitKey value>], e.g. high, warning, oel'),
     factor: z.number().positive().optional().describe('ref only: multiply the reference value, e.g. 2 for twice the OEL'),
     restore: z.number().optional().describe('where the level clears (hysteresis), on the safe side of value; written values only'),
+    restoreFactor: z.number().positive().optional().describe('ref only: the level clears at the reference value times this (hysteresis: a meter hovering at the limit does not fire on every crossing), e.g. 1.4 against a factor of 1.5; default: the level\'s own value'),
     title: z.string().min(1).optional().describe('title of the alert while at this level, e.g. 甲烷预警 / 甲烷超限'),
   })
   .superRefine((l, ctx) => {
     if ((l.value === undefined) === (l.ref === undefined)) ctx.addIssue({ code: 'custom', path: ['value'], message: 'a level needs exactly one of value and ref (a key of the reference limits)' });
     if (l.ref === undefined && l.factor !== undefined) ctx.addIssue({ code: 'custom', path: ['factor'], message: 'factor applies to a ref level only' });
-    if (l.ref !== undefined && l.restore !== undefined) ctx.addIssue({ code: 'custom', path: ['restore'], message: 'a ref level clears at its own value (restore applies to a written value)' });
+    if (l.ref !== undefined && l.restore !== undefined) ctx.addIssue({ code: 'custom', path: ['restore'], message: 'a ref level clears at its own value or at restoreFactor (restore applies to a written value)' });
+    if (l.ref === undefined && l.restoreFactor !== undefined) ctx.addIssue({ code: 'custom', path: ['restoreFactor'], message: 'restoreFactor applies to a ref level only (a written level has restore)' });
   });
 
 const Common = {

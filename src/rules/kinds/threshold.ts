@@ -105,7 +105,7 @@ export class ThresholdEvaluator implements Evaluator {
       const v = limits?.[l.ref];
       const value = v === undefined ? undefined : v * (l.factor ?? 1);
       if (value !== undefined) any = true;
-      return { ...w, value, restore: value };
+      return { ...w, value, restore: v === undefined || l.restoreFactor === undefined ? value : v * l.restoreFactor };
     });
     if (!any) this.unconfigured++;
     return any ? out : undefined;

@@ -143,9 +143,17 @@ describe('rain sums (count with weight: value)', () => {
 describe('mine water and slopes (thresholds on the reference settings)', () => {
   it('inflow: orange at 1.5× the normal inflow, resolves below it', () => {
     const at = (v: number, min: number): Raw => sr('cm-alz-01', 'mine_water_inflow_m3h', v, 'm³/h', T(min));
-    const r = run([at(150, 0), at(185, 10), at(240, 20), at(170, 30)]);
+    const r = run([at(150, 0), at(185, 10), at(240, 20), at(165, 30)]);
     expect(r.of('mine.water.inflow')).toEqual([['fire', 'orange'], ['resolve', 'orange']]);
     expect(r.log.find((t) => t.ruleId === 'mine.water.inflow')!.summary).toBe('敖勒召其示范煤矿（虚构） 矿井涌水量 185m³/h，达到正常涌水量的1.5倍（180m³/h），有水害（透水）危险');
+  });
+
+  it('inflow: a meter hovering at 1.5× fires once and clears only below 1.4× (restoreFactor)', () => {
+    const at = (v: number, min: number): Raw => sr('cm-alz-01', 'mine_water_inflow_m3h', v, 'm³/h', T(min));
+    const r = run([at(181, 0), at(179, 1), at(182, 2), at(175, 3), at(181, 4), at(169, 5)]);
+    expect(r.of('mine.water.inflow')).toEqual([['fire', 'orange']]);
+    r.steps([at(167, 6)]);
+    expect(r.of('mine.water.inflow')).toEqual([['fire', 'orange'], ['resolve', 'orange']]);
   });
 
   it('sump: orange at 80 %, red at 90 %, down through the restore values', () => {
