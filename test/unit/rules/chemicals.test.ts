@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AlertBook } from '../../../src/alerts/book.ts';
 import { BUNDLED } from '../../../src/config/paths.ts';
-import { Event, TOPIC_TYPES } from '../../../src/contracts/events.ts';
+import { Event } from '../../../src/contracts/events.ts';
 import { CalendarFile, sameEffect } from '../../../src/contracts/reference.ts';
 import { ContextState } from '../../../src/enrich/context.ts';
 import { Rule } from '../../../src/contracts/rules.ts';
@@ -10,6 +9,7 @@ import type { AlertTransition } from '../../../src/domain/transition.ts';
 import { loadReference, type ReferenceData } from '../../../src/enrich/reference.ts';
 import { loadRulePack } from '../../../src/rules/pack.ts';
 import { Stepper } from '../../../src/rules/stepper.ts';
+import { RuleRun, type Raw, type Step } from '../../helpers/rule-run.ts';
 
 // The chemical and special-work rules (deploy/rules/chemicals.yaml, the permit rules of
 // enforcement.yaml) and the kind extensions they use: deadline `first` / `plusRef`, absence
@@ -22,27 +22,11 @@ const T = (min: number): string => formatTs(DAY + min * 60_000);
 const P = (min: number): string => formatTs(PLENARY + min * 60_000);
 const HOUR = 60;
 const DAY_MIN = 24 * HOUR;
-const TOPIC_OF = new Map(Object.entries(TOPIC_TYPES).flatMap(([topic, types]) => types.map((t) => [t as string, topic] as const)));
 
-type Raw = Record<string, unknown>;
-type Step = Raw | { tick: string };
 
 /** run drives events and ticks through a Stepper with an alert book and returns every transition. */
 function run(steps: readonly Step[], rules: readonly Rule[] = pack, ref: ReferenceData = reference): AlertTransition[] {
-  const book = new AlertBook();
-  const stepper = new Stepper(ref, rules, (siteId) => book.openAlerts().filter((a) => a.siteId === siteId));
-  const log: AlertTransition[] = [];
-  for (const s of steps) {
-    const out: AlertTransition[] = [];
-    if ('tick' in s && typeof s.tick === 'string') stepper.tick(Date.parse(s.tick), out);
-    else {
-      const e = Event.parse(s);
-      stepper.event(TOPIC_OF.get(e.type)!, e, out);
-    }
-    book.apply(out);
-    log.push(...out);
-  }
-  return log;
+  return new RuleRun(ref, rules).steps(steps).log;
 }
 const of = (log: AlertTransition[], ruleId: string): [string, string, string][] => log.filter((t) => t.ruleId === ruleId).map((t) => [t.action, t.severity, formatTs(t.at)]);
 const tick = (at: string): Step => ({ tick: at });

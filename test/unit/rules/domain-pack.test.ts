@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AlertBook } from '../../../src/alerts/book.ts';
 import { BUNDLED } from '../../../src/config/paths.ts';
-import { Event, TOPIC_TYPES } from '../../../src/contracts/events.ts';
+import { Event } from '../../../src/contracts/events.ts';
 import type { Rule } from '../../../src/contracts/rules.ts';
 import type { Severity } from '../../../src/domain/severity.ts';
 import { formatTs } from '../../../src/domain/time.ts';
@@ -9,6 +9,7 @@ import type { AlertTransition } from '../../../src/domain/transition.ts';
 import { loadReference } from '../../../src/enrich/reference.ts';
 import { loadRulePack } from '../../../src/rules/pack.ts';
 import { Stepper } from '../../../src/rules/stepper.ts';
+import { RuleRun, type Raw, type Step } from '../../helpers/rule-run.ts';
 
 // The WHOLE bundled pack on the bundled reference data, driven through the Stepper (enrich +
 // evaluate + timers) with an AlertBook behind it, as the backtest and the live pipeline run it.
@@ -28,33 +29,14 @@ const C = (min: number): string => formatTs(CUNPAI + min * 60_000);
 const HOUR = 60;
 const DAYS = 24 * HOUR;
 
-type Raw = Record<string, unknown>;
-type Step = Raw | { tick: string };
 
-const TOPIC_OF = new Map(Object.entries(TOPIC_TYPES).flatMap(([topic, types]) => types.map((t) => [t as string, topic] as const)));
 
 /** Run: one stepper with its alert book; every transition is applied to the book and logged. */
-class Run {
-  readonly book = new AlertBook();
-  readonly stepper = new Stepper(reference, rules, (siteId) => this.book.openAlerts().filter((a) => a.siteId === siteId));
-  readonly log: AlertTransition[] = [];
-
-  step(s: Step): AlertTransition[] {
-    const out: AlertTransition[] = [];
-    if ('tick' in s && typeof s.tick === 'string') this.stepper.tick(Date.parse(s.tick), out);
-    else {
-      const e = Event.parse(s);
-      this.stepper.event(TOPIC_OF.get(e.type)!, e, out);
-    }
-    this.book.apply(out);
-    this.log.push(...out);
-    return out;
+class Run extends RuleRun {
+  constructor() {
+    super(reference, rules);
   }
 
-  steps(list: readonly Step[]): this {
-    for (const s of list) this.step(s);
-    return this;
-  }
 }
 
 const run = (steps: readonly Step[]): Run => new Run().steps(steps);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AlertBook } from '../../../src/alerts/book.ts';
 import { BUNDLED } from '../../../src/config/paths.ts';
-import { Event, TOPIC_TYPES } from '../../../src/contracts/events.ts';
+import { Event } from '../../../src/contracts/events.ts';
 import { CountRule, RateRule, WarningImpactRule, type Rule } from '../../../src/contracts/rules.ts';
 import { formatTs } from '../../../src/domain/time.ts';
 import type { AlertTransition } from '../../../src/domain/transition.ts';
@@ -10,6 +10,7 @@ import { flaggedSite } from '../../../src/rules/evaluator.ts';
 import { RateEvaluator } from '../../../src/rules/kinds/rate.ts';
 import { loadRulePack } from '../../../src/rules/pack.ts';
 import { Stepper } from '../../../src/rules/stepper.ts';
+import { RuleRun, type Raw, type Step } from '../../helpers/rule-run.ts';
 
 // deploy/rules/flood.yaml on the bundled reference data, through the Stepper and an AlertBook (as
 // the backtest runs it): the resolve paths of every rule, and the small extensions it needs
@@ -18,30 +19,11 @@ const reference = loadReference(BUNDLED);
 const rules: Rule[] = loadRulePack(BUNDLED.rules);
 const DAY = Date.parse('2024-06-03T10:00:00+08:00');
 const T = (min: number, sec = 0): string => formatTs(DAY + min * 60_000 + sec * 1000);
-const TOPIC_OF = new Map(Object.entries(TOPIC_TYPES).flatMap(([topic, types]) => types.map((t) => [t as string, topic] as const)));
 
-type Raw = Record<string, unknown>;
-type Step = Raw | { tick: string };
 
-class Run {
-  readonly book = new AlertBook();
-  readonly stepper: Stepper;
-  readonly log: AlertTransition[] = [];
+class Run extends RuleRun {
   constructor(pack: Rule[] = rules) {
-    this.stepper = new Stepper(reference, pack, (siteId) => this.book.openAlerts().filter((a) => a.siteId === siteId));
-  }
-  steps(list: readonly Step[]): this {
-    for (const s of list) {
-      const out: AlertTransition[] = [];
-      if ('tick' in s && typeof s.tick === 'string') this.stepper.tick(Date.parse(s.tick), out);
-      else {
-        const e = Event.parse(s);
-        this.stepper.event(TOPIC_OF.get(e.type)!, e, out);
-      }
-      this.book.apply(out);
-      this.log.push(...out);
-    }
-    return this;
+    super(reference, pack);
   }
   of(ruleId: string, siteId?: string): [string, string][] {
     return this.log.filter((t) => t.ruleId === ruleId && (siteId === undefined || t.siteId === siteId)).map((t) => [t.action, t.severity]);

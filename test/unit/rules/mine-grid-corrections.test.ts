@@ -1,42 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { AlertBook } from '../../../src/alerts/book.ts';
 import { BUNDLED } from '../../../src/config/paths.ts';
-import { Event, MinePower, TOPIC_TYPES } from '../../../src/contracts/events.ts';
+import { MinePower } from '../../../src/contracts/events.ts';
 import { NowcastImpactRule, RateRule, type Rule } from '../../../src/contracts/rules.ts';
 import { formatTs } from '../../../src/domain/time.ts';
 import type { AlertTransition } from '../../../src/domain/transition.ts';
 import { loadReference } from '../../../src/enrich/reference.ts';
 import { loadRulePack } from '../../../src/rules/pack.ts';
 import { Stepper } from '../../../src/rules/stepper.ts';
+import { RuleRun, type Raw, type Step } from '../../helpers/rule-run.ts';
 
 // Issue 13 corrections to the mine and grid rules, on the whole bundled pack through the Stepper:
 // 违规复电, 风速, 局部通风机停风/风电闭锁, flatline minValue, overload duration — each fires, stays
 // quiet on a near miss, and resolves from the data.
 const reference = loadReference(BUNDLED);
 const rules: Rule[] = loadRulePack(BUNDLED.rules);
-const TOPIC_OF = new Map(Object.entries(TOPIC_TYPES).flatMap(([topic, types]) => types.map((t) => [t as string, topic] as const)));
 const DAY = Date.parse('2024-06-03T10:00:00+08:00');
 /** T: `min` minutes and `sec` seconds after 10:00 of an ordinary day (no special period). */
 const T = (min: number, sec = 0): string => formatTs(DAY + min * 60_000 + sec * 1000);
 
-type Raw = Record<string, unknown>;
-type Step = Raw | { tick: string };
 
-function run(steps: readonly Step[]): { log: AlertTransition[]; book: AlertBook } {
-  const book = new AlertBook();
-  const stepper = new Stepper(reference, rules, (siteId) => book.openAlerts().filter((a) => a.siteId === siteId));
-  const log: AlertTransition[] = [];
-  for (const s of steps) {
-    const out: AlertTransition[] = [];
-    if ('tick' in s && typeof s.tick === 'string') stepper.tick(Date.parse(s.tick), out);
-    else {
-      const e = Event.parse(s);
-      stepper.event(TOPIC_OF.get(e.type)!, e, out);
-    }
-    book.apply(out);
-    log.push(...out);
-  }
-  return { log, book };
+function run(steps: readonly Step[]): RuleRun {
+  return new RuleRun(reference, rules).steps(steps);
 }
 
 const SHM1 = 'cm-shm-01';

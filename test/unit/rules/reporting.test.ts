@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { AlertBook } from '../../../src/alerts/book.ts';
 import { BUNDLED } from '../../../src/config/paths.ts';
 import { Event, keyOf, TOPIC_TYPES } from '../../../src/contracts/events.ts';
 import { Rule } from '../../../src/contracts/rules.ts';
@@ -9,6 +8,7 @@ import { loadReference } from '../../../src/enrich/reference.ts';
 import { loadRulePack, warmupByTopic } from '../../../src/rules/pack.ts';
 import { Stepper } from '../../../src/rules/stepper.ts';
 import { recordOf } from '../../../src/rules/subject-fields.ts';
+import { RuleRun, type Raw, type Step } from '../../helpers/rule-run.ts';
 
 // The reporting chain (deploy/rules/reporting.yaml) and the kind options it added: the deadline's
 // lateClose, startWithin and a close stamped before the start; the correlation's lookback.
@@ -22,27 +22,11 @@ const HOUR = 60;
 const DAYS = 24 * HOUR;
 const MINE = 'cm-shm-01';
 
-type Raw = Record<string, unknown>;
-type Step = Raw | { tick: string };
 const tick = (at: string): Step => ({ tick: at });
-const TOPIC_OF = new Map(Object.entries(TOPIC_TYPES).flatMap(([topic, types]) => types.map((t) => [t as string, topic] as const)));
 
 /** run drives the rules through a Stepper with an alert book, as the backtest does; returns every transition. */
-function run(rules: Rule[], steps: readonly Step[]): { log: AlertTransition[]; book: AlertBook } {
-  const book = new AlertBook();
-  const stepper = new Stepper(reference, rules, (siteId) => book.openAlerts().filter((a) => a.siteId === siteId));
-  const log: AlertTransition[] = [];
-  for (const s of steps) {
-    const out: AlertTransition[] = [];
-    if ('tick' in s && typeof s.tick === 'string') stepper.tick(Date.parse(s.tick), out);
-    else {
-      const e = Event.parse(s);
-      stepper.event(TOPIC_OF.get(e.type)!, e, out);
-    }
-    book.apply(out);
-    log.push(...out);
-  }
-  return { log, book };
+function run(rules: Rule[], steps: readonly Step[]): RuleRun {
+  return new RuleRun(reference, rules).steps(steps);
 }
 const only = (id: string): Rule[] => pack.filter((r) => r.id === id);
 const acts = (log: AlertTransition[], id: string): string[] => log.filter((t) => t.ruleId === id).map((t) => t.action);

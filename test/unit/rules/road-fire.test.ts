@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AlertBook } from '../../../src/alerts/book.ts';
 import { BUNDLED } from '../../../src/config/paths.ts';
-import { Event, TOPIC_TYPES, keyOf } from '../../../src/contracts/events.ts';
+import { Event, keyOf } from '../../../src/contracts/events.ts';
 import { ConditionRule, ThresholdRule, type Rule } from '../../../src/contracts/rules.ts';
 import { formatTs } from '../../../src/domain/time.ts';
 import type { AlertTransition } from '../../../src/domain/transition.ts';
@@ -11,6 +10,7 @@ import { inLocalWindow } from '../../../src/rules/kinds/condition.ts';
 import { ThresholdEvaluator } from '../../../src/rules/kinds/threshold.ts';
 import { loadRulePack } from '../../../src/rules/pack.ts';
 import { Stepper } from '../../../src/rules/stepper.ts';
+import { RuleRun, type Raw, type Step } from '../../helpers/rule-run.ts';
 
 // Resolve paths of deploy/rules/road.yaml and fire.yaml (the whole bundled pack through the
 // Stepper, as the backtest runs it), and the rule-kind extensions they use: the threshold measures
@@ -22,27 +22,11 @@ const rules: Rule[] = loadRulePack(BUNDLED.rules);
 const DAY = Date.parse('2024-06-03T10:00:00+08:00');
 const T = (min: number, sec = 0): string => formatTs(DAY + min * 60_000 + sec * 1000);
 const HOUR = 60;
-const TOPIC_OF = new Map(Object.entries(TOPIC_TYPES).flatMap(([topic, types]) => types.map((t) => [t as string, topic] as const)));
 
-type Raw = Record<string, unknown>;
-type Step = Raw | { tick: string };
 
-class Run {
-  readonly book = new AlertBook();
-  readonly stepper = new Stepper(reference, rules, (siteId) => this.book.openAlerts().filter((a) => a.siteId === siteId));
-  readonly log: AlertTransition[] = [];
-  steps(list: readonly Step[]): this {
-    for (const s of list) {
-      const out: AlertTransition[] = [];
-      if ('tick' in s && typeof s.tick === 'string') this.stepper.tick(Date.parse(s.tick), out);
-      else {
-        const e = Event.parse(s);
-        this.stepper.event(TOPIC_OF.get(e.type)!, e, out);
-      }
-      this.book.apply(out);
-      this.log.push(...out);
-    }
-    return this;
+class Run extends RuleRun {
+  constructor() {
+    super(reference, rules);
   }
   /** of: the transitions of one rule as "action severity". */
   of(ruleId: string): string[] {
