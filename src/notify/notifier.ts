@@ -160,25 +160,7 @@ export class Notifier {
   /** intentsFor: the route and mute stages for one alert event — who gets a text (no I/O). */
   intentsFor(e: AlertEvent, at: number): Intent[] {
     const a = e.alert;
-    let kind: Intent['kind'];
-    if (e.kind === 'fired' || e.kind === 'updated') {
-      if (a.state === 'resolved' || this.d.muter.mutes(a, at) !== undefined) return [];
-      const out = this.siteIntents(a);
-      if (a.labels.confirmOverdue === 'true' && a.labels.confirmedAt === undefined) {
-        const duty = this.d.onDuty(a.town, a.domain, at);
-        if (duty) out.push(this.intent(a, 'unconfirmed', 0, duty.officer, 'officer'));
-      }
-      if (a.state !== 'firing' || severityRank(a.severity) < severityRank(this.d.minSeverity)) return out;
-      kind = 'fired';
-      const duty = this.d.onDuty(a.town, a.domain, at);
-      if (!duty) {
-        this.d.logger.error({ alertId: a.id, town: a.town, domain: a.domain }, 'nobody on the duty roster for this alert');
-        return out;
-      }
-      out.push(this.intent(a, kind, 0, duty.officer, 'officer'));
-      return out;
-    } else if (e.kind === 'escalated') kind = 'escalated';
-    else if (e.kind === 'resolved') {
+    if (e.kind === 'resolved') {
       // tell whoever was told it fired
       const people = new Map<string, NotificationRecord>();
       for (const r of this.texts.of(a.id)) if (r.status === 'sent' && r.kind !== 'resolved') people.set(`${r.role}|${r.to}`, r);
@@ -186,15 +168,25 @@ export class Notifier {
       // resolve, nor a subject riskstream stopped tracking (the danger may well be there still)
       const toCompany = a.labels.resolvedBy === undefined && a.labels.tracking !== 'stopped';
       return [...people.values()].filter((r) => r.role !== 'site' || toCompany).map((r) => this.intent(a, 'resolved', 0, { name: r.name, phone: r.to }, r.role));
-    } else return [];
-    if (this.d.muter.mutes(a, at) !== undefined) return [];
+    }
+    if (e.kind !== 'fired' && e.kind !== 'updated' && e.kind !== 'escalated') return [];
+    if (a.state === 'resolved' || this.d.muter.mutes(a, at) !== undefined) return [];
+    const escalated = e.kind === 'escalated';
+    const out = escalated ? [] : this.siteIntents(a);
+    // the company has not confirmed in time: the duty officer is reminded (once: the key says so)
+    const remind = !escalated && a.labels.confirmOverdue === 'true' && a.labels.confirmedAt === undefined;
+    const fired = !escalated && a.state === 'firing' && severityRank(a.severity) >= severityRank(this.d.minSeverity);
+    if (!escalated && !remind && !fired) return out;
     const duty = this.d.onDuty(a.town, a.domain, at);
     if (!duty) {
       this.d.logger.error({ alertId: a.id, town: a.town, domain: a.domain }, 'nobody on the duty roster for this alert');
-      return [];
+      return out;
     }
     // red escalates to the leader on duty; orange goes to the duty officer again
-    return a.severity === 'red' ? [this.intent(a, 'escalated', a.escalation, duty.leader, 'leader')] : [this.intent(a, 'escalated', a.escalation, duty.officer, 'officer')];
+    if (escalated) out.push(a.severity === 'red' ? this.intent(a, 'escalated', a.escalation, duty.leader, 'leader') : this.intent(a, 'escalated', a.escalation, duty.officer, 'officer'));
+    if (remind) out.push(this.intent(a, 'unconfirmed', 0, duty.officer, 'officer'));
+    if (fired) out.push(this.intent(a, 'fired', 0, duty.officer, 'officer'));
+    return out;
   }
 
   /**
